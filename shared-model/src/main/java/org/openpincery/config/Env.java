@@ -1,0 +1,117 @@
+package org.openpincery.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.openpincery.db.DatabaseUrl;
+
+/**
+ * Typed, validated reads of environment settings. Only a {@code Main} builds one from {@link
+ * System#getenv()}; everything else receives config records.
+ */
+public final class Env {
+
+  private final Map<String, String> vars;
+
+  private Env(Map<String, String> vars) {
+    this.vars = Map.copyOf(vars);
+  }
+
+  public static Env of(Map<String, String> vars) {
+    return new Env(vars);
+  }
+
+  /** The value, or empty when unset or blank. */
+  public Optional<String> string(String name) {
+    String value = vars.get(name);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+  }
+
+  public String string(String name, String fallback) {
+    return string(name).orElse(fallback);
+  }
+
+  public int integer(String name, int fallback, int min, int max) {
+    Optional<String> raw = string(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int value = Integer.parseInt(raw.get());
+      if (value < min || value > max) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          name, "must be a whole number from " + min + " to " + max + ", got '" + raw.get() + "'");
+    }
+  }
+
+  /** A duration given in whole seconds. */
+  public Duration seconds(String name, Duration fallback, long minSeconds, long maxSeconds) {
+    Optional<String> raw = string(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      long value = Long.parseLong(raw.get());
+      if (value < minSeconds || value > maxSeconds) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofSeconds(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          name,
+          "must be a number of seconds from "
+              + minSeconds
+              + " to "
+              + maxSeconds
+              + ", got '"
+              + raw.get()
+              + "'");
+    }
+  }
+
+  /** A duration given in whole milliseconds. */
+  public Duration millis(String name, Duration fallback, long minMillis, long maxMillis) {
+    Optional<String> raw = string(name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      long value = Long.parseLong(raw.get());
+      if (value < minMillis || value > maxMillis) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofMillis(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          name,
+          "must be a number of milliseconds from "
+              + minMillis
+              + " to "
+              + maxMillis
+              + ", got '"
+              + raw.get()
+              + "'");
+    }
+  }
+
+  /** A PostgreSQL URL, when set. The message never repeats the value (it may hold a password). */
+  public Optional<DatabaseUrl> databaseUrl(String name) {
+    return string(name)
+        .map(
+            raw -> {
+              try {
+                return DatabaseUrl.parse(raw);
+              } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                    name,
+                    "is not a PostgreSQL URL ("
+                        + e.getMessage()
+                        + "); expected postgres://user:password@host:5432/database");
+              }
+            });
+  }
+}

@@ -1,0 +1,30 @@
+package org.openpincery.model;
+
+/** Why a wake ended. Every wake ends with exactly one. */
+public enum TerminationReason {
+  SLEEP("sleep"),
+  COMPLETED("completed"),
+  ITERATION_CAP("iteration_cap"),
+  TOOL_CALL_CAP("tool_call_cap"),
+  BUDGET_EXHAUSTED("budget_exhausted"),
+  LLM_ERROR("llm_error"),
+  PROMPT_INJECTION_SUSPECTED("prompt_injection_suspected"),
+  DISABLED("disabled"),
+  LEASE_LOST("lease_lost"),
+  SHUTDOWN("shutdown");
+
+  private final String wire;
+
+  TerminationReason(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  @Override
+  public String toString() {
+    return wire;
+  }
+}

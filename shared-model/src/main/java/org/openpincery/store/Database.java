@@ -1,0 +1,44 @@
+package org.openpincery.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.db.DatabaseUrl;
+
+/** Builds the reactive PostgreSQL clients every tier uses. */
+public final class Database {
+
+  private Database() {}
+
+  /** A pool of {@code config.poolSize()} connections with prepared-statement caching on. */
+  public static Pool pool(Vertx vertx, DatabaseConfig config) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.poolSize()).setMaxWaitQueueSize(10_000))
+        .connectingTo(connectOptions(config.url(), config.applicationName()))
+        .using(vertx)
+        .build();
+  }
+
+  /** Connect options for one URL, tagged with an application name for pg_stat_activity. */
+  public static PgConnectOptions connectOptions(DatabaseUrl url, String applicationName) {
+    PgConnectOptions options =
+        new PgConnectOptions()
+            .setHost(url.host())
+            .setPort(url.port())
+            .setDatabase(url.database())
+            .setUser(url.user() == null ? "postgres" : url.user())
+            .setPassword(url.password())
+            .setCachePreparedStatements(true)
+            .setPipeliningLimit(256)
+            .addProperty("application_name", applicationName);
+    String sslMode = url.params().get("sslmode");
+    if (sslMode != null) {
+      options.setSslMode(SslMode.of(sslMode));
+    }
+    return options;
+  }
+}

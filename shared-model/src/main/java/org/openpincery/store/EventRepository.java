@@ -1,0 +1,188 @@
+package org.openpincery.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.openpincery.model.NewEvent;
+import org.openpincery.model.StoredEvent;
+import org.openpincery.notify.Notifier;
+
+/** The append-only event log: append (plain or fenced by a wake), read, verify the chain. */
+public final class EventRepository {
+
+  // pincery_append_event (V1) does the whole append in one round trip under the agent's row lock:
+  // gapless seq, hash chain, inbox head for waking types. No row back = agent missing or fence
+  // lost.
+  static final String APPEND_EVENT =
+      """
+      SELECT event_id, seq, created_at, pending
+        FROM pincery_append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      """;
+
+  private static final String PAGE_AFTER =
+      """
+      SELECT agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
+             tool_output, termination_reason, payload, created_at
+        FROM events
+       WHERE agent_id = $1 AND seq > $2
+       ORDER BY seq
+       LIMIT $3
+      """;
+
+  // Recomputes every hash with the same SQL function that wrote it, so the Java side holds no
+  // second definition of the encoding. Only the first problem (and the count) leaves the server.
+  private static final String VERIFY_CHAIN =
+      """
+      WITH chain AS (
+          SELECT e.seq, e.hash, e.prev_hash,
+                 pincery_event_hash(e.prev_hash, e.agent_id, e.seq, e.event_type, e.source,
+                     e.wake_id, e.content, e.tool_name, e.tool_input, e.tool_output,
+                     e.termination_reason, e.payload, e.created_at, e.id) AS recomputed,
+                 coalesce(lag(e.hash) OVER w, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) AS expected_prev,
+                 coalesce(lag(e.seq) OVER w, 0) AS previous_seq
+            FROM events e
+           WHERE e.agent_id = $1
+          WINDOW w AS (ORDER BY e.seq)
+      ), first_bad AS (
+          -- For a gap, the first missing seq; otherwise the event itself.
+          SELECT CASE WHEN c.seq <> c.previous_seq + 1 THEN c.previous_seq + 1 ELSE c.seq END AS seq,
+                 CASE WHEN c.seq <> c.previous_seq + 1 THEN 'gap'
+                      WHEN c.prev_hash <> c.expected_prev THEN 'prev_hash_mismatch'
+                      ELSE 'hash_mismatch' END AS problem
+            FROM chain c
+           WHERE c.seq <> c.previous_seq + 1 OR c.prev_hash <> c.expected_prev
+              OR c.hash <> c.recomputed
+           ORDER BY c.seq
+           LIMIT 1
+      )
+      SELECT (SELECT count(*) FROM chain) AS checked,
+             (SELECT max(seq) FROM chain) AS last_seq,
+             (SELECT c.hash FROM chain c ORDER BY c.seq DESC LIMIT 1) AS last_hash,
+             a.event_seq, a.hash_head,
+             (SELECT seq FROM first_bad) AS bad_seq,
+             (SELECT problem FROM first_bad) AS problem
+        FROM agents a
+       WHERE a.id = $1
+      """;
+
+  private final Pool pool;
+  private final Notifier notifier;
+
+  public EventRepository(Pool pool, Notifier notifier) {
+    this.pool = pool;
+    this.notifier = notifier;
+  }
+
+  /** Appends outside any wake (a person's message, a webhook, an operator act). */
+  public Future<AppendResult> append(UUID agentId, NewEvent event) {
+    return doAppend(agentId, null, event)
+        .map(r -> r instanceof AppendResult.LeaseLost ? new AppendResult.AgentNotFound() : r);
+  }
+
+  /** Appends only while {@code wakeId} still owns the agent; otherwise writes nothing. */
+  public Future<AppendResult> appendFenced(UUID agentId, UUID wakeId, NewEvent event) {
+    return doAppend(agentId, wakeId, event);
+  }
+
+  private Future<AppendResult> doAppend(UUID agentId, UUID fenceWakeId, NewEvent e) {
+    Tuple params =
+        Tuple.tuple()
+            .addUUID(agentId)
+            .addString(e.type().wire())
+            .addString(e.source())
+            .addUUID(fenceWakeId)
+            .addString(e.content())
+            .addString(e.toolName())
+            .addValue(e.toolInput())
+            .addString(e.toolOutput())
+            .addString(e.terminationReason())
+            .addValue(e.payload())
+            .addUUID(fenceWakeId);
+    return pool.preparedQuery(APPEND_EVENT)
+        .execute(params)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (AppendResult) new AppendResult.LeaseLost();
+              }
+              Row row = rows.iterator().next();
+              long seq = row.getLong("seq");
+              // After the commit, never inside it (see Notifier).
+              notifier.appended(agentId, seq);
+              if (row.getBoolean("pending")) {
+                notifier.wake(agentId);
+              }
+              return new AppendResult.Appended(
+                  row.getUUID("event_id"), seq, row.getOffsetDateTime("created_at"));
+            });
+  }
+
+  /** Up to {@code limit} events with seq greater than {@code afterSeq}, oldest first. */
+  public Future<List<StoredEvent>> pageAfter(UUID agentId, long afterSeq, int limit) {
+    return pool.preparedQuery(PAGE_AFTER)
+        .execute(Tuple.of(agentId, afterSeq, limit))
+        .map(
+            rows -> {
+              List<StoredEvent> events = new ArrayList<>(rows.size());
+              rows.forEach(row -> events.add(toEvent(row)));
+              return events;
+            });
+  }
+
+  /** Re-computes the agent's hash chain and reports the first event where it breaks. */
+  public Future<ChainVerification> verifyChain(UUID agentId) {
+    return pool.preparedQuery(VERIFY_CHAIN)
+        .execute(Tuple.of(agentId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                throw new IllegalArgumentException("no agent " + agentId);
+              }
+              Row row = rows.iterator().next();
+              long checked = row.getLong("checked");
+              Long badSeq = row.getLong("bad_seq");
+              if (badSeq != null) {
+                return new ChainVerification.Broken(badSeq, row.getString("problem"), checked);
+              }
+              long eventSeq = row.getLong("event_seq");
+              Long lastSeq = row.getLong("last_seq");
+              boolean headMatches =
+                  (lastSeq == null ? eventSeq == 0 : lastSeq == eventSeq)
+                      && (lastSeq == null
+                          || row.getBuffer("last_hash").equals(row.getBuffer("hash_head")));
+              if (!headMatches) {
+                long at = lastSeq == null ? 1 : Math.min(lastSeq, eventSeq) + 1;
+                return new ChainVerification.Broken(at, "head_mismatch", checked);
+              }
+              return new ChainVerification.Valid(checked);
+            });
+  }
+
+  static StoredEvent toEvent(Row row) {
+    return new StoredEvent(
+        row.getUUID("agent_id"),
+        row.getLong("seq"),
+        row.getUUID("id"),
+        row.getString("event_type"),
+        row.getString("source"),
+        row.getUUID("wake_id"),
+        row.getString("content"),
+        row.getString("tool_name"),
+        asObject(row.getValue("tool_input")),
+        row.getString("tool_output"),
+        row.getString("termination_reason"),
+        asObject(row.getValue("payload")),
+        row.getOffsetDateTime("created_at"));
+  }
+
+  private static JsonObject asObject(Object json) {
+    return json instanceof JsonObject o
+        ? o
+        : json == null ? null : new JsonObject().put("value", json);
+  }
+}

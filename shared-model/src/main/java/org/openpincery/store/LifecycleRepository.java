@@ -1,0 +1,219 @@
+package org.openpincery.store;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.openpincery.model.TerminationReason;
+import org.openpincery.notify.Notifier;
+
+/**
+ * The agent lifecycle: asleep → awake → maintenance → asleep (ARCHITECTURE.md §4).
+ *
+ * <p>Every transition is one compare-and-set statement on the agent row whose "no row matched"
+ * outcome is returned as a value ({@code LeaseLost}, {@code AlreadyAwake}, …), never thrown. Every
+ * write of a wake is fenced by its {@code wake_id}. Leases are on database time.
+ */
+public final class LifecycleRepository {
+
+  // pincery_claim (V1): CAS asleep -> awake + wake_start event, one transaction; says why it lost.
+  private static final String CLAIM =
+      """
+      SELECT outcome, wake_id, lease_expires_at, inbox_seq, consumed_seq
+        FROM pincery_claim($1, $2, $3)
+      """;
+
+  // pincery_claim_pending (V1): FOR UPDATE SKIP LOCKED over the pending partial index, so
+  // concurrent workers take different agents instead of queueing on the same rows.
+  private static final String CLAIM_PENDING =
+      """
+      SELECT agent_id, wake_id, lease_expires_at, inbox_seq, consumed_seq
+        FROM pincery_claim_pending($1, $2, $3)
+      """;
+
+  // The fence is wake_id: zero rows means the wake was taken away. Returns the inbox head so the
+  // wake sees new input, and is_enabled so it stops when an operator disables the agent.
+  private static final String HEARTBEAT =
+      """
+      UPDATE agents
+         SET lease_expires_at = now() + $3 * interval '1 millisecond'
+       WHERE id = $1 AND wake_id = $2
+      RETURNING lease_expires_at, inbox_seq, is_enabled
+      """;
+
+  // pincery_end_wake (V1): wake_end event + awake -> maintenance + consumed_seq, fenced.
+  private static final String END_WAKE =
+      """
+      SELECT seq, consumed_seq FROM pincery_end_wake($1, $2, $3, $4, $5)
+      """;
+
+  private static final String FINISH_MAINTENANCE =
+      """
+      UPDATE agents
+         SET status = 'asleep', wake_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
+             updated_at = now()
+       WHERE id = $1 AND wake_id = $2 AND status = 'maintenance'
+      RETURNING (is_enabled AND inbox_seq > consumed_seq) AS pending
+      """;
+
+  // pincery_reap_expired (V1): wake_abandoned event + back to asleep; SKIP LOCKED so several
+  // schedulers can reap at once without blocking each other or reaping one lease twice.
+  private static final String REAP_EXPIRED_LEASES =
+      """
+      SELECT agent_id, wake_id, phase, pending FROM pincery_reap_expired($1)
+      """;
+
+  // Read-only scan for the catch-up after a (re)connect; served by agents_pending_idx.
+  private static final String FIND_PENDING =
+      """
+      SELECT id FROM agents
+       WHERE status = 'asleep' AND is_enabled AND inbox_seq > consumed_seq
+       ORDER BY id
+       LIMIT $1
+      """;
+
+  private final Pool pool;
+  private final Notifier notifier;
+
+  public LifecycleRepository(Pool pool, Notifier notifier) {
+    this.pool = pool;
+    this.notifier = notifier;
+  }
+
+  /** Starts a wake on one agent: CAS asleep → awake with a fresh wake id and lease. */
+  public Future<ClaimResult> claim(UUID agentId, String owner, Duration lease) {
+    return pool.preparedQuery(CLAIM)
+        .execute(Tuple.of(agentId, owner, lease.toMillis()))
+        .map(
+            rows -> {
+              Row row = rows.iterator().next();
+              return switch (row.getString("outcome")) {
+                case "claimed" -> (ClaimResult) claimed(agentId, row);
+                case "already_awake" -> new ClaimResult.AlreadyAwake(row.getUUID("wake_id"));
+                case "disabled" -> new ClaimResult.Disabled();
+                case "not_found" -> new ClaimResult.NotFound();
+                default ->
+                    throw new IllegalStateException("claim outcome " + row.getString("outcome"));
+              };
+            });
+  }
+
+  /** Starts wakes on up to {@code limit} agents with pending work, in one statement. */
+  public Future<List<ClaimResult.Claimed>> claimPending(String owner, Duration lease, int limit) {
+    return pool.preparedQuery(CLAIM_PENDING)
+        .execute(Tuple.of(owner, lease.toMillis(), limit))
+        .map(
+            rows -> {
+              List<ClaimResult.Claimed> claimed = new ArrayList<>(rows.size());
+              rows.forEach(row -> claimed.add(claimed(row.getUUID("agent_id"), row)));
+              return claimed;
+            });
+  }
+
+  private static ClaimResult.Claimed claimed(UUID agentId, Row row) {
+    return new ClaimResult.Claimed(
+        agentId,
+        row.getUUID("wake_id"),
+        row.getOffsetDateTime("lease_expires_at"),
+        row.getLong("inbox_seq"),
+        row.getLong("consumed_seq"));
+  }
+
+  /** Extends the lease of a running wake or maintenance pass. */
+  public Future<HeartbeatResult> heartbeat(UUID agentId, UUID wakeId, Duration lease) {
+    return pool.preparedQuery(HEARTBEAT)
+        .execute(Tuple.of(agentId, wakeId, lease.toMillis()))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (HeartbeatResult) new HeartbeatResult.LeaseLost();
+              }
+              Row row = rows.iterator().next();
+              return new HeartbeatResult.Extended(
+                  row.getOffsetDateTime("lease_expires_at"),
+                  row.getLong("inbox_seq"),
+                  row.getBoolean("is_enabled"));
+            });
+  }
+
+  /**
+   * Ends a wake: appends {@code wake_end}, moves to maintenance under a fresh lease, and marks
+   * waking events up to {@code seenSeq} consumed — only what the model was actually shown.
+   */
+  public Future<EndWakeResult> endWake(
+      UUID agentId,
+      UUID wakeId,
+      long seenSeq,
+      TerminationReason reason,
+      Duration maintenanceLease) {
+    return pool.preparedQuery(END_WAKE)
+        .execute(Tuple.of(agentId, wakeId, seenSeq, reason.wire(), maintenanceLease.toMillis()))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (EndWakeResult) new EndWakeResult.LeaseLost();
+              }
+              Row row = rows.iterator().next();
+              long seq = row.getLong("seq");
+              notifier.appended(agentId, seq);
+              notifier.maintenance(agentId);
+              return new EndWakeResult.Ended(seq, row.getLong("consumed_seq"));
+            });
+  }
+
+  /** Ends maintenance: back to asleep, and a wake notification if work is already waiting. */
+  public Future<FinishResult> finishMaintenance(UUID agentId, UUID wakeId) {
+    return pool.preparedQuery(FINISH_MAINTENANCE)
+        .execute(Tuple.of(agentId, wakeId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (FinishResult) new FinishResult.LeaseLost();
+              }
+              boolean pending = rows.iterator().next().getBoolean("pending");
+              if (pending) {
+                notifier.wake(agentId);
+              }
+              return new FinishResult.Finished(pending);
+            });
+  }
+
+  /** Ends up to {@code limit} wakes or maintenance passes whose lease has expired. */
+  public Future<List<Reaped>> reapExpired(int limit) {
+    return pool.preparedQuery(REAP_EXPIRED_LEASES)
+        .execute(Tuple.of(limit))
+        .map(
+            rows -> {
+              List<Reaped> reaped = new ArrayList<>(rows.size());
+              for (Row row : rows) {
+                Reaped r =
+                    new Reaped(
+                        row.getUUID("agent_id"),
+                        row.getUUID("wake_id"),
+                        row.getString("phase"),
+                        row.getBoolean("pending"));
+                if (r.pendingWork()) {
+                  notifier.wake(r.agentId());
+                }
+                reaped.add(r);
+              }
+              return reaped;
+            });
+  }
+
+  /** Agents that are asleep, enabled and have pending work (read only; no claim). */
+  public Future<List<UUID>> findPending(int limit) {
+    return pool.preparedQuery(FIND_PENDING)
+        .execute(Tuple.of(limit))
+        .map(
+            rows -> {
+              List<UUID> ids = new ArrayList<>(rows.size());
+              rows.forEach(row -> ids.add(row.getUUID("id")));
+              return ids;
+            });
+  }
+}

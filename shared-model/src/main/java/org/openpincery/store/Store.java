@@ -1,0 +1,67 @@
+package org.openpincery.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.notify.Notifier;
+
+/**
+ * The repositories of one process over one pool, sharing one {@link Notifier}. All SQL of the
+ * product lives in this package.
+ */
+public final class Store implements AutoCloseable {
+
+  private final Pool pool;
+  private final Notifier notifier;
+  private final EventRepository events;
+  private final LifecycleRepository lifecycle;
+  private final AgentRepository agents;
+  private final HealthRepository health;
+
+  public Store(Pool pool) {
+    this.pool = pool;
+    this.notifier = new Notifier(pool);
+    this.events = new EventRepository(pool, notifier);
+    this.lifecycle = new LifecycleRepository(pool, notifier);
+    this.agents = new AgentRepository(pool, notifier);
+    this.health = new HealthRepository(pool);
+  }
+
+  public static Store open(Vertx vertx, DatabaseConfig config) {
+    return new Store(Database.pool(vertx, config));
+  }
+
+  public EventRepository events() {
+    return events;
+  }
+
+  public LifecycleRepository lifecycle() {
+    return lifecycle;
+  }
+
+  public AgentRepository agents() {
+    return agents;
+  }
+
+  public HealthRepository health() {
+    return health;
+  }
+
+  public Notifier notifier() {
+    return notifier;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public Future<Void> closeAsync() {
+    return pool.close();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
