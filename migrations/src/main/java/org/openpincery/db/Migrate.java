@@ -29,7 +29,7 @@ public final class Migrate {
               + outcome.appliedNow()
               + " migration(s) applied now)");
     } catch (SchemaMigrator.SchemaTooNewException | SchemaMigrator.DatabaseUnreachableException e) {
-      System.err.println("open-pincery migrate: " + e.getMessage());
+      System.err.println("open-pincery migrate: DATABASE_URL: " + e.getMessage());
       System.exit(78);
     } catch (RuntimeException e) {
       System.err.println("open-pincery migrate: failed: " + e.getMessage());

@@ -51,8 +51,8 @@ public final class SchemaMigrator {
   }
 
   private static void checkReachable(DatabaseUrl url) {
-    try (var ignored = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
-      // reachable
+    try (var connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      connection.isValid(5);
     } catch (SQLException e) {
       throw new DatabaseUnreachableException(url, e);
     }
@@ -82,7 +82,7 @@ public final class SchemaMigrator {
               + databaseVersion
               + ", newer than this build's version "
               + buildVersion
-              + ": run a newer Open Pincery, or point DATABASE_URL at another database");
+              + "; run a newer Open Pincery or use another database");
     }
   }
 

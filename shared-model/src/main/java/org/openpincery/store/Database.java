@@ -31,10 +31,12 @@ public final class Database {
             .setPort(url.port())
             .setDatabase(url.database())
             .setUser(url.user() == null ? "postgres" : url.user())
-            .setPassword(url.password())
             .setCachePreparedStatements(true)
             .setPipeliningLimit(256)
             .addProperty("application_name", applicationName);
+    if (url.password() != null) {
+      options.setPassword(url.password());
+    }
     String sslMode = url.params().get("sslmode");
     if (sslMode != null) {
       options.setSslMode(SslMode.of(sslMode));

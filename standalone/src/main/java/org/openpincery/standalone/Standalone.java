@@ -1,0 +1,216 @@
+package org.openpincery.standalone;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.openpincery.config.ConfigException;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.db.DatabaseUrl;
+import org.openpincery.db.SchemaMigrator;
+import org.openpincery.notify.Channel;
+import org.openpincery.notify.NotificationListener;
+import org.openpincery.store.Database;
+import org.openpincery.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every tier in one JVM: embedded (or external) PostgreSQL, migrations, the notification listener
+ * and the verticles. Start-up checks everything an operator can get wrong before it writes
+ * anything, and a failure part-way stops what had started.
+ */
+final class Standalone {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final StandaloneConfig config;
+  private EmbeddedDatabase embedded;
+  private Vertx vertx;
+  private Store store;
+  private NotificationListener listener;
+
+  private Standalone(StandaloneConfig config) {
+    this.config = config;
+  }
+
+  /** Starts everything, or stops what it started and throws. */
+  static Standalone start(StandaloneConfig config) {
+    Standalone app = new Standalone(config);
+    try {
+      app.startAll();
+      return app;
+    } catch (RuntimeException e) {
+      app.stop();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    if (config.databaseUrl().isEmpty()) {
+      prepareDataDir(config.dataDir());
+    }
+    checkPortFree(config.host(), config.port());
+
+    DatabaseUrl url;
+    if (config.databaseUrl().isPresent()) {
+      url = config.databaseUrl().get();
+    } else {
+      embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedPgPort());
+      url = embedded.url();
+    }
+    migrate(url);
+
+    vertx = Vertx.vertx();
+    store = Store.open(vertx, new DatabaseConfig(url, config.poolSize(), "pincery-standalone"));
+    listener =
+        new NotificationListener(
+            vertx,
+            Database.connectOptions(url, "pincery-standalone-listen"),
+            EnumSet.allOf(Channel.class),
+            v -> catchUp());
+    await(listener.start(), "connect the notification listener");
+    try {
+      await(
+          vertx.deployVerticle(
+              new HealthVerticle(
+                  config.host(), config.port(), store.health(), listener::connected)),
+          "start the HTTP server");
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof BindException) {
+        throw portInUse();
+      }
+      throw e;
+    }
+    LOG.info(
+        "Open Pincery standalone ready on http://{}:{} (database: {})",
+        config.host(),
+        config.port(),
+        embedded != null ? "embedded, data in " + config.dataDir() : url);
+  }
+
+  /** After every (re)connect of the listener: work that was notified while it was down. */
+  private void catchUp() {
+    store
+        .lifecycle()
+        .findPending(1000)
+        .onSuccess(
+            pending -> {
+              if (!pending.isEmpty()) {
+                LOG.info("catch-up: {} agent(s) have pending work", pending.size());
+              }
+            })
+        .onFailure(err -> LOG.warn("catch-up scan failed: {}", err.getMessage()));
+  }
+
+  private void migrate(DatabaseUrl url) {
+    try {
+      var outcome = SchemaMigrator.migrate(url);
+      LOG.info(
+          "schema at version {} ({} migration(s) applied now)",
+          outcome.schemaVersion(),
+          outcome.appliedNow());
+    } catch (SchemaMigrator.SchemaTooNewException | SchemaMigrator.DatabaseUnreachableException e) {
+      throw new ConfigException(config.databaseSetting(), e.getMessage(), e);
+    }
+  }
+
+  private static void prepareDataDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".write-probe", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new ConfigException(
+          StandaloneConfig.DATA_DIR,
+          "cannot create or write the data directory "
+              + dir
+              + " ("
+              + e
+              + "); choose a writable directory");
+    }
+  }
+
+  // Checked before anything is written, so a taken port leaves no trace behind.
+  private void checkPortFree(String host, int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(host, port));
+    } catch (IOException e) {
+      throw portInUse();
+    }
+  }
+
+  private ConfigException portInUse() {
+    return new ConfigException(
+        StandaloneConfig.PORT,
+        config.host()
+            + ":"
+            + config.port()
+            + " is already in use or cannot be bound; set "
+            + StandaloneConfig.PORT
+            + " to a free port (or "
+            + StandaloneConfig.HOST
+            + " to another address)");
+  }
+
+  /** Stops in reverse order: HTTP and workers, the listener and pool, then PostgreSQL. */
+  void stop() {
+    try {
+      if (vertx != null) {
+        if (listener != null) {
+          quietly(listener.stop());
+        }
+        if (store != null) {
+          quietly(store.closeAsync());
+        }
+        quietly(vertx.close());
+      }
+    } finally {
+      if (embedded != null) {
+        try {
+          embedded.close();
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+        }
+      }
+    }
+    LOG.info("Open Pincery standalone stopped");
+  }
+
+  private static void quietly(Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("shutdown step failed: {}", e.toString());
+    }
+  }
+
+  private static <T> T await(Future<T> f, String what) {
+    try {
+      return f.toCompletionStage()
+          .toCompletableFuture()
+          .get(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while trying to " + what, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "could not " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out trying to " + what, e);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package org.openpincery.standalone;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.openpincery.config.ConfigException;
+import org.openpincery.config.Env;
+import org.openpincery.db.DatabaseUrl;
+
+/**
+ * Settings of the all-in-one process.
+ *
+ * @param dataDir where the embedded PostgreSQL keeps its data ({@code OPEN_PINCERY_DATA_DIR})
+ * @param databaseUrl an external PostgreSQL instead of the embedded one ({@code DATABASE_URL})
+ * @param host the HTTP listen address ({@code OPEN_PINCERY_HOST}); loopback by default, since a
+ *     zero-install run is one person's machine
+ * @param port the HTTP port ({@code OPEN_PINCERY_PORT})
+ * @param embeddedPgPort the embedded PostgreSQL's port, 0 for any free one ({@code
+ *     OPEN_PINCERY_EMBEDDED_PG_PORT})
+ * @param poolSize connections in the process's pool ({@code DATABASE_POOL_SIZE})
+ */
+public record StandaloneConfig(
+    Path dataDir,
+    Optional<DatabaseUrl> databaseUrl,
+    String host,
+    int port,
+    int embeddedPgPort,
+    int poolSize) {
+
+  public static final String DATA_DIR = "OPEN_PINCERY_DATA_DIR";
+  public static final String DATABASE_URL = "DATABASE_URL";
+  public static final String HOST = "OPEN_PINCERY_HOST";
+  public static final String PORT = "OPEN_PINCERY_PORT";
+  public static final String EMBEDDED_PG_PORT = "OPEN_PINCERY_EMBEDDED_PG_PORT";
+
+  public static StandaloneConfig from(Env env) {
+    Path dataDir;
+    try {
+      dataDir = Path.of(env.string(DATA_DIR, "data")).toAbsolutePath().normalize();
+    } catch (RuntimeException e) {
+      throw new ConfigException(DATA_DIR, "is not a usable path: " + e.getMessage());
+    }
+    return new StandaloneConfig(
+        dataDir,
+        env.databaseUrl(DATABASE_URL),
+        env.string(HOST, "127.0.0.1"),
+        env.integer(PORT, 8080, 1, 65535),
+        env.integer(EMBEDDED_PG_PORT, 0, 0, 65535),
+        env.integer("DATABASE_POOL_SIZE", 16, 1, 500));
+  }
+
+  /** The setting an operator changes to point at another database. */
+  public String databaseSetting() {
+    return databaseUrl.isPresent() ? DATABASE_URL : DATA_DIR;
+  }
+}

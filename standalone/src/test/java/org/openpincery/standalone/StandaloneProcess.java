@@ -1,0 +1,85 @@
+package org.openpincery.standalone;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The standalone {@code Main} run as a real child process, as an operator would run it. */
+final class StandaloneProcess implements AutoCloseable {
+
+  final Process process;
+  final Path stdout;
+  final Path stderr;
+
+  private StandaloneProcess(Process process, Path stdout, Path stderr) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  static StandaloneProcess start(Path workDir, Map<String, String> env) throws IOException {
+    Files.createDirectories(workDir);
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, Main.class.getName()));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    pb.environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("OPEN_PINCERY_") || k.equals("DATABASE_URL"));
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile(workDir, "stdout", ".log");
+    Path err = Files.createTempFile(workDir, "stderr", ".log");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new StandaloneProcess(pb.start(), out, err);
+  }
+
+  /** Waits for the process to end by itself and returns its exit code. */
+  int exitCode() throws InterruptedException {
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("standalone did not exit within 120 s");
+    }
+    return process.exitValue();
+  }
+
+  String stderrText() throws IOException {
+    return Files.readString(stderr);
+  }
+
+  String stdoutText() throws IOException {
+    return Files.readString(stdout);
+  }
+
+  /** SIGTERM, as a service manager sends it, then wait. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    return exitCode();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+  }
+}

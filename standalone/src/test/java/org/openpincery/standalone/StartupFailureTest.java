@@ -1,0 +1,114 @@
+package org.openpincery.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openpincery.db.DatabaseUrl;
+import org.openpincery.testkit.TestPostgres;
+
+/** Each operator mistake stops start-up with one line naming the setting, and writes nothing. */
+class StartupFailureTest {
+
+  @TempDir Path work;
+
+  @Test
+  void malformedDatabaseUrlIsNamed() throws Exception {
+    var result = run(Map.of("DATABASE_URL", "mysql://root:hunter2@db/pincery"));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr).startsWith("open-pincery: DATABASE_URL: ").doesNotContain("hunter2");
+  }
+
+  @Test
+  void unwritableDataDirectoryIsNamed() throws Exception {
+    Path aFile = Files.writeString(work.resolve("not-a-dir"), "x");
+
+    var result = run(Map.of("OPEN_PINCERY_DATA_DIR", aFile.resolve("data").toString()));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_DATA_DIR: cannot create or write");
+  }
+
+  @Test
+  void databaseMigratedByANewerVersionIsRefusedUntouched() throws Exception {
+    DatabaseUrl db = TestPostgres.freshDatabase();
+    try (Connection c = TestPostgres.connect(db);
+        Statement st = c.createStatement()) {
+      st.execute(
+          "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+              + " checksum, installed_by, execution_time, success)"
+              + " VALUES (99, '999', 'from the future', 'SQL', 'V999__from_the_future.sql', 0, 'test', 1, true)");
+    }
+    String url =
+        "postgres://"
+            + db.user()
+            + ":"
+            + db.password()
+            + "@"
+            + db.host()
+            + ":"
+            + db.port()
+            + "/"
+            + db.database();
+
+    var result = run(Map.of("DATABASE_URL", url));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith(
+            "open-pincery: DATABASE_URL: the database schema is at version 999, newer than");
+    try (Connection c = TestPostgres.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("nothing was migrated").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void portInUseIsNamedBeforeAnythingIsWritten() throws Exception {
+    Path dataDir = work.resolve("data");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      var result =
+          run(
+              Map.of(
+                  "OPEN_PINCERY_DATA_DIR", dataDir.toString(),
+                  "OPEN_PINCERY_PORT", Integer.toString(taken.getLocalPort())));
+
+      assertThat(result.exitCode).isEqualTo(78);
+      assertThat(result.stderr)
+          .startsWith("open-pincery: OPEN_PINCERY_PORT: 127.0.0.1:" + taken.getLocalPort());
+    }
+    assertThat(dataDir.resolve("postgres")).doesNotExist();
+  }
+
+  @Test
+  void outOfRangeNumberIsNamed() throws Exception {
+    var result = run(Map.of("OPEN_PINCERY_PORT", "80800"));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_PORT: must be a whole number from 1 to 65535");
+  }
+
+  private record Result(int exitCode, String stderr) {}
+
+  private Result run(Map<String, String> env) throws Exception {
+    try (StandaloneProcess p = StandaloneProcess.start(work, env)) {
+      int code = p.exitCode();
+      String err = p.stderrText().strip();
+      assertThat(err.lines().count()).as("one line on stderr: %s", err).isEqualTo(1);
+      return new Result(code, err);
+    }
+  }
+}
