@@ -23,6 +23,20 @@ public final class Database {
         .build();
   }
 
+  /**
+   * One connection for NOTIFY. A transaction that notifies gets a transaction id, so under
+   * synchronous_commit it would wait for its own WAL flush, a second durable commit for every data
+   * commit. Its data is already durable and a notification is only a hint (listeners also scan), so
+   * this connection commits asynchronously: delivery happens at commit, without the flush wait.
+   */
+  public static Pool notifyPool(Vertx vertx, DatabaseUrl url, String applicationName) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(1).setMaxWaitQueueSize(10_000))
+        .connectingTo(connectOptions(url, applicationName).addProperty("synchronous_commit", "off"))
+        .using(vertx)
+        .build();
+  }
+
   /** Connect options for one URL, tagged with an application name for pg_stat_activity. */
   public static PgConnectOptions connectOptions(DatabaseUrl url, String applicationName) {
     PgConnectOptions options =

@@ -13,15 +13,22 @@ import org.openpincery.notify.Notifier;
 public final class Store implements AutoCloseable {
 
   private final Pool pool;
+  private final Pool notifyPool;
   private final Notifier notifier;
   private final EventRepository events;
   private final LifecycleRepository lifecycle;
   private final AgentRepository agents;
   private final HealthRepository health;
 
-  public Store(Pool pool) {
+  /**
+   * @param pool the connections data statements run on
+   * @param notifyPool one connection of its own for NOTIFY, so that a notification never waits for
+   *     (or holds up) a data statement's connection
+   */
+  public Store(Pool pool, Pool notifyPool) {
     this.pool = pool;
-    this.notifier = new Notifier(pool);
+    this.notifyPool = notifyPool;
+    this.notifier = new Notifier(notifyPool);
     this.events = new EventRepository(pool, notifier);
     this.lifecycle = new LifecycleRepository(pool, notifier);
     this.agents = new AgentRepository(pool, notifier);
@@ -29,7 +36,9 @@ public final class Store implements AutoCloseable {
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
-    return new Store(Database.pool(vertx, config));
+    return new Store(
+        Database.pool(vertx, config),
+        Database.notifyPool(vertx, config.url(), config.applicationName() + "-notify"));
   }
 
   public EventRepository events() {
@@ -57,11 +66,11 @@ public final class Store implements AutoCloseable {
   }
 
   public Future<Void> closeAsync() {
-    return pool.close();
+    return Future.join(pool.close(), notifyPool.close()).mapEmpty();
   }
 
   @Override
   public void close() {
-    pool.close();
+    closeAsync();
   }
 }
