@@ -51,6 +51,7 @@ public final class StoreBench {
       Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
   public static void main(String[] args) throws Exception {
+    org.openpincery.config.Logging.configure(org.openpincery.config.Env.of(System.getenv()));
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     try (BenchDatabase server = BenchDatabase.start()) {
       DatabaseUrl url = server.freshDatabase("pincery_bench");
@@ -63,6 +64,7 @@ public final class StoreBench {
             Locale.ROOT,
             "PostgreSQL %s, fsync=on, synchronous_commit=on, median of %d alternating rounds of %d s%n%n",
             server.version(),
+            ROUNDS,
             seconds);
         System.out.println(
             "| workload | callers | store ops/s | store p50 ms | store p99 ms | pgbench ops/s | store / pgbench |");

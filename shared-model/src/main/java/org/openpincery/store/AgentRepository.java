@@ -4,13 +4,23 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.AgentState;
 import org.openpincery.model.AgentStatus;
+import org.openpincery.model.AgentView;
+import org.openpincery.model.Projection;
 import org.openpincery.notify.Notifier;
 
-/** Workspaces and agents: creation, lookup, enable and disable. */
+/**
+ * Workspaces and agents. Every operator-facing read and write is scoped by workspace: an agent of
+ * another workspace is indistinguishable from one that does not exist.
+ */
 public final class AgentRepository {
 
   private static final String INSERT_WORKSPACE =
@@ -18,14 +28,18 @@ public final class AgentRepository {
       INSERT INTO workspaces (name) VALUES ($1) RETURNING id
       """;
 
-  private static final String INSERT_AGENT =
+  private static final String VIEW_COLUMNS =
       """
-      INSERT INTO agents (workspace_id, name, webhook_secret, budget_limit_usd)
-      VALUES ($1, $2, $3, $4)
-      RETURNING id
+      id, workspace_id, name, status, is_enabled, disabled_reason, budget_limit_usd,
+      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at
       """;
 
-  private static final String SELECT_AGENT =
+  private static final String INSERT_AGENT =
+      "INSERT INTO agents (workspace_id, name, webhook_secret, budget_limit_usd, created_by)"
+          + " VALUES ($1, $2, $3, $4, $5) RETURNING "
+          + VIEW_COLUMNS;
+
+  private static final String SELECT_AGENT_STATE =
       """
       SELECT id, workspace_id, name, status, is_enabled, disabled_reason, wake_id,
              lease_expires_at, event_seq, inbox_seq, consumed_seq
@@ -33,7 +47,42 @@ public final class AgentRepository {
        WHERE id = $1
       """;
 
-  // Re-enabling clears the reason; the RETURNING says whether work was left waiting meanwhile.
+  private static final String LIST_AGENTS =
+      "SELECT "
+          + VIEW_COLUMNS
+          + " FROM agents WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id";
+
+  private static final String GET_AGENT =
+      "SELECT "
+          + VIEW_COLUMNS
+          + " FROM agents WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL";
+
+  private static final String LATEST_PROJECTION =
+      """
+      SELECT version, identity, work_list, summary, created_at
+        FROM projections
+       WHERE agent_id = $1
+       ORDER BY version DESC
+       LIMIT 1
+      """;
+
+  // A partial update in one statement: $3/$5/$7 say whether name, enabled and budget are given,
+  // so an absent field keeps its value and a given null budget means "unlimited". Disabling by
+  // an operator records the reason; enabling clears it.
+  private static final String UPDATE_AGENT =
+      "UPDATE agents SET"
+          + " name = CASE WHEN $3 THEN $4 ELSE name END,"
+          + " is_enabled = CASE WHEN $5 THEN $6 ELSE is_enabled END,"
+          + " disabled_reason = CASE WHEN NOT $5 THEN disabled_reason WHEN $6 THEN NULL"
+          + "   ELSE coalesce(disabled_reason, 'disabled_by_operator') END,"
+          + " budget_limit_usd = CASE WHEN $7 THEN $8 ELSE budget_limit_usd END,"
+          + " updated_at = now()"
+          + " WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL"
+          + " RETURNING "
+          + VIEW_COLUMNS
+          + ", (is_enabled AND status = 'asleep' AND inbox_seq > consumed_seq) AS pending";
+
+  // Internal enable/disable (tests, workers): no workspace scope.
   private static final String SET_ENABLED =
       """
       UPDATE agents
@@ -44,13 +93,47 @@ public final class AgentRepository {
       RETURNING (is_enabled AND status = 'asleep' AND inbox_seq > consumed_seq) AS pending
       """;
 
+  // Soft delete: the log and projections stay; the name is freed for a new agent.
+  private static final String DELETE_AGENT =
+      """
+      UPDATE agents
+         SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(), updated_at = now()
+       WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+      """;
+
+  // The old secret keeps verifying until the grace period ends, so senders can be switched over.
+  private static final String ROTATE_WEBHOOK_SECRET =
+      """
+      UPDATE agents
+         SET webhook_secret_previous = webhook_secret,
+             webhook_secret_previous_expires_at = now() + $4 * interval '1 second',
+             webhook_secret = $3,
+             updated_at = now()
+       WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+      RETURNING webhook_secret_previous_expires_at
+      """;
+
   private final Pool pool;
   private final Notifier notifier;
 
-  public AgentRepository(Pool pool, Notifier notifier) {
+  AgentRepository(Pool pool, Notifier notifier) {
     this.pool = pool;
     this.notifier = notifier;
   }
+
+  /** The outcome of creating or renaming an agent. */
+  public sealed interface WriteResult {
+    record Written(AgentView agent) implements WriteResult {}
+
+    /** Another live agent of the workspace has that name. */
+    record NameTaken() implements WriteResult {}
+
+    record NotFound() implements WriteResult {}
+  }
+
+  /** A partial update: an empty optional leaves the field alone. */
+  public record AgentPatch(
+      Optional<String> name, Optional<Boolean> enabled, Optional<Optional<BigDecimal>> budget) {}
 
   public Future<UUID> createWorkspace(String name) {
     return pool.preparedQuery(INSERT_WORKSPACE)
@@ -58,20 +141,127 @@ public final class AgentRepository {
         .map(rows -> rows.iterator().next().getUUID("id"));
   }
 
+  /** Creates an agent (asleep, enabled). Test and bench helper; the API uses {@link #create}. */
+  public Future<UUID> createAgent(
+      UUID workspaceId, String name, String webhookSecret, BigDecimal budgetLimitUsd) {
+    return create(workspaceId, name, null, webhookSecret, budgetLimitUsd)
+        .map(
+            r -> {
+              if (r instanceof WriteResult.Written w) {
+                return w.agent().id();
+              }
+              throw new IllegalStateException("agent name taken: " + name);
+            });
+  }
+
   /**
    * Creates an agent, asleep and enabled.
    *
    * @param budgetLimitUsd {@code null} for an explicitly unlimited budget
    */
-  public Future<UUID> createAgent(
-      UUID workspaceId, String name, String webhookSecret, java.math.BigDecimal budgetLimitUsd) {
+  public Future<WriteResult> create(
+      UUID workspaceId,
+      String name,
+      UUID createdBy,
+      String webhookSecret,
+      BigDecimal budgetLimitUsd) {
     return pool.preparedQuery(INSERT_AGENT)
-        .execute(Tuple.of(workspaceId, name, webhookSecret, budgetLimitUsd))
-        .map(rows -> rows.iterator().next().getUUID("id"));
+        .execute(Tuple.of(workspaceId, name, webhookSecret, budgetLimitUsd, createdBy))
+        .map(rows -> (WriteResult) new WriteResult.Written(toView(rows.iterator().next())))
+        .recover(AgentRepository::nameTaken);
   }
 
+  public Future<List<AgentView>> list(UUID workspaceId) {
+    return pool.preparedQuery(LIST_AGENTS)
+        .execute(Tuple.of(workspaceId))
+        .map(
+            rows -> {
+              List<AgentView> agents = new ArrayList<>(rows.size());
+              rows.forEach(row -> agents.add(toView(row)));
+              return agents;
+            });
+  }
+
+  /** A live agent of the workspace. */
+  public Future<Optional<AgentView>> get(UUID workspaceId, UUID agentId) {
+    return pool.preparedQuery(GET_AGENT)
+        .execute(Tuple.of(agentId, workspaceId))
+        .map(
+            rows ->
+                rows.size() == 0 ? Optional.empty() : Optional.of(toView(rows.iterator().next())));
+  }
+
+  public Future<Optional<Projection>> latestProjection(UUID agentId) {
+    return pool.preparedQuery(LATEST_PROJECTION)
+        .execute(Tuple.of(agentId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return Optional.empty();
+              }
+              Row row = rows.iterator().next();
+              return Optional.of(
+                  new Projection(
+                      row.getInteger("version"),
+                      row.getString("identity"),
+                      row.getString("work_list"),
+                      row.getString("summary"),
+                      row.getOffsetDateTime("created_at")));
+            });
+  }
+
+  public Future<WriteResult> update(UUID workspaceId, UUID agentId, AgentPatch patch) {
+    Tuple params =
+        Tuple.tuple()
+            .addUUID(agentId)
+            .addUUID(workspaceId)
+            .addBoolean(patch.name().isPresent())
+            .addString(patch.name().orElse(null))
+            .addBoolean(patch.enabled().isPresent())
+            .addBoolean(patch.enabled().orElse(false))
+            .addBoolean(patch.budget().isPresent())
+            .addBigDecimal(patch.budget().flatMap(b -> b).orElse(null));
+    return pool.preparedQuery(UPDATE_AGENT)
+        .execute(params)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (WriteResult) new WriteResult.NotFound();
+              }
+              Row row = rows.iterator().next();
+              if (row.getBoolean("pending")) {
+                notifier.wake(agentId);
+              }
+              return new WriteResult.Written(toView(row));
+            })
+        .recover(AgentRepository::nameTaken);
+  }
+
+  /** Soft-deletes: disabled with reason {@code deleted}; false when there is no such agent. */
+  public Future<Boolean> delete(UUID workspaceId, UUID agentId) {
+    return pool.preparedQuery(DELETE_AGENT)
+        .execute(Tuple.of(agentId, workspaceId))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Installs a new webhook secret; returns when the previous one stops verifying. */
+  public Future<Optional<OffsetDateTime>> rotateWebhookSecret(
+      UUID workspaceId, UUID agentId, String newSecret, Duration grace) {
+    return pool.preparedQuery(ROTATE_WEBHOOK_SECRET)
+        .execute(Tuple.of(agentId, workspaceId, newSecret, grace.toSeconds()))
+        .map(
+            rows ->
+                rows.size() == 0
+                    ? Optional.empty()
+                    : Optional.of(
+                        rows.iterator()
+                            .next()
+                            .getOffsetDateTime("webhook_secret_previous_expires_at")));
+  }
+
+  /** An agent's lifecycle row, any workspace (workers and tests). */
   public Future<Optional<AgentState>> find(UUID agentId) {
-    return pool.preparedQuery(SELECT_AGENT)
+    return pool.preparedQuery(SELECT_AGENT_STATE)
         .execute(Tuple.of(agentId))
         .map(
             rows ->
@@ -79,8 +269,8 @@ public final class AgentRepository {
   }
 
   /**
-   * Enables or disables an agent. A running wake notices at its next heartbeat; re-enabling an
-   * agent with work waiting sends a wake notification.
+   * Enables or disables an agent, any workspace. A running wake notices at its next heartbeat;
+   * re-enabling an agent with work waiting sends a wake notification.
    *
    * @return false when there is no such (live) agent
    */
@@ -97,6 +287,29 @@ public final class AgentRepository {
               }
               return true;
             });
+  }
+
+  private static Future<WriteResult> nameTaken(Throwable err) {
+    return AuthRepository.isUniqueViolation(err, "agents_workspace_name_uq")
+        ? Future.succeededFuture(new WriteResult.NameTaken())
+        : Future.failedFuture(err);
+  }
+
+  private static AgentView toView(Row row) {
+    return new AgentView(
+        row.getUUID("id"),
+        row.getUUID("workspace_id"),
+        row.getString("name"),
+        AgentStatus.fromWire(row.getString("status")),
+        row.getBoolean("is_enabled"),
+        row.getString("disabled_reason"),
+        row.getBigDecimal("budget_limit_usd"),
+        row.getBigDecimal("budget_spent_usd"),
+        row.getLong("event_seq"),
+        row.getLong("inbox_seq"),
+        row.getLong("consumed_seq"),
+        row.getOffsetDateTime("created_at"),
+        row.getOffsetDateTime("updated_at"));
   }
 
   private static AgentState toState(Row row) {

@@ -17,7 +17,11 @@ public final class Database {
   /** A pool of {@code config.poolSize()} connections with prepared-statement caching on. */
   public static Pool pool(Vertx vertx, DatabaseConfig config) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.poolSize()).setMaxWaitQueueSize(10_000))
+        .with(
+            new PoolOptions()
+                .setMaxSize(config.poolSize())
+                .setMaxWaitQueueSize(10_000)
+                .setName(config.applicationName()))
         .connectingTo(connectOptions(config.url(), config.applicationName()))
         .using(vertx)
         .build();
@@ -31,7 +35,7 @@ public final class Database {
    */
   public static Pool notifyPool(Vertx vertx, DatabaseUrl url, String applicationName) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(1).setMaxWaitQueueSize(10_000))
+        .with(new PoolOptions().setMaxSize(1).setMaxWaitQueueSize(10_000).setName(applicationName))
         .connectingTo(connectOptions(url, applicationName).addProperty("synchronous_commit", "off"))
         .using(vertx)
         .build();

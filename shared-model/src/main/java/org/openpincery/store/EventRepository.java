@@ -24,15 +24,37 @@ public final class EventRepository {
         FROM pincery_append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       """;
 
-  private static final String PAGE_AFTER =
+  // The operator API's append: the same function, called only for a live agent of the caller's
+  // workspace (the filtered subquery runs first, so another workspace's agent is never touched).
+  static final String APPEND_EVENT_IN_WORKSPACE =
       """
-      SELECT agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
-             tool_output, termination_reason, payload, created_at
-        FROM events
-       WHERE agent_id = $1 AND seq > $2
-       ORDER BY seq
-       LIMIT $3
+      SELECT e.event_id, e.seq, e.created_at, e.pending
+        FROM (SELECT id FROM agents WHERE id = $1 AND workspace_id = $12 AND deleted_at IS NULL) a
+       CROSS JOIN LATERAL pincery_append_event(a.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) e
       """;
+
+  private static final String EVENT_COLUMNS =
+      """
+      agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
+      tool_output, termination_reason, payload, created_at
+      """;
+
+  // Newest page: read backwards from the head, returned oldest first.
+  private static final String PAGE_NEWEST =
+      "SELECT * FROM (SELECT "
+          + EVENT_COLUMNS
+          + " FROM events WHERE agent_id = $1 ORDER BY seq DESC LIMIT $2) newest ORDER BY seq";
+
+  // The seed's `since` cursor: events created after a time, oldest first.
+  private static final String PAGE_SINCE =
+      "SELECT "
+          + EVENT_COLUMNS
+          + " FROM events WHERE agent_id = $1 AND created_at > $2 ORDER BY seq LIMIT $3";
+
+  private static final String PAGE_AFTER =
+      "SELECT "
+          + EVENT_COLUMNS
+          + " FROM events WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
   // Recomputes every hash with the same SQL function that wrote it, so the Java side holds no
   // second definition of the encoding. Only the first problem (and the count) leaves the server.
@@ -89,21 +111,39 @@ public final class EventRepository {
     return doAppend(agentId, wakeId, event);
   }
 
+  /**
+   * Appends to a live agent of {@code workspaceId} only; anything else (another workspace's agent,
+   * a deleted one, none) is {@code AgentNotFound} and writes nothing.
+   */
+  public Future<AppendResult> appendInWorkspace(UUID workspaceId, UUID agentId, NewEvent event) {
+    return execAppend(
+            APPEND_EVENT_IN_WORKSPACE,
+            appendParams(agentId, null, event).addUUID(workspaceId),
+            agentId)
+        .map(r -> r instanceof AppendResult.LeaseLost ? new AppendResult.AgentNotFound() : r);
+  }
+
   private Future<AppendResult> doAppend(UUID agentId, UUID fenceWakeId, NewEvent e) {
-    Tuple params =
-        Tuple.tuple()
-            .addUUID(agentId)
-            .addString(e.type().wire())
-            .addString(e.source())
-            .addUUID(fenceWakeId)
-            .addString(e.content())
-            .addString(e.toolName())
-            .addValue(e.toolInput())
-            .addString(e.toolOutput())
-            .addString(e.terminationReason())
-            .addValue(e.payload())
-            .addUUID(fenceWakeId);
-    return pool.preparedQuery(APPEND_EVENT)
+    return execAppend(APPEND_EVENT, appendParams(agentId, fenceWakeId, e), agentId);
+  }
+
+  private static Tuple appendParams(UUID agentId, UUID fenceWakeId, NewEvent e) {
+    return Tuple.tuple()
+        .addUUID(agentId)
+        .addString(e.type().wire())
+        .addString(e.source())
+        .addUUID(fenceWakeId)
+        .addString(e.content())
+        .addString(e.toolName())
+        .addValue(e.toolInput())
+        .addString(e.toolOutput())
+        .addString(e.terminationReason())
+        .addValue(e.payload())
+        .addUUID(fenceWakeId);
+  }
+
+  private Future<AppendResult> execAppend(String sql, Tuple params, UUID agentId) {
+    return pool.preparedQuery(sql)
         .execute(params)
         .map(
             rows -> {
@@ -122,16 +162,31 @@ public final class EventRepository {
             });
   }
 
-  /** Up to {@code limit} events with seq greater than {@code afterSeq}, oldest first. */
-  public Future<List<StoredEvent>> pageAfter(UUID agentId, long afterSeq, int limit) {
-    return pool.preparedQuery(PAGE_AFTER)
-        .execute(Tuple.of(agentId, afterSeq, limit))
+  /** The newest {@code limit} events, oldest first. */
+  public Future<List<StoredEvent>> pageNewest(UUID agentId, int limit) {
+    return page(PAGE_NEWEST, Tuple.of(agentId, limit));
+  }
+
+  /** Up to {@code limit} events created after {@code since}, oldest first. */
+  public Future<List<StoredEvent>> pageSince(
+      UUID agentId, java.time.OffsetDateTime since, int limit) {
+    return page(PAGE_SINCE, Tuple.of(agentId, since, limit));
+  }
+
+  private Future<List<StoredEvent>> page(String sql, Tuple params) {
+    return pool.preparedQuery(sql)
+        .execute(params)
         .map(
             rows -> {
               List<StoredEvent> events = new ArrayList<>(rows.size());
               rows.forEach(row -> events.add(toEvent(row)));
               return events;
             });
+  }
+
+  /** Up to {@code limit} events with seq greater than {@code afterSeq}, oldest first. */
+  public Future<List<StoredEvent>> pageAfter(UUID agentId, long afterSeq, int limit) {
+    return page(PAGE_AFTER, Tuple.of(agentId, afterSeq, limit));
   }
 
   /** Re-computes the agent's hash chain and reports the first event where it breaks. */

@@ -19,6 +19,7 @@ public final class Store implements AutoCloseable {
   private final LifecycleRepository lifecycle;
   private final AgentRepository agents;
   private final HealthRepository health;
+  private final AuthRepository auth;
 
   /**
    * @param pool the connections data statements run on
@@ -33,6 +34,7 @@ public final class Store implements AutoCloseable {
     this.lifecycle = new LifecycleRepository(pool, notifier);
     this.agents = new AgentRepository(pool, notifier);
     this.health = new HealthRepository(pool);
+    this.auth = new AuthRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -51,6 +53,10 @@ public final class Store implements AutoCloseable {
 
   public AgentRepository agents() {
     return agents;
+  }
+
+  public AuthRepository auth() {
+    return auth;
   }
 
   public HealthRepository health() {

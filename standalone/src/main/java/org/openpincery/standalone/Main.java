@@ -2,6 +2,7 @@ package org.openpincery.standalone;
 
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
+import org.openpincery.config.Logging;
 
 /**
  * Runs every tier in one JVM with an embedded PostgreSQL (or {@code DATABASE_URL}).
@@ -15,7 +16,9 @@ public final class Main {
 
   public static void main(String[] args) {
     try {
-      StandaloneConfig config = StandaloneConfig.from(Env.of(System.getenv()));
+      Env env = Env.of(System.getenv());
+      Logging.configure(env);
+      StandaloneConfig config = StandaloneConfig.from(env);
       Standalone app = Standalone.start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "pincery-shutdown"));
     } catch (ConfigException e) {

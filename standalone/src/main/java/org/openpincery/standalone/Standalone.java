@@ -1,5 +1,6 @@
 package org.openpincery.standalone;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,6 +19,11 @@ import org.openpincery.config.ConfigException;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.db.SchemaMigrator;
+import org.openpincery.gateway.ApiRouter;
+import org.openpincery.gateway.GatewayConfig;
+import org.openpincery.gateway.GatewayMetrics;
+import org.openpincery.gateway.GatewayVerticle;
+import org.openpincery.gateway.MetricsServer;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.store.Database;
@@ -60,7 +67,7 @@ final class Standalone {
     if (config.databaseUrl().isEmpty()) {
       prepareDataDir(config.dataDir());
     }
-    checkPortFree(config.host(), config.port());
+    checkPortFree(config.gateway().host(), config.gateway().port());
 
     DatabaseUrl url;
     if (config.databaseUrl().isPresent()) {
@@ -71,7 +78,11 @@ final class Standalone {
     }
     migrate(url);
 
-    vertx = Vertx.vertx();
+    PrometheusMeterRegistry prometheus =
+        config.metricsAddr().map(a -> GatewayMetrics.prometheus()).orElse(null);
+    vertx = prometheus != null ? GatewayMetrics.vertxWithMetrics(prometheus) : Vertx.vertx();
+    GatewayMetrics metrics =
+        prometheus != null ? new GatewayMetrics(prometheus) : GatewayMetrics.discarding();
     store = Store.open(vertx, new DatabaseConfig(url, config.poolSize(), "pincery-standalone"));
     listener =
         new NotificationListener(
@@ -80,11 +91,19 @@ final class Standalone {
             EnumSet.allOf(Channel.class),
             v -> catchUp());
     await(listener.start(), "connect the notification listener");
+    GatewayConfig gateway = config.gateway();
     try {
       await(
           vertx.deployVerticle(
-              new HealthVerticle(
-                  config.host(), config.port(), store.health(), listener::connected)),
+              new GatewayVerticle(
+                  gateway,
+                  vx ->
+                      ApiRouter.create(
+                          vx,
+                          store,
+                          gateway,
+                          metrics,
+                          Map.of("notification_listener", listener::connected)))),
           "start the HTTP server");
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof BindException) {
@@ -92,15 +111,32 @@ final class Standalone {
       }
       throw e;
     }
+    if (prometheus != null) {
+      try {
+        await(
+            MetricsServer.start(vertx, config.metricsAddr().get(), prometheus),
+            "start the metrics listener");
+      } catch (IllegalStateException e) {
+        throw new ConfigException(
+            MetricsServer.METRICS_ADDR,
+            "cannot listen on " + config.metricsAddr().get() + ": " + e.getMessage());
+      }
+    }
+    if (gateway.bootstrapToken().isEmpty()) {
+      LOG.warn(
+          "{} is not set: bootstrap and login are disabled until it is",
+          GatewayConfig.BOOTSTRAP_TOKEN);
+    }
     LOG.info(
         "Open Pincery standalone ready on http://{}:{} (database: {})",
-        config.host(),
-        config.port(),
+        gateway.host(),
+        gateway.port(),
         embedded != null ? "embedded, data in " + config.dataDir() : url);
   }
 
   /** After every (re)connect of the listener: work that was notified while it was down. */
   private void catchUp() {
+    vertx.eventBus().publish(Channel.EVENTS.address(), "*"); // event streams re-read
     store
         .lifecycle()
         .findPending(1000)
@@ -154,9 +190,9 @@ final class Standalone {
   private ConfigException portInUse() {
     return new ConfigException(
         StandaloneConfig.PORT,
-        config.host()
+        config.gateway().host()
             + ":"
-            + config.port()
+            + config.gateway().port()
             + " is already in use or cannot be bound; set "
             + StandaloneConfig.PORT
             + " to a free port (or "

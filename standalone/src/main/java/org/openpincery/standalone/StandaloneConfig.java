@@ -5,15 +5,16 @@ import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
+import org.openpincery.gateway.GatewayConfig;
+import org.openpincery.gateway.MetricsServer;
 
 /**
  * Settings of the all-in-one process.
  *
  * @param dataDir where the embedded PostgreSQL keeps its data ({@code OPEN_PINCERY_DATA_DIR})
  * @param databaseUrl an external PostgreSQL instead of the embedded one ({@code DATABASE_URL})
- * @param host the HTTP listen address ({@code OPEN_PINCERY_HOST}); loopback by default, since a
- *     zero-install run is one person's machine
- * @param port the HTTP port ({@code OPEN_PINCERY_PORT})
+ * @param gateway the operator API; its host defaults to loopback here, since a zero-install run is
+ *     one person's machine
  * @param embeddedPgPort the embedded PostgreSQL's port, 0 for any free one ({@code
  *     OPEN_PINCERY_EMBEDDED_PG_PORT})
  * @param poolSize connections in the process's pool ({@code DATABASE_POOL_SIZE})
@@ -21,8 +22,8 @@ import org.openpincery.db.DatabaseUrl;
 public record StandaloneConfig(
     Path dataDir,
     Optional<DatabaseUrl> databaseUrl,
-    String host,
-    int port,
+    GatewayConfig gateway,
+    Optional<MetricsServer.Address> metricsAddr,
     int embeddedPgPort,
     int poolSize) {
 
@@ -42,8 +43,8 @@ public record StandaloneConfig(
     return new StandaloneConfig(
         dataDir,
         env.databaseUrl(DATABASE_URL),
-        env.string(HOST, "127.0.0.1"),
-        env.integer(PORT, 8080, 1, 65535),
+        GatewayConfig.from(env, "127.0.0.1"),
+        env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse),
         env.integer(EMBEDDED_PG_PORT, 0, 0, 65535),
         env.integer("DATABASE_POOL_SIZE", 16, 1, 500));
   }

@@ -1,0 +1,240 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.openpincery.model.AgentView;
+import org.openpincery.model.NewEvent;
+import org.openpincery.store.AgentRepository;
+import org.openpincery.store.AgentRepository.AgentPatch;
+import org.openpincery.store.AgentRepository.WriteResult;
+import org.openpincery.store.AppendResult;
+import org.openpincery.store.EventRepository;
+
+/** Agents (create, list, show, update, delete, rotate the webhook secret) and messages to them. */
+final class AgentHandlers {
+
+  static final int MAX_MESSAGE_CHARS = 100_000;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}");
+  private static final int MIN_SUPPLIED_SECRET = 16;
+
+  private final AgentRepository agents;
+  private final EventRepository events;
+  private final GatewayConfig config;
+  private final GatewayMetrics metrics;
+
+  AgentHandlers(
+      AgentRepository agents,
+      EventRepository events,
+      GatewayConfig config,
+      GatewayMetrics metrics) {
+    this.agents = agents;
+    this.events = events;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  /** POST /api/agents: 201 with the webhook secret, shown this once. */
+  void create(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx, Set.of("name", "budget_limit_usd"), true);
+    String name = name(Bodies.requiredString(body, "name", 64, false));
+    var budget =
+        Bodies.budget(body, "budget_limit_usd").orElse(Optional.of(config.defaultBudgetUsd()));
+    var principal = Authenticator.principal(ctx);
+    String secret = Tokens.newToken();
+    agents
+        .create(principal.workspaceId(), name, principal.userId(), secret, budget.orElse(null))
+        .onSuccess(
+            result -> {
+              switch (result) {
+                case WriteResult.Written w ->
+                    Responses.json(
+                        ctx, 201, Responses.agent(w.agent()).put("webhook_secret", secret));
+                case WriteResult.NameTaken t -> ctx.fail(nameTaken(name));
+                case WriteResult.NotFound n -> ctx.fail(ApiError.notFound("no such workspace"));
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** GET /api/agents. */
+  void list(RoutingContext ctx) {
+    agents
+        .list(Authenticator.principal(ctx).workspaceId())
+        .onSuccess(
+            list -> {
+              JsonArray array = new JsonArray();
+              list.forEach(a -> array.add(Responses.agent(a)));
+              Responses.json(ctx, 200, new JsonObject().put("agents", array));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** GET /api/agents/:id, with the latest identity, work list and wake summary. */
+  void show(RoutingContext ctx) {
+    UUID id = agentId(ctx);
+    agents
+        .get(Authenticator.principal(ctx).workspaceId(), id)
+        .compose(
+            agent -> {
+              if (agent.isEmpty()) {
+                return Future.failedFuture(noSuchAgent());
+              }
+              return agents
+                  .latestProjection(id)
+                  .map(
+                      projection -> {
+                        JsonObject json = Responses.agent(agent.get());
+                        json.put("identity", projection.map(p -> p.identity()).orElse(null));
+                        json.put("work_list", projection.map(p -> p.workList()).orElse(null));
+                        json.put("wake_summary", projection.map(p -> p.summary()).orElse(null));
+                        json.put("projection_version", projection.map(p -> p.version()).orElse(0));
+                        return json;
+                      });
+            })
+        .onSuccess(json -> Responses.json(ctx, 200, json))
+        .onFailure(ctx::fail);
+  }
+
+  /** PATCH /api/agents/:id {name?, is_enabled?, budget_limit_usd?}. */
+  void update(RoutingContext ctx) {
+    UUID id = agentId(ctx);
+    JsonObject body = Bodies.object(ctx, Set.of("name", "is_enabled", "budget_limit_usd"), true);
+    AgentPatch patch =
+        new AgentPatch(
+            Bodies.string(body, "name", 64, false).map(AgentHandlers::name),
+            Bodies.bool(body, "is_enabled"),
+            Bodies.budget(body, "budget_limit_usd"));
+    if (body.containsKey("name") && patch.name().isEmpty()) {
+      throw ApiError.badRequest("'name' must be a string");
+    }
+    agents
+        .update(Authenticator.principal(ctx).workspaceId(), id, patch)
+        .onSuccess(
+            result -> {
+              switch (result) {
+                case WriteResult.Written w -> Responses.json(ctx, 200, Responses.agent(w.agent()));
+                case WriteResult.NameTaken t -> ctx.fail(nameTaken(patch.name().orElse("")));
+                case WriteResult.NotFound n -> ctx.fail(noSuchAgent());
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** DELETE /api/agents/:id: soft delete (disabled, reason "deleted"); the log is kept. */
+  void delete(RoutingContext ctx) {
+    UUID id = agentId(ctx);
+    agents
+        .delete(Authenticator.principal(ctx).workspaceId(), id)
+        .onSuccess(
+            deleted -> {
+              if (deleted) {
+                ctx.response().setStatusCode(204).end();
+              } else {
+                ctx.fail(noSuchAgent());
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** POST /api/agents/:id/webhook/rotate {webhook_secret?}. */
+  void rotateWebhookSecret(RoutingContext ctx) {
+    UUID id = agentId(ctx);
+    JsonObject body = Bodies.object(ctx, Set.of("webhook_secret"), false);
+    Optional<String> supplied = Bodies.string(body, "webhook_secret", 512, false);
+    if (supplied.isPresent()
+        && (supplied.get().length() < MIN_SUPPLIED_SECRET || supplied.get().isBlank())) {
+      throw ApiError.badRequest(
+          "'webhook_secret' must be at least " + MIN_SUPPLIED_SECRET + " characters");
+    }
+    String secret = supplied.orElseGet(Tokens::newToken);
+    agents
+        .rotateWebhookSecret(
+            Authenticator.principal(ctx).workspaceId(), id, secret, config.webhookGrace())
+        .onSuccess(
+            expires -> {
+              if (expires.isEmpty()) {
+                ctx.fail(noSuchAgent());
+                return;
+              }
+              Responses.json(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("webhook_secret", secret)
+                      .put("previous_secret_valid_until", expires.get().toString())
+                      .put("grace_seconds", config.webhookGrace().toSeconds()));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** POST /api/agents/:id/messages {content}: 202 once the message is a durable event. */
+  void message(RoutingContext ctx) {
+    UUID id = agentId(ctx);
+    JsonObject body = Bodies.object(ctx, Set.of("content"), true);
+    String content = Bodies.requiredString(body, "content", MAX_MESSAGE_CHARS, true);
+    if (content.isBlank()) {
+      throw ApiError.badRequest("'content' must not be blank");
+    }
+    var principal = Authenticator.principal(ctx);
+    NewEvent event =
+        NewEvent.messageReceived("person", content)
+            .withPayload(new JsonObject().put("user_id", principal.userId().toString()));
+    events
+        .appendInWorkspace(principal.workspaceId(), id, event)
+        .onSuccess(
+            result -> {
+              switch (result) {
+                case AppendResult.Appended a -> {
+                  metrics.messageAccepted();
+                  Responses.json(
+                      ctx,
+                      202,
+                      new JsonObject().put("event_id", a.eventId().toString()).put("seq", a.seq()));
+                }
+                case AppendResult.AgentNotFound n -> ctx.fail(noSuchAgent());
+                case AppendResult.LeaseLost l -> ctx.fail(noSuchAgent());
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  static UUID agentId(RoutingContext ctx) {
+    String raw = ctx.pathParam("id");
+    try {
+      UUID id = UUID.fromString(raw);
+      if (!id.toString().equalsIgnoreCase(raw)) {
+        throw new IllegalArgumentException();
+      }
+      return id;
+    } catch (IllegalArgumentException e) {
+      throw new ApiError(400, "invalid_id", "the agent id must be a UUID");
+    }
+  }
+
+  static ApiError noSuchAgent() {
+    return ApiError.notFound("no such agent");
+  }
+
+  private static String name(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw ApiError.badRequest(
+          "'name' must be 1-64 characters: letters, digits, space, '.', '_' or '-', starting with a letter or digit");
+    }
+    return name;
+  }
+
+  private static ApiError nameTaken(String name) {
+    return ApiError.conflict(
+        "name_taken", "an agent named '" + name + "' already exists in this workspace");
+  }
+
+  static JsonObject view(AgentView a) {
+    return Responses.agent(a);
+  }
+}

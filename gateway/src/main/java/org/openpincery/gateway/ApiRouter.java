@@ -1,0 +1,180 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.openpincery.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator HTTP API as a {@link Router}, so that standalone can serve it beside other tiers'
+ * routes on one port while a split deployment serves it alone. The route table is below, in one
+ * place; {@code openapi.json} describes exactly these routes (a test holds them together).
+ */
+public final class ApiRouter {
+
+  private static final Logger ACCESS = LoggerFactory.getLogger("org.openpincery.gateway.access");
+
+  private ApiRouter() {}
+
+  /**
+   * @param background in-process checks that {@code /ready} reports (listener, loops)
+   */
+  public static Router create(
+      Vertx vertx,
+      Store store,
+      GatewayConfig config,
+      GatewayMetrics metrics,
+      Map<String, BooleanSupplier> background) {
+    ClientAddress clients = new ClientAddress(config.trustedProxies());
+    RateLimiter unauthenticated = new RateLimiter(config.unauthenticatedPerMinute());
+    RateLimiter authenticated = new RateLimiter(config.authenticatedPerMinute());
+    vertx.setPeriodic(
+        60_000,
+        t -> {
+          unauthenticated.evictIdle();
+          authenticated.evictIdle();
+        });
+    Authenticator auth =
+        new Authenticator(store.auth(), unauthenticated, authenticated, clients, metrics);
+    HealthHandlers health = new HealthHandlers(store.health(), background);
+    AuthHandlers sessions = new AuthHandlers(store.auth(), config);
+    AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
+    EventHandlers events = new EventHandlers(store.agents(), store.events());
+    EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
+    String openapi = resource("/openapi.json");
+
+    Router router = Router.router(vertx);
+    router.route().handler(ApiRouter::accessLog);
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+
+    // Open routes.
+    router.get("/health").handler(health::health);
+    router.get("/ready").handler(health::ready);
+    router
+        .get("/openapi.json")
+        .handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openapi));
+    router.post("/api/bootstrap").handler(auth::limitUnauthenticated).handler(sessions::bootstrap);
+    router.post("/api/login").handler(auth::limitUnauthenticated).handler(sessions::login);
+
+    // Routes that need a session.
+    router
+        .post("/api/logout")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(sessions::logout);
+    router.get("/api/me").handler(ctx -> auth.requireSession(ctx, false)).handler(sessions::me);
+    router
+        .post("/api/agents")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::create);
+    router.get("/api/agents").handler(ctx -> auth.requireSession(ctx, false)).handler(agents::list);
+    router
+        .get("/api/agents/:id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::show);
+    router
+        .patch("/api/agents/:id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::update);
+    router
+        .delete("/api/agents/:id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::delete);
+    router
+        .post("/api/agents/:id/messages")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::message);
+    router
+        .get("/api/agents/:id/events")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(events::list);
+    router
+        .get("/api/agents/:id/events/verify")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(events::verify);
+    router
+        .get("/api/agents/:id/events/stream")
+        .handler(ctx -> auth.requireSession(ctx, true))
+        .handler(stream::open);
+    router
+        .post("/api/agents/:id/webhook/rotate")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(agents::rotateWebhookSecret);
+
+    // One JSON error shape for everything, the framework's own 404/405/413 included.
+    router.route().failureHandler(ErrorResponses::handle);
+    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500}) {
+      router.errorHandler(status, ErrorResponses::handle);
+    }
+    return router;
+  }
+
+  /** The (method, path) pairs this router serves, as OpenAPI spells paths. */
+  public static java.util.Set<String> routeSignatures(Router router) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    router
+        .getRoutes()
+        .forEach(
+            route -> {
+              if (route.getPath() == null || route.methods() == null) {
+                return;
+              }
+              for (HttpMethod m : route.methods()) {
+                out.add(m.name() + " " + route.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
+              }
+            });
+    return out;
+  }
+
+  private static void accessLog(RoutingContext ctx) {
+    RequestIds.assign(ctx);
+    long start = System.nanoTime();
+    ctx.addEndHandler(
+        v -> {
+          if (!ACCESS.isInfoEnabled()) {
+            return;
+          }
+          var principal = Authenticator.principal(ctx);
+          var event =
+              ACCESS
+                  .atInfo()
+                  .addKeyValue("request_id", RequestIds.of(ctx))
+                  .addKeyValue("method", ctx.request().method().name())
+                  .addKeyValue("path", ctx.request().path())
+                  .addKeyValue("status", ctx.response().getStatusCode())
+                  .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000);
+          String agent = ctx.pathParam("id");
+          if (agent != null) {
+            event = event.addKeyValue("agent_id", agent);
+          }
+          if (principal != null) {
+            event = event.addKeyValue("user_id", principal.userId());
+          }
+          event.log(
+              "{} {} {}",
+              ctx.request().method(),
+              ctx.request().path(),
+              ctx.response().getStatusCode());
+        });
+    ctx.next();
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = ApiRouter.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the gateway jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + name, e);
+    }
+  }
+}

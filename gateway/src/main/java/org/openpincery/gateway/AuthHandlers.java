@@ -1,0 +1,120 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import java.util.Set;
+import org.openpincery.store.AuthRepository;
+import org.openpincery.store.AuthRepository.BootstrapResult;
+
+/** Bootstrap, login, logout and "who am I". */
+final class AuthHandlers {
+
+  private final AuthRepository auth;
+  private final GatewayConfig config;
+
+  AuthHandlers(AuthRepository auth, GatewayConfig config) {
+    this.auth = auth;
+    this.config = config;
+  }
+
+  /** POST /api/bootstrap: once, with the bootstrap token; creates the admin, workspace, session. */
+  void bootstrap(RoutingContext ctx) {
+    requireBootstrapToken(ctx);
+    JsonObject body = Bodies.object(ctx, Set.of("email", "name", "workspace_name"), false);
+    String email = Bodies.string(body, "email", 320, false).orElse("admin@localhost");
+    if (!email.contains("@")) {
+      throw ApiError.badRequest("'email' must be an email address");
+    }
+    String name = Bodies.string(body, "name", 200, false).filter(s -> !s.isBlank()).orElse("Admin");
+    String workspace =
+        Bodies.string(body, "workspace_name", 200, false)
+            .filter(s -> !s.isBlank())
+            .orElse("Default");
+    String token = Tokens.newToken();
+    auth.bootstrap(email, name, workspace, Tokens.sha256(token), config.sessionTtl())
+        .onSuccess(
+            result -> {
+              switch (result) {
+                case BootstrapResult.Bootstrapped b ->
+                    Responses.json(
+                        ctx,
+                        201,
+                        new JsonObject()
+                            .put("user_id", b.userId().toString())
+                            .put("workspace_id", b.workspaceId().toString())
+                            .put("session_token", token)
+                            .put("expires_at", b.sessionExpiresAt().toString()));
+                case BootstrapResult.AlreadyBootstrapped a ->
+                    ctx.fail(
+                        ApiError.conflict(
+                            "already_bootstrapped",
+                            "this installation is already bootstrapped; use POST /api/login for a new session"));
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** POST /api/login: a new session for the admin, with the bootstrap token. */
+  void login(RoutingContext ctx) {
+    requireBootstrapToken(ctx);
+    Bodies.object(ctx, Set.of(), false);
+    String token = Tokens.newToken();
+    auth.login(Tokens.sha256(token), config.sessionTtl())
+        .onSuccess(
+            user -> {
+              if (user.isEmpty()) {
+                ctx.fail(
+                    ApiError.conflict("not_bootstrapped", "bootstrap first: POST /api/bootstrap"));
+                return;
+              }
+              Responses.json(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("user_id", user.get().toString())
+                      .put("session_token", token));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** POST /api/logout: revokes the presented session. */
+  void logout(RoutingContext ctx) {
+    auth.revoke(Authenticator.principal(ctx).sessionId())
+        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  /** GET /api/me. */
+  void me(RoutingContext ctx) {
+    var p = Authenticator.principal(ctx);
+    auth.user(p.userId())
+        .onSuccess(
+            profile ->
+                Responses.json(
+                    ctx,
+                    200,
+                    new JsonObject()
+                        .put("user_id", p.userId().toString())
+                        .put("email", profile.map(AuthRepository.UserProfile::email).orElse(null))
+                        .put("name", profile.map(AuthRepository.UserProfile::name).orElse(null))
+                        .put("workspace_id", p.workspaceId().toString())
+                        .put("role", p.role())
+                        .put("session_expires_at", p.expiresAt().toString())))
+        .onFailure(ctx::fail);
+  }
+
+  private void requireBootstrapToken(RoutingContext ctx) {
+    Optional<String> presented = Authenticator.bearer(ctx);
+    if (config.bootstrapToken().isEmpty()) {
+      throw new ApiError(
+          403,
+          "bootstrap_disabled",
+          "set " + GatewayConfig.BOOTSTRAP_TOKEN + " on the server to enable bootstrap and login");
+    }
+    if (presented.isEmpty()
+        || !Tokens.constantTimeEquals(presented.get(), config.bootstrapToken().get())) {
+      throw ApiError.unauthorized("the bootstrap token is missing or wrong");
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Strict reading of JSON request bodies: the right content type, an object, only known fields, each
+ * of the right type. Every violation is a 4xx {@link ApiError} naming the field.
+ */
+final class Bodies {
+
+  private Bodies() {}
+
+  /** The body as an object; {@code required=false} lets an empty body stand for {}. */
+  static JsonObject object(RoutingContext ctx, Set<String> allowed, boolean required) {
+    Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      if (required) {
+        throw ApiError.badRequest("a JSON object body is required");
+      }
+      return new JsonObject();
+    }
+    String type = ctx.request().getHeader("content-type");
+    if (type == null
+        || !type.toLowerCase(java.util.Locale.ROOT).strip().startsWith("application/json")) {
+      throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
+    }
+    Object value;
+    try {
+      value = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw new ApiError(400, "invalid_json", "the body is not valid JSON");
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw ApiError.badRequest("the body must be a JSON object");
+    }
+    for (String field : object.fieldNames()) {
+      if (!allowed.contains(field)) {
+        throw ApiError.badRequest(
+            "unknown field '"
+                + field
+                + "' (allowed: "
+                + String.join(", ", allowed.stream().sorted().toList())
+                + ")");
+      }
+    }
+    return object;
+  }
+
+  /** An optional string field, trimmed of nothing, checked for length and control characters. */
+  static Optional<String> string(JsonObject body, String field, int maxLength, boolean multiline) {
+    if (!body.containsKey(field) || body.getValue(field) == null) {
+      return Optional.empty();
+    }
+    if (!(body.getValue(field) instanceof String s)) {
+      throw ApiError.badRequest("'" + field + "' must be a string");
+    }
+    if (s.length() > maxLength) {
+      throw ApiError.badRequest("'" + field + "' is longer than " + maxLength + " characters");
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean allowedWhitespace = multiline && (c == '\n' || c == '\r' || c == '\t');
+      if ((c < 0x20 || c == 0x7f) && !allowedWhitespace) {
+        throw ApiError.badRequest("'" + field + "' contains a control character");
+      }
+    }
+    return Optional.of(s);
+  }
+
+  static String requiredString(JsonObject body, String field, int maxLength, boolean multiline) {
+    return string(body, field, maxLength, multiline)
+        .orElseThrow(() -> ApiError.badRequest("'" + field + "' is required"));
+  }
+
+  static Optional<Boolean> bool(JsonObject body, String field) {
+    if (!body.containsKey(field)) {
+      return Optional.empty();
+    }
+    if (!(body.getValue(field) instanceof Boolean b)) {
+      throw ApiError.badRequest("'" + field + "' must be true or false");
+    }
+    return Optional.of(b);
+  }
+
+  /**
+   * A budget in dollars: absent = leave alone; JSON null = explicitly unlimited; a non-negative
+   * number with at most 6 decimals otherwise.
+   */
+  static Optional<Optional<BigDecimal>> budget(JsonObject body, String field) {
+    if (!body.containsKey(field)) {
+      return Optional.empty();
+    }
+    Object value = body.getValue(field);
+    if (value == null) {
+      return Optional.of(Optional.empty());
+    }
+    if (!(value instanceof Number n)) {
+      throw ApiError.badRequest(
+          "'" + field + "' must be a number of dollars, or null for unlimited");
+    }
+    BigDecimal amount;
+    try {
+      amount = new BigDecimal(n.toString());
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("'" + field + "' must be a finite number");
+    }
+    if (amount.signum() < 0
+        || amount.stripTrailingZeros().scale() > 6
+        || amount.compareTo(new BigDecimal("1000000000")) >= 0) {
+      throw ApiError.badRequest(
+          "'" + field + "' must be from 0 to 999999999 with at most 6 decimals");
+    }
+    return Optional.of(Optional.of(amount));
+  }
+}

@@ -1,0 +1,64 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place failures become HTTP responses, so every error has the same JSON shape. */
+final class ErrorResponses {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+
+  private ErrorResponses() {}
+
+  /** The router's failure handler: domain errors, framework statuses, and the unexpected. */
+  static void handle(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError e) {
+      send(ctx, e.status, e.code, e.getMessage());
+      return;
+    }
+    if (failure instanceof DecodeException) {
+      send(ctx, 400, "invalid_json", "the body is not valid JSON");
+      return;
+    }
+    int status = ctx.statusCode();
+    switch (status) {
+      case 400 -> send(ctx, 400, "invalid_request", "the request is malformed");
+      case 401 -> send(ctx, 401, "unauthorized", "a valid bearer token is required");
+      case 404 -> send(ctx, 404, "not_found", "no route for " + ctx.request().path());
+      case 405 ->
+          send(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed here");
+      case 413 ->
+          send(ctx, 413, "payload_too_large", "the body is larger than this server accepts");
+      case 415 -> send(ctx, 415, "unsupported_media_type", "send the body as application/json");
+      default -> {
+        LOG.atError()
+            .addKeyValue("request_id", RequestIds.of(ctx))
+            .setCause(failure)
+            .log("unhandled failure on {} {}", ctx.request().method(), ctx.request().path());
+        send(
+            ctx,
+            500,
+            "internal_error",
+            "something went wrong on our side; request id " + RequestIds.of(ctx));
+      }
+    }
+  }
+
+  static void send(RoutingContext ctx, int status, String code, String message) {
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(
+            new JsonObject()
+                .put("error", new JsonObject().put("code", code).put("message", message))
+                .encode());
+  }
+}

@@ -1,0 +1,186 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.UUID;
+import org.openpincery.model.StoredEvent;
+import org.openpincery.notify.Channel;
+import org.openpincery.store.AgentRepository;
+import org.openpincery.store.EventRepository;
+
+/**
+ * GET /api/agents/:id/events/stream: Server-Sent Events of an agent's log as it grows.
+ *
+ * <p>A notification only says "look"; the events themselves are read back from rows after the last
+ * seq sent on this connection, so each is sent once and in order, and a client that reconnects with
+ * {@code Last-Event-ID} (the seq) misses nothing and repeats nothing. Reads are serialised per
+ * connection; notifications that arrive during a read trigger one more read. A heartbeat comment
+ * keeps proxies from closing an idle stream, and also re-reads, which covers a notification lost
+ * while the listener was reconnecting.
+ */
+final class EventStream {
+
+  static final String RESYNC = "*";
+  private static final int BATCH = 500;
+
+  private final Vertx vertx;
+  private final AgentRepository agents;
+  private final EventRepository events;
+  private final GatewayConfig config;
+  private final GatewayMetrics metrics;
+
+  EventStream(
+      Vertx vertx,
+      AgentRepository agents,
+      EventRepository events,
+      GatewayConfig config,
+      GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.agents = agents;
+    this.events = events;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  void open(RoutingContext ctx) {
+    UUID agentId = AgentHandlers.agentId(ctx);
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    String afterParam = ctx.request().getParam("after_seq");
+    Long requested = null;
+    if (lastEventId != null) {
+      requested = EventHandlers.longParam("Last-Event-ID", lastEventId.strip());
+    } else if (afterParam != null) {
+      requested = EventHandlers.longParam("after_seq", afterParam);
+    }
+    Long cursorParam = requested;
+    agents
+        .get(Authenticator.principal(ctx).workspaceId(), agentId)
+        .onSuccess(
+            agent -> {
+              if (agent.isEmpty()) {
+                ctx.fail(AgentHandlers.noSuchAgent());
+                return;
+              }
+              // Without a cursor a stream starts at the head: only new events.
+              long cursor = cursorParam != null ? cursorParam : agent.get().eventSeq();
+              new Session(ctx, agentId, cursor).start();
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private final class Session {
+    private final RoutingContext ctx;
+    private final HttpServerResponse response;
+    private final UUID agentId;
+    private final String prefix;
+    private long lastSent;
+    private boolean reading;
+    private boolean readAgain;
+    private boolean closed;
+    private MessageConsumer<String> consumer;
+    private long heartbeat;
+
+    Session(RoutingContext ctx, UUID agentId, long cursor) {
+      this.ctx = ctx;
+      this.response = ctx.response();
+      this.agentId = agentId;
+      this.prefix = agentId + ":";
+      this.lastSent = cursor;
+    }
+
+    void start() {
+      response
+          .setStatusCode(200)
+          .setChunked(true)
+          .putHeader("content-type", "text/event-stream; charset=utf-8")
+          .putHeader("cache-control", "no-store")
+          .putHeader("x-accel-buffering", "no");
+      response.write(
+          "retry: 2000\n: stream of agent " + agentId + " after seq " + lastSent + "\n\n");
+      metrics.streamOpened();
+      consumer =
+          vertx
+              .eventBus()
+              .localConsumer(
+                  Channel.EVENTS.address(),
+                  m -> {
+                    String body = m.body();
+                    if (body.startsWith(prefix) || RESYNC.equals(body)) {
+                      read();
+                    }
+                  });
+      heartbeat =
+          vertx.setPeriodic(
+              config.sseHeartbeat().toMillis(),
+              t -> {
+                if (!closed) {
+                  response.write(": heartbeat\n\n");
+                  read();
+                }
+              });
+      response.closeHandler(v -> close());
+      response.exceptionHandler(e -> close());
+      read();
+    }
+
+    private void read() {
+      if (closed) {
+        return;
+      }
+      if (reading) {
+        readAgain = true;
+        return;
+      }
+      reading = true;
+      readAgain = false;
+      events
+          .pageAfter(agentId, lastSent, BATCH)
+          .onComplete(
+              ar -> {
+                reading = false;
+                if (closed) {
+                  return;
+                }
+                if (ar.failed()) {
+                  // Try again at the next notification or heartbeat; the cursor has not moved.
+                  return;
+                }
+                send(ar.result());
+                if (readAgain || ar.result().size() == BATCH) {
+                  read();
+                }
+              });
+    }
+
+    private void send(List<StoredEvent> page) {
+      StringBuilder out = new StringBuilder();
+      for (StoredEvent e : page) {
+        if (e.seq() <= lastSent) {
+          continue;
+        }
+        out.append("id: ").append(e.seq()).append('\n');
+        out.append("event: ").append(e.eventType()).append('\n');
+        out.append("data: ").append(Responses.event(e).encode()).append("\n\n");
+        lastSent = e.seq();
+      }
+      if (!out.isEmpty()) {
+        response.write(out.toString());
+      }
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      metrics.streamClosed();
+      vertx.cancelTimer(heartbeat);
+      if (consumer != null) {
+        consumer.unregister();
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package org.openpincery.gateway;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.openpincery.config.ConfigException;
+import org.openpincery.config.Env;
+
+/**
+ * Settings of the operator API.
+ *
+ * @param bootstrapToken {@code OPEN_PINCERY_BOOTSTRAP_TOKEN}; empty disables bootstrap and login
+ * @param sessionTtl {@code OPEN_PINCERY_SESSION_TTL_SECONDS}
+ * @param unauthenticatedPerMinute {@code OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED} requests per
+ *     minute per client address; 0 turns the limit off
+ * @param authenticatedPerMinute {@code OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED} per session; 0 off
+ * @param trustedProxies {@code OPEN_PINCERY_TRUSTED_PROXIES}: addresses or CIDRs whose {@code
+ *     X-Forwarded-For} is believed
+ * @param maxBodyBytes {@code OPEN_PINCERY_MAX_BODY_BYTES}; larger bodies get 413
+ * @param webhookGrace {@code OPEN_PINCERY_WEBHOOK_GRACE_SECONDS}: how long a rotated-out webhook
+ *     secret keeps verifying
+ * @param defaultBudgetUsd {@code OPEN_PINCERY_DEFAULT_BUDGET_USD}: a new agent's budget
+ * @param sseHeartbeat {@code OPEN_PINCERY_SSE_HEARTBEAT_SECONDS}
+ * @param shutdownGrace {@code OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS}: in-flight requests get this
+ *     long
+ */
+public record GatewayConfig(
+    String host,
+    int port,
+    Optional<String> bootstrapToken,
+    Duration sessionTtl,
+    int unauthenticatedPerMinute,
+    int authenticatedPerMinute,
+    List<String> trustedProxies,
+    long maxBodyBytes,
+    Duration webhookGrace,
+    BigDecimal defaultBudgetUsd,
+    Duration sseHeartbeat,
+    Duration shutdownGrace) {
+
+  public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
+  static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
+
+  public GatewayConfig {
+    bootstrapToken.ifPresent(
+        t -> {
+          if (t.length() < MIN_BOOTSTRAP_TOKEN_LENGTH) {
+            throw new ConfigException(
+                BOOTSTRAP_TOKEN,
+                "is too short: use at least " + MIN_BOOTSTRAP_TOKEN_LENGTH + " random characters");
+          }
+        });
+    trustedProxies = List.copyOf(trustedProxies);
+  }
+
+  /** Reads every setting; {@code defaultHost} differs between standalone and a split gateway. */
+  public static GatewayConfig from(Env env, String defaultHost) {
+    return new GatewayConfig(
+        env.string("OPEN_PINCERY_HOST", defaultHost),
+        env.integer("OPEN_PINCERY_PORT", 8080, 1, 65535),
+        env.string(BOOTSTRAP_TOKEN),
+        env.seconds("OPEN_PINCERY_SESSION_TTL_SECONDS", Duration.ofDays(30), 60, 365L * 86400),
+        env.integer("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", 10, 0, 1_000_000),
+        env.integer("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", 60, 0, 10_000_000),
+        env.string("OPEN_PINCERY_TRUSTED_PROXIES")
+            .map(s -> List.of(s.split("\\s*,\\s*")))
+            .orElse(List.of()),
+        env.integer("OPEN_PINCERY_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20),
+        env.seconds("OPEN_PINCERY_WEBHOOK_GRACE_SECONDS", Duration.ofHours(24), 0, 30L * 86400),
+        budget(env),
+        env.seconds("OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", Duration.ofSeconds(15), 1, 3600),
+        env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600));
+  }
+
+  private static BigDecimal budget(Env env) {
+    String raw = env.string("OPEN_PINCERY_DEFAULT_BUDGET_USD", "10");
+    try {
+      BigDecimal value = new BigDecimal(raw);
+      if (value.signum() < 0 || value.scale() > 6) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          "OPEN_PINCERY_DEFAULT_BUDGET_USD",
+          "must be a non-negative amount in dollars with at most 6 decimals, got '" + raw + "'");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GatewayConfig[host="
+        + host
+        + ", port="
+        + port
+        + ", bootstrapToken="
+        + (bootstrapToken.isPresent() ? "***" : "unset")
+        + ", sessionTtl="
+        + sessionTtl
+        + ", limits="
+        + unauthenticatedPerMinute
+        + "/"
+        + authenticatedPerMinute
+        + " per min, trustedProxies="
+        + trustedProxies
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + "]";
+  }
+}

@@ -1,0 +1,77 @@
+package org.openpincery.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The gateway's own counters, beside the HTTP server metrics Vert.x records. */
+public final class GatewayMetrics {
+
+  private final MeterRegistry registry;
+  private final Counter messagesAccepted;
+  private final AtomicInteger streamClients = new AtomicInteger();
+
+  public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.messagesAccepted =
+        Counter.builder("pincery_messages_accepted")
+            .description("Messages accepted by POST /api/agents/:id/messages")
+            .register(registry);
+    Gauge.builder("pincery_event_stream_clients", streamClients, AtomicInteger::get)
+        .description("Open Server-Sent Event streams")
+        .register(registry);
+  }
+
+  /** Metrics that go nowhere, for processes without {@code METRICS_ADDR}. */
+  public static GatewayMetrics discarding() {
+    return new GatewayMetrics(new SimpleMeterRegistry());
+  }
+
+  /** A Prometheus registry for {@code METRICS_ADDR}. */
+  public static PrometheusMeterRegistry prometheus() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** A Vert.x instance whose HTTP server, pool and event-bus metrics go to {@code registry}. */
+  public static Vertx vertxWithMetrics(MeterRegistry registry) {
+    return Vertx.builder()
+        .with(
+            new VertxOptions()
+                .setMetricsOptions(
+                    new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  void messageAccepted() {
+    messagesAccepted.increment();
+  }
+
+  void rateLimited(String scope) {
+    Counter.builder("pincery_rate_limited")
+        .description("Requests refused with 429, by limit (authenticated or unauthenticated)")
+        .tag("scope", scope)
+        .register(registry)
+        .increment();
+  }
+
+  void streamOpened() {
+    streamClients.incrementAndGet();
+  }
+
+  void streamClosed() {
+    streamClients.decrementAndGet();
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+}

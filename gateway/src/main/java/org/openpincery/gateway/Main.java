@@ -1,0 +1,100 @@
+package org.openpincery.gateway;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.openpincery.config.ConfigException;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.config.Env;
+import org.openpincery.config.Logging;
+import org.openpincery.db.DatabaseUrl;
+import org.openpincery.notify.Channel;
+import org.openpincery.notify.NotificationListener;
+import org.openpincery.store.Database;
+import org.openpincery.store.Store;
+
+/**
+ * The gateway as its own process (split deployments). Needs {@code DATABASE_URL}, migrated by
+ * {@code migrate}. Exit codes: 78 a setting is wrong (named on stderr), 1 anything else.
+ */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Env env = Env.of(System.getenv());
+    try {
+      Logging.configure(env);
+      GatewayConfig config = GatewayConfig.from(env, "0.0.0.0");
+      DatabaseUrl url =
+          env.databaseUrl("DATABASE_URL")
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "DATABASE_URL",
+                          "is required (for everything in one process, run ./pincery up)"));
+      Optional<MetricsServer.Address> metricsAddr =
+          env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse);
+      PrometheusMeterRegistry prometheus =
+          metricsAddr.map(a -> GatewayMetrics.prometheus()).orElse(null);
+      Vertx vertx =
+          prometheus != null ? GatewayMetrics.vertxWithMetrics(prometheus) : Vertx.vertx();
+      GatewayMetrics metrics =
+          prometheus != null ? new GatewayMetrics(prometheus) : GatewayMetrics.discarding();
+
+      Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-gateway"));
+      NotificationListener listener =
+          new NotificationListener(
+              vertx,
+              Database.connectOptions(url, "pincery-gateway-listen"),
+              Set.of(Channel.EVENTS),
+              v -> vertx.eventBus().publish(Channel.EVENTS.address(), EventStream.RESYNC));
+      listener.start();
+      var verticle =
+          new GatewayVerticle(
+              config,
+              vx ->
+                  ApiRouter.create(
+                      vx,
+                      store,
+                      config,
+                      metrics,
+                      Map.of("notification_listener", listener::connected)));
+      try {
+        vertx.deployVerticle(verticle).await();
+      } catch (RuntimeException e) {
+        throw new ConfigException(
+            "OPEN_PINCERY_PORT",
+            config.host()
+                + ":"
+                + config.port()
+                + " cannot be bound ("
+                + e.getMessage()
+                + "); set OPEN_PINCERY_PORT to a free port");
+      }
+      if (metricsAddr.isPresent()) {
+        MetricsServer.start(vertx, metricsAddr.get(), prometheus).await();
+      }
+      org.slf4j.LoggerFactory.getLogger(Main.class)
+          .info("gateway listening on {}:{}", config.host(), config.port());
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    vertx.undeploy(verticle.deploymentID()).otherwiseEmpty().await();
+                    listener.stop().otherwiseEmpty().await();
+                    store.closeAsync().otherwiseEmpty().await();
+                    vertx.close().await();
+                  },
+                  "gateway-shutdown"));
+    } catch (ConfigException e) {
+      System.err.println("open-pincery gateway: " + e.getMessage());
+      System.exit(ConfigException.EXIT_CODE);
+    } catch (RuntimeException e) {
+      System.err.println("open-pincery gateway: start-up failed: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package org.openpincery.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AuthAndIsolationTest {
+
+  private static final GatewayFixture api = new GatewayFixture();
+  private static String token;
+  private static String agent;
+
+  @BeforeAll
+  static void setUp() {
+    token = api.bootstrap();
+    agent = api.createAgent(token, "mine");
+  }
+
+  @AfterAll
+  static void close() {
+    api.close();
+  }
+
+  @Test
+  void missingWrongAndMalformedTokensGet401() {
+    assertThat(api.call("GET", "/api/agents", null, null).status()).isEqualTo(401);
+    assertThat(api.call("GET", "/api/agents", Tokens.newToken(), null).status()).isEqualTo(401);
+    assertThat(api.call("GET", "/api/agents", "not-a-token", null).status()).isEqualTo(401);
+    assertThat(
+            api.call(
+                    "GET",
+                    "/api/agents",
+                    null,
+                    null,
+                    java.util.Map.of("Authorization", "Basic Zm9vOmJhcg=="))
+                .status())
+        .isEqualTo(401);
+    var r = api.call("GET", "/api/agents", Tokens.newToken(), null);
+    assertThat(r.errorCode()).isEqualTo("unauthorized");
+    assertThat(r.headers().firstValue("X-Request-Id")).isPresent();
+  }
+
+  @Test
+  void revokedAndExpiredSessionsGet401() throws Exception {
+    String revoked =
+        api.call("POST", "/api/login", GatewayFixture.BOOTSTRAP_TOKEN, null)
+            .json()
+            .getString("session_token");
+    assertThat(api.call("GET", "/api/me", revoked, null).status()).isEqualTo(200);
+    api.call("POST", "/api/logout", revoked, null);
+    assertThat(api.call("GET", "/api/me", revoked, null).status()).isEqualTo(401);
+
+    String expiring =
+        api.call("POST", "/api/login", GatewayFixture.BOOTSTRAP_TOKEN, null)
+            .json()
+            .getString("session_token");
+    assertThat(api.call("GET", "/api/me", expiring, null).status()).isEqualTo(200);
+    api.execute(
+        "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = sha256(convert_to('"
+            + expiring
+            + "', 'UTF8'))");
+    assertThat(api.call("GET", "/api/me", expiring, null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void wrongOrMissingBootstrapTokenGets401AndNothingIsWritten() throws Exception {
+    long sessions = api.count("SELECT count(*) FROM sessions");
+    assertThat(api.call("POST", "/api/login", "wrong-bootstrap-token-000000000", null).status())
+        .isEqualTo(401);
+    assertThat(api.call("POST", "/api/login", null, null).status()).isEqualTo(401);
+    assertThat(api.call("POST", "/api/bootstrap", token, null).status()).isEqualTo(401);
+    assertThat(api.count("SELECT count(*) FROM sessions")).isEqualTo(sessions);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "GET, ''",
+    "PATCH, '{\"name\":\"stolen\"}'",
+    "DELETE, ''",
+    "POST, /messages|{\"content\":\"hi\"}",
+    "GET, /events|",
+    "GET, /events/verify|",
+    "GET, /events/stream|",
+    "POST, /webhook/rotate|"
+  })
+  void anotherWorkspacesAgentAnswers404(String method, String spec) throws Exception {
+    String outsider = outsiderToken();
+    String suffix = spec.contains("|") ? spec.substring(0, spec.indexOf('|')) : "";
+    String body = spec.contains("|") ? spec.substring(spec.indexOf('|') + 1) : spec;
+    long events = api.count("SELECT count(*) FROM events");
+
+    var r =
+        api.call(method, "/api/agents/" + agent + suffix, outsider, body.isEmpty() ? null : body);
+
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.errorCode()).isEqualTo("not_found");
+    assertThat(api.count("SELECT count(*) FROM events")).isEqualTo(events);
+    assertThat(api.call("GET", "/api/agents/" + agent, token, null).json().getString("name"))
+        .isEqualTo("mine");
+    assertThat(api.call("GET", "/api/agents", outsider, null).json().getJsonArray("agents"))
+        .isEmpty();
+  }
+
+  private static String outsiderToken() {
+    UUID workspace = api.store.agents().createWorkspace("elsewhere").await();
+    UUID user =
+        api.store
+            .auth()
+            .addMember(
+                workspace, "outsider-" + UUID.randomUUID() + "@example.com", "Outsider", "owner")
+            .await();
+    String t = Tokens.newToken();
+    api.store.auth().createSession(user, Tokens.sha256(t), java.time.Duration.ofHours(1)).await();
+    return t;
+  }
+}

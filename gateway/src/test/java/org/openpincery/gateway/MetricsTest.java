@@ -1,0 +1,66 @@
+package org.openpincery.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+
+  @Test
+  void prometheusOutputOnItsOwnListenerPassesPromtool() throws Exception {
+    var registry = GatewayMetrics.prometheus();
+    try (GatewayFixture api =
+        new GatewayFixture(
+            Map.of("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "2"), new GatewayMetrics(registry))) {
+      var server =
+          MetricsServer.start(api.vertx, new MetricsServer.Address("127.0.0.1", 0), registry)
+              .await();
+      String token = api.bootstrap();
+      String agent = api.createAgent(token, "metered");
+      api.call("POST", "/api/agents/" + agent + "/messages", token, "{\"content\":\"count me\"}");
+      // The bootstrap and the first rejected call use up the 2 per minute; the next is limited.
+      assertThat(api.call("GET", "/api/agents", null, null).status()).isEqualTo(401);
+      assertThat(api.call("GET", "/api/agents", null, null).status()).isEqualTo(429);
+
+      HttpResponse<String> scrape =
+          api.http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + server.actualPort() + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      String text = scrape.body();
+      assertThat(text).contains("pincery_messages_accepted_total 1.0");
+      assertThat(text).contains("pincery_rate_limited_total{scope=\"unauthenticated\"} 1.0");
+      assertThat(api.call("GET", "/metrics", null, null).status())
+          .as("not on the API port")
+          .isEqualTo(404);
+
+      Path promtool = Path.of("/usr/bin/promtool");
+      if (!Files.isExecutable(promtool)) {
+        // CI installs the Debian 'prometheus' package (.ci/run); never skip there.
+        assertThat(System.getenv("CI")).as("promtool must be installed in CI").isNull();
+        Assumptions.abort(
+            "promtool not installed (apt-get install prometheus); skipped outside CI");
+      }
+      Process check =
+          new ProcessBuilder(promtool.toString(), "check", "metrics")
+              .redirectErrorStream(true)
+              .start();
+      check.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+      check.getOutputStream().close();
+      String report = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(check.exitValue()).as(report).isZero();
+    }
+  }
+}
