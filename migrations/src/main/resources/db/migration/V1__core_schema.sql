@@ -80,6 +80,9 @@ CREATE TABLE agents (
     inbox_seq               bigint        NOT NULL DEFAULT 0,
     -- seq up to which a wake has shown waking events to the model.
     consumed_seq            bigint        NOT NULL DEFAULT 0,
+    -- Derived, and the only one of the two seqs any index looks at: it changes only when work
+    -- starts or stops being pending, so the many appends in between stay HOT updates.
+    has_pending             boolean       GENERATED ALWAYS AS (inbox_seq > consumed_seq) STORED,
 
     -- Money. NULL limit = explicitly unlimited; 0 = no spending at all.
     budget_limit_usd        numeric(18,6),
@@ -105,17 +108,23 @@ CREATE TABLE agents (
         (budget_limit_usd IS NULL OR budget_limit_usd >= 0) AND budget_spent_usd >= 0),
     CONSTRAINT agents_previous_secret_has_expiry CHECK (
         webhook_secret_previous IS NULL OR webhook_secret_previous_expires_at IS NOT NULL)
-);
+)
+-- Every append and heartbeat updates an agent row. Those updates must be HOT (no new index
+-- entries, dead versions pruned on the page): no index may cover a column they change, and the
+-- page needs room for the new version. Without this, a busy agent's row leaves thousands of
+-- dead versions that every lookup by id has to step over.
+WITH (fillfactor = 50);
 
 -- Names are unique among the live agents of a workspace; a deleted agent frees its name.
 CREATE UNIQUE INDEX agents_workspace_name_uq ON agents (workspace_id, name) WHERE deleted_at IS NULL;
 CREATE INDEX agents_workspace_idx ON agents (workspace_id, created_at);
 -- For CLAIM_PENDING and FIND_PENDING: only agents with work waiting are in this index,
--- so a sweep costs nothing however many agents sleep.
+-- so a sweep costs nothing however many agents sleep. (has_pending, not the seqs: see above.)
 CREATE INDEX agents_pending_idx ON agents (id)
-    WHERE status = 'asleep' AND is_enabled AND inbox_seq > consumed_seq;
--- For REAP_EXPIRED_LEASES: only running wakes and maintenance passes are in this index.
-CREATE INDEX agents_lease_idx ON agents (lease_expires_at) WHERE status <> 'asleep';
+    WHERE status = 'asleep' AND is_enabled AND has_pending;
+-- For REAP_EXPIRED_LEASES: only running wakes and maintenance passes are in this index. It holds
+-- no lease column, so heartbeats stay HOT; the few awake rows are filtered by lease.
+CREATE INDEX agents_awake_idx ON agents (id) WHERE status <> 'asleep';
 
 -- ---------------------------------------------------------------------------
 -- The event log: append-only, gapless per agent, SHA-256 hash chain
@@ -308,7 +317,7 @@ DECLARE
 BEGIN
     FOR v_id IN
         SELECT a.id FROM agents a
-         WHERE a.status = 'asleep' AND a.is_enabled AND a.inbox_seq > a.consumed_seq
+         WHERE a.status = 'asleep' AND a.is_enabled AND a.has_pending
          ORDER BY a.id
          LIMIT p_limit
            FOR NO KEY UPDATE SKIP LOCKED

@@ -13,6 +13,7 @@ import org.openpincery.model.NewEvent;
 import org.openpincery.store.AgentRepository;
 import org.openpincery.store.AgentRepository.AgentPatch;
 import org.openpincery.store.AgentRepository.WriteResult;
+import org.openpincery.store.AppendBatcher;
 import org.openpincery.store.AppendResult;
 import org.openpincery.store.EventRepository;
 
@@ -27,6 +28,7 @@ final class AgentHandlers {
   private final EventRepository events;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
+  private final AppendBatcher messages;
 
   AgentHandlers(
       AgentRepository agents,
@@ -37,6 +39,7 @@ final class AgentHandlers {
     this.events = events;
     this.config = config;
     this.metrics = metrics;
+    this.messages = new AppendBatcher(events, 4, 256);
   }
 
   /** POST /api/agents: 201 with the webhook secret, shown this once. */
@@ -185,7 +188,7 @@ final class AgentHandlers {
     NewEvent event =
         NewEvent.messageReceived("person", content)
             .withPayload(new JsonObject().put("user_id", principal.userId().toString()));
-    events
+    messages
         .appendInWorkspace(principal.workspaceId(), id, event)
         .onSuccess(
             result -> {

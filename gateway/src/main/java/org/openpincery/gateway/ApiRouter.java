@@ -44,9 +44,15 @@ public final class ApiRouter {
           authenticated.evictIdle();
         });
     Authenticator auth =
-        new Authenticator(store.auth(), unauthenticated, authenticated, clients, metrics);
+        new Authenticator(
+            store.auth(),
+            unauthenticated,
+            authenticated,
+            clients,
+            metrics,
+            new SessionCache(config.sessionCacheTtl()));
     HealthHandlers health = new HealthHandlers(store.health(), background);
-    AuthHandlers sessions = new AuthHandlers(store.auth(), config);
+    AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
     EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);

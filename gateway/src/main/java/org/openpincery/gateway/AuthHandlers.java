@@ -12,10 +12,12 @@ final class AuthHandlers {
 
   private final AuthRepository auth;
   private final GatewayConfig config;
+  private final Authenticator authenticator;
 
-  AuthHandlers(AuthRepository auth, GatewayConfig config) {
+  AuthHandlers(AuthRepository auth, GatewayConfig config, Authenticator authenticator) {
     this.auth = auth;
     this.config = config;
+    this.authenticator = authenticator;
   }
 
   /** POST /api/bootstrap: once, with the bootstrap token; creates the admin, workspace, session. */
@@ -80,8 +82,13 @@ final class AuthHandlers {
 
   /** POST /api/logout: revokes the presented session. */
   void logout(RoutingContext ctx) {
-    auth.revoke(Authenticator.principal(ctx).sessionId())
-        .onSuccess(v -> ctx.response().setStatusCode(204).end())
+    var principal = Authenticator.principal(ctx);
+    auth.revoke(principal.sessionId())
+        .onSuccess(
+            v -> {
+              authenticator.forget(principal);
+              ctx.response().setStatusCode(204).end();
+            })
         .onFailure(ctx::fail);
   }
 

@@ -19,18 +19,21 @@ final class Authenticator {
   private final RateLimiter authenticated;
   private final ClientAddress clients;
   private final GatewayMetrics metrics;
+  private final SessionCache sessions;
 
   Authenticator(
       AuthRepository auth,
       RateLimiter unauthenticated,
       RateLimiter authenticated,
       ClientAddress clients,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics,
+      SessionCache sessions) {
     this.auth = auth;
     this.unauthenticated = unauthenticated;
     this.authenticated = authenticated;
     this.clients = clients;
     this.metrics = metrics;
+    this.sessions = sessions;
   }
 
   /** For routes that need a session. {@code allowQueryToken} lets EventSource clients connect. */
@@ -45,23 +48,38 @@ final class Authenticator {
           token.isEmpty() ? "a bearer session token is required" : "the session token is invalid");
       return;
     }
-    auth.authenticate(Tokens.sha256(token.get()))
+    byte[] digest = Tokens.sha256(token.get());
+    Optional<Principal> cached = sessions.get(digest);
+    if (cached.isPresent()) {
+      admit(ctx, cached.get());
+      return;
+    }
+    auth.authenticate(digest)
         .onSuccess(
             principal -> {
               if (principal.isEmpty()) {
                 reject(ctx, "the session token is invalid, expired or revoked");
                 return;
               }
-              RateLimiter.Decision d =
-                  authenticated.acquire("session:" + principal.get().sessionId());
-              if (!d.allowed()) {
-                tooMany(ctx, d, "authenticated");
-                return;
-              }
-              ctx.put(PRINCIPAL, principal.get());
-              ctx.next();
+              sessions.put(digest, principal.get());
+              admit(ctx, principal.get());
             })
         .onFailure(ctx::fail);
+  }
+
+  private void admit(RoutingContext ctx, Principal principal) {
+    RateLimiter.Decision d = authenticated.acquire("session:" + principal.sessionId());
+    if (!d.allowed()) {
+      tooMany(ctx, d, "authenticated");
+      return;
+    }
+    ctx.put(PRINCIPAL, principal);
+    ctx.next();
+  }
+
+  /** Forgets a session this process may have cached (after logout). */
+  void forget(Principal principal) {
+    sessions.invalidate(principal.sessionId());
   }
 
   /** For routes open to anyone (bootstrap, login): the per-address limit only. */

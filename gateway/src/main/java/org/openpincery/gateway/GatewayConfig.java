@@ -37,7 +37,8 @@ public record GatewayConfig(
     Duration webhookGrace,
     BigDecimal defaultBudgetUsd,
     Duration sseHeartbeat,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Duration sessionCacheTtl) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
@@ -70,7 +71,26 @@ public record GatewayConfig(
         env.seconds("OPEN_PINCERY_WEBHOOK_GRACE_SECONDS", Duration.ofHours(24), 0, 30L * 86400),
         budget(env),
         env.seconds("OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", Duration.ofSeconds(15), 1, 3600),
-        env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600));
+        env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
+        env.seconds("OPEN_PINCERY_SESSION_CACHE_SECONDS", Duration.ofSeconds(2), 0, 60));
+  }
+
+  /** The same settings with a bootstrap token supplied by the launcher (standalone's own). */
+  public GatewayConfig withBootstrapToken(String token) {
+    return new GatewayConfig(
+        host,
+        port,
+        Optional.of(token),
+        sessionTtl,
+        unauthenticatedPerMinute,
+        authenticatedPerMinute,
+        trustedProxies,
+        maxBodyBytes,
+        webhookGrace,
+        defaultBudgetUsd,
+        sseHeartbeat,
+        shutdownGrace,
+        sessionCacheTtl);
   }
 
   private static BigDecimal budget(Env env) {

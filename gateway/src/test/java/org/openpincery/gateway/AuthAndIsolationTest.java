@@ -11,7 +11,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class AuthAndIsolationTest {
 
-  private static final GatewayFixture api = new GatewayFixture();
+  // No session cache here: these tests change sessions behind the API's back, as another
+  // gateway process would, and expect the very next request to see it.
+  private static final GatewayFixture api =
+      new GatewayFixture(java.util.Map.of("OPEN_PINCERY_SESSION_CACHE_SECONDS", "0"));
   private static String token;
   private static String agent;
 
@@ -65,6 +68,22 @@ class AuthAndIsolationTest {
             + expiring
             + "', 'UTF8'))");
     assertThat(api.call("GET", "/api/me", expiring, null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void aRevocationByAnotherProcessIsSeenWithinTheSessionCacheTtl() throws Exception {
+    try (GatewayFixture cached =
+        new GatewayFixture(java.util.Map.of("OPEN_PINCERY_SESSION_CACHE_SECONDS", "2"))) {
+      String t = cached.bootstrap();
+      assertThat(cached.call("GET", "/api/me", t, null).status()).isEqualTo(200);
+      cached.execute("UPDATE sessions SET revoked_at = now()");
+      long start = System.nanoTime();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> cached.call("GET", "/api/me", t, null).status() == 401);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(java.time.Duration.ofSeconds(4));
+    }
   }
 
   @Test

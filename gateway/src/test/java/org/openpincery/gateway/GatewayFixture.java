@@ -66,7 +66,8 @@ final class GatewayFixture implements AutoCloseable {
             read.webhookGrace(),
             read.defaultBudgetUsd(),
             read.sseHeartbeat(),
-            read.shutdownGrace());
+            read.shutdownGrace(),
+            read.sessionCacheTtl());
     this.metrics = metrics;
     this.store = Store.open(vertx, new DatabaseConfig(url, 8, "gateway-test"));
     this.listener =

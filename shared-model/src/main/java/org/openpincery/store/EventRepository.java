@@ -33,6 +33,14 @@ public final class EventRepository {
        CROSS JOIN LATERAL pincery_append_event(a.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) e
       """;
 
+  // pincery_append_events_in_workspaces (V2): many events, one transaction, agents locked in id
+  // order. Returns one row per item that was written, numbered by its 1-based position.
+  static final String APPEND_EVENTS_IN_WORKSPACES =
+      """
+      SELECT idx, event_id, seq, created_at, pending
+        FROM pincery_append_events_in_workspaces($1, $2, $3, $4, $5, $6)
+      """;
+
   private static final String EVENT_COLUMNS =
       """
       agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
@@ -121,6 +129,65 @@ public final class EventRepository {
             appendParams(agentId, null, event).addUUID(workspaceId),
             agentId)
         .map(r -> r instanceof AppendResult.LeaseLost ? new AppendResult.AgentNotFound() : r);
+  }
+
+  /**
+   * Appends many unfenced events in one transaction (see {@link AppendBatcher}); the result list
+   * matches the input order, with {@code AgentNotFound} for items whose agent is not a live agent
+   * of the item's workspace.
+   */
+  public Future<List<AppendResult>> appendBatchInWorkspaces(
+      List<UUID> workspaceIds, List<UUID> agentIds, List<NewEvent> batch) {
+    int n = batch.size();
+    String[] types = new String[n];
+    String[] sources = new String[n];
+    String[] contents = new String[n];
+    String[] payloads = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewEvent e = batch.get(i);
+      if (e.toolName() != null
+          || e.toolInput() != null
+          || e.toolOutput() != null
+          || e.terminationReason() != null) {
+        throw new IllegalArgumentException(
+            "batched appends carry type, source, content and payload only");
+      }
+      types[i] = e.type().wire();
+      sources[i] = e.source();
+      contents[i] = e.content();
+      payloads[i] = e.payload().encode();
+    }
+    Tuple params =
+        Tuple.tuple()
+            .addArrayOfUUID(workspaceIds.toArray(UUID[]::new))
+            .addArrayOfUUID(agentIds.toArray(UUID[]::new))
+            .addArrayOfString(types)
+            .addArrayOfString(sources)
+            .addArrayOfString(contents)
+            .addArrayOfString(payloads);
+    return pool.preparedQuery(APPEND_EVENTS_IN_WORKSPACES)
+        .execute(params)
+        .map(
+            rows -> {
+              AppendResult[] results = new AppendResult[n];
+              for (Row row : rows) {
+                int i = row.getInteger("idx") - 1;
+                long seq = row.getLong("seq");
+                UUID agentId = agentIds.get(i);
+                notifier.appended(agentId, seq);
+                if (row.getBoolean("pending")) {
+                  notifier.wake(agentId);
+                }
+                results[i] =
+                    new AppendResult.Appended(
+                        row.getUUID("event_id"), seq, row.getOffsetDateTime("created_at"));
+              }
+              List<AppendResult> out = new ArrayList<>(n);
+              for (AppendResult r : results) {
+                out.add(r == null ? new AppendResult.AgentNotFound() : r);
+              }
+              return out;
+            });
   }
 
   private Future<AppendResult> doAppend(UUID agentId, UUID fenceWakeId, NewEvent e) {

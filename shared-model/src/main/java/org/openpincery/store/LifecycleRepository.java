@@ -71,7 +71,7 @@ public final class LifecycleRepository {
   private static final String FIND_PENDING =
       """
       SELECT id FROM agents
-       WHERE status = 'asleep' AND is_enabled AND inbox_seq > consumed_seq
+       WHERE status = 'asleep' AND is_enabled AND has_pending
        ORDER BY id
        LIMIT $1
       """;

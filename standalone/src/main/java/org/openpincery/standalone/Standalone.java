@@ -92,16 +92,24 @@ final class Standalone {
             v -> catchUp());
     await(listener.start(), "connect the notification listener");
     GatewayConfig gateway = config.gateway();
+    if (gateway.bootstrapToken().isEmpty() && embedded != null) {
+      gateway = gateway.withBootstrapToken(BootstrapTokenFile.readOrCreate(config.dataDir()));
+      LOG.info(
+          "{} is not set: using the bootstrap token kept in {}",
+          GatewayConfig.BOOTSTRAP_TOKEN,
+          BootstrapTokenFile.path(config.dataDir()));
+    }
+    GatewayConfig api = gateway;
     try {
       await(
           vertx.deployVerticle(
               new GatewayVerticle(
-                  gateway,
+                  api,
                   vx ->
                       ApiRouter.create(
                           vx,
                           store,
-                          gateway,
+                          api,
                           metrics,
                           Map.of("notification_listener", listener::connected)))),
           "start the HTTP server");

@@ -39,12 +39,20 @@ class StandaloneLifecycleTest {
     assertThat(dataDir).doesNotExist();
 
     long postmasterPid;
+    String bootstrapToken = null;
     try (StandaloneProcess first = StandaloneProcess.start(work, env)) {
       awaitReady(httpPort, first);
       try (Connection c = TestPostgres.connect(db);
           Statement st = c.createStatement()) {
         st.execute("INSERT INTO workspaces (name) VALUES ('survivor')");
       }
+      // No bootstrap token configured: standalone keeps one in the data directory, owner-only.
+      Path tokenFile = dataDir.resolve("bootstrap-token");
+      assertThat(java.nio.file.Files.getPosixFilePermissions(tokenFile))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      bootstrapToken = Files.readString(tokenFile).strip();
+      assertThat(post(httpPort, "/api/bootstrap", bootstrapToken)).isEqualTo(201);
+      assertThat(first.stdoutText()).contains(tokenFile.toString()).doesNotContain(bootstrapToken);
       postmasterPid =
           Long.parseLong(
               Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
@@ -67,7 +75,23 @@ class StandaloneLifecycleTest {
         assertThat(rs.getInt(1)).isEqualTo(1);
       }
       assertThat(second.stdoutText()).contains("0 migration(s) applied now");
+      assertThat(Files.readString(dataDir.resolve("bootstrap-token")).strip())
+          .isEqualTo(bootstrapToken);
+      assertThat(post(httpPort, "/api/login", bootstrapToken)).isEqualTo(200);
+      assertThat(post(httpPort, "/api/bootstrap", bootstrapToken))
+          .as("already bootstrapped")
+          .isEqualTo(409);
     }
+  }
+
+  private int post(int port, String path, String bearer) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + bearer)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private void awaitReady(int port, StandaloneProcess p) {
