@@ -85,7 +85,11 @@ public final class MessageBench {
       String report;
       long accepted;
       if (onPath("wrk")) {
-        WrkResult w = wrk(port, token, agents, connections, seconds);
+        Path script = wrkScript(token, agents);
+        wrk(script, port, connections, 3, false); // warm-up
+        before = countMessages(pgPort);
+        WrkResult w = wrk(script, port, connections, seconds, true);
+        Files.deleteIfExists(script);
         accepted = w.accepted;
         report = w.report;
       } else {
@@ -135,8 +139,7 @@ public final class MessageBench {
   private record WrkResult(long accepted, String report) {}
 
   /** wrk (C, from Debian) puts far less load on the 2 shared cores than a client JVM. */
-  private static WrkResult wrk(
-      int port, String token, List<String> agents, int connections, int seconds) throws Exception {
+  private static Path wrkScript(String token, List<String> agents) throws IOException {
     Path script = Files.createTempFile("pincery-messages", ".lua");
     StringBuilder ids = new StringBuilder();
     for (String a : agents) {
@@ -156,21 +159,21 @@ public final class MessageBench {
             + "\"\n"
             + "request = function()\n  n = n + 1\n"
             + "  return wrk.format(nil, \"/api/agents/\" .. ids[(n % #ids) + 1] .. \"/messages\")\nend\n");
+    return script;
+  }
+
+  private static WrkResult wrk(Path script, int port, int connections, int seconds, boolean latency)
+      throws Exception {
     String url = "http://127.0.0.1:" + port;
-    exec(
-        List.of("wrk", "-t2", "-c" + connections, "-d3s", "-s", script.toString(), url)); // warm-up
-    String out =
-        exec(
+    List<String> cmd =
+        new ArrayList<>(
             List.of(
-                "wrk",
-                "-t2",
-                "-c" + connections,
-                "-d" + seconds + "s",
-                "-s",
-                script.toString(),
-                "--latency",
-                url));
-    Files.deleteIfExists(script);
+                "wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "-s", script.toString()));
+    if (latency) {
+      cmd.add("--latency");
+    }
+    cmd.add(url);
+    String out = exec(cmd);
     var total = java.util.regex.Pattern.compile("(\\d+) requests in").matcher(out);
     var non2xx = java.util.regex.Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(out);
     long requests = total.find() ? Long.parseLong(total.group(1)) : 0;

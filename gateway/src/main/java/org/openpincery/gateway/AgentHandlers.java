@@ -25,7 +25,6 @@ final class AgentHandlers {
   private static final int MIN_SUPPLIED_SECRET = 16;
 
   private final AgentRepository agents;
-  private final EventRepository events;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final AppendBatcher messages;
@@ -36,10 +35,9 @@ final class AgentHandlers {
       GatewayConfig config,
       GatewayMetrics metrics) {
     this.agents = agents;
-    this.events = events;
     this.config = config;
     this.metrics = metrics;
-    this.messages = new AppendBatcher(events, 4, 256);
+    this.messages = new AppendBatcher(events, 2, 256);
   }
 
   /** POST /api/agents: 201 with the webhook secret, shown this once. */

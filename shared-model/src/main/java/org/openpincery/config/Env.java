@@ -73,31 +73,6 @@ public final class Env {
     }
   }
 
-  /** A duration given in whole milliseconds. */
-  public Duration millis(String name, Duration fallback, long minMillis, long maxMillis) {
-    Optional<String> raw = string(name);
-    if (raw.isEmpty()) {
-      return fallback;
-    }
-    try {
-      long value = Long.parseLong(raw.get());
-      if (value < minMillis || value > maxMillis) {
-        throw new NumberFormatException();
-      }
-      return Duration.ofMillis(value);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(
-          name,
-          "must be a number of milliseconds from "
-              + minMillis
-              + " to "
-              + maxMillis
-              + ", got '"
-              + raw.get()
-              + "'");
-    }
-  }
-
   /** A PostgreSQL URL, when set. The message never repeats the value (it may hold a password). */
   public Optional<DatabaseUrl> databaseUrl(String name) {
     return string(name)

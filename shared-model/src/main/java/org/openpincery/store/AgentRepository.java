@@ -186,28 +186,23 @@ public final class AgentRepository {
   public Future<Optional<AgentView>> get(UUID workspaceId, UUID agentId) {
     return pool.preparedQuery(GET_AGENT)
         .execute(Tuple.of(agentId, workspaceId))
-        .map(
-            rows ->
-                rows.size() == 0 ? Optional.empty() : Optional.of(toView(rows.iterator().next())));
+        .map(rows -> Rows.first(rows, AgentRepository::toView));
   }
 
   public Future<Optional<Projection>> latestProjection(UUID agentId) {
     return pool.preparedQuery(LATEST_PROJECTION)
         .execute(Tuple.of(agentId))
         .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return Optional.empty();
-              }
-              Row row = rows.iterator().next();
-              return Optional.of(
-                  new Projection(
-                      row.getInteger("version"),
-                      row.getString("identity"),
-                      row.getString("work_list"),
-                      row.getString("summary"),
-                      row.getOffsetDateTime("created_at")));
-            });
+            rows ->
+                Rows.first(
+                    rows,
+                    row ->
+                        new Projection(
+                            row.getInteger("version"),
+                            row.getString("identity"),
+                            row.getString("work_list"),
+                            row.getString("summary"),
+                            row.getOffsetDateTime("created_at"))));
   }
 
   public Future<WriteResult> update(UUID workspaceId, UUID agentId, AgentPatch patch) {
@@ -251,21 +246,15 @@ public final class AgentRepository {
         .execute(Tuple.of(agentId, workspaceId, newSecret, grace.toSeconds()))
         .map(
             rows ->
-                rows.size() == 0
-                    ? Optional.empty()
-                    : Optional.of(
-                        rows.iterator()
-                            .next()
-                            .getOffsetDateTime("webhook_secret_previous_expires_at")));
+                Rows.first(
+                    rows, row -> row.getOffsetDateTime("webhook_secret_previous_expires_at")));
   }
 
   /** An agent's lifecycle row, any workspace (workers and tests). */
   public Future<Optional<AgentState>> find(UUID agentId) {
     return pool.preparedQuery(SELECT_AGENT_STATE)
         .execute(Tuple.of(agentId))
-        .map(
-            rows ->
-                rows.size() == 0 ? Optional.empty() : Optional.of(toState(rows.iterator().next())));
+        .map(rows -> Rows.first(rows, AgentRepository::toState));
   }
 
   /**

@@ -3,7 +3,6 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -143,11 +142,7 @@ public final class AuthRepository {
             Tuple.tuple()
                 .addBuffer(io.vertx.core.buffer.Buffer.buffer(tokenHash))
                 .addLong(sessionTtl.toSeconds()))
-        .map(
-            rows ->
-                rows.size() == 0
-                    ? Optional.empty()
-                    : Optional.of(rows.iterator().next().getUUID("user_id")));
+        .map(rows -> Rows.first(rows, row -> row.getUUID("user_id")));
   }
 
   public Future<OffsetDateTime> createSession(UUID userId, byte[] tokenHash, Duration ttl) {
@@ -165,19 +160,16 @@ public final class AuthRepository {
     return pool.preparedQuery(AUTHENTICATE)
         .execute(Tuple.tuple().addBuffer(io.vertx.core.buffer.Buffer.buffer(tokenHash)))
         .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return Optional.empty();
-              }
-              Row row = rows.iterator().next();
-              return Optional.of(
-                  new Principal(
-                      row.getUUID("session_id"),
-                      row.getUUID("user_id"),
-                      row.getUUID("workspace_id"),
-                      row.getString("role"),
-                      row.getOffsetDateTime("expires_at")));
-            });
+            rows ->
+                Rows.first(
+                    rows,
+                    row ->
+                        new Principal(
+                            row.getUUID("session_id"),
+                            row.getUUID("user_id"),
+                            row.getUUID("workspace_id"),
+                            row.getString("role"),
+                            row.getOffsetDateTime("expires_at"))));
   }
 
   /** Revokes a session; later requests with its token get 401. */
@@ -192,12 +184,8 @@ public final class AuthRepository {
         .execute(Tuple.of(userId))
         .map(
             rows ->
-                rows.size() == 0
-                    ? Optional.empty()
-                    : Optional.of(
-                        new UserProfile(
-                            rows.iterator().next().getString("email"),
-                            rows.iterator().next().getString("name"))));
+                Rows.first(
+                    rows, row -> new UserProfile(row.getString("email"), row.getString("name"))));
   }
 
   /** Adds a new user to a workspace with a role. */
