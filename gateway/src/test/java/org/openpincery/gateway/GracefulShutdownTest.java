@@ -55,7 +55,8 @@ class GracefulShutdownTest {
   }
 
   private static boolean refused(int port) {
-    try (Socket s = new Socket("127.0.0.1", port)) {
+    try {
+      new Socket("127.0.0.1", port).close();
       return false;
     } catch (IOException e) {
       return true;
