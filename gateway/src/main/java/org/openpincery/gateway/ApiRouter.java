@@ -164,11 +164,7 @@ public final class ApiRouter {
           if (principal != null) {
             event = event.addKeyValue("user_id", principal.userId());
           }
-          event.log(
-              "{} {} {}",
-              ctx.request().method(),
-              ctx.request().path(),
-              ctx.response().getStatusCode());
+          event.log("request");
         });
     ctx.next();
   }

@@ -50,13 +50,11 @@ public record DatabaseUrl(
     try {
       uri = new URI(text);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          "it is not a URL (expected postgres://user:password@host:5432/database)");
+      throw new IllegalArgumentException("it is not a URL");
     }
     String scheme = uri.getScheme();
     if (scheme == null || !(scheme.equals("postgres") || scheme.equals("postgresql"))) {
-      throw new IllegalArgumentException(
-          "scheme must be postgres:// or postgresql:// (expected postgres://user:password@host:5432/database)");
+      throw new IllegalArgumentException("the scheme must be postgres:// or postgresql://");
     }
     String host = uri.getHost();
     if (host == null || host.isBlank()) {

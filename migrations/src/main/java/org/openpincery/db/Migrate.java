@@ -16,7 +16,10 @@ public final class Migrate {
     try {
       url = DatabaseUrl.parse(raw);
     } catch (IllegalArgumentException e) {
-      System.err.println("open-pincery migrate: DATABASE_URL is not usable: " + e.getMessage());
+      System.err.println(
+          "open-pincery migrate: DATABASE_URL: is not a PostgreSQL URL ("
+              + e.getMessage()
+              + "); expected postgres://user:password@host:5432/database");
       System.exit(78);
       return;
     }
