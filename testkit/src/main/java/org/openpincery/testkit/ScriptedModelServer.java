@@ -1,0 +1,175 @@
+package org.openpincery.testkit;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The one test double: an OpenAI-compatible chat-completions server over real HTTP that a test
+ * programs turn by turn. Each request to {@code POST /v1/chat/completions} (or {@code
+ * /chat/completions}) takes the next scripted {@link Turn}; with none left it answers 500 so a
+ * missing script fails loudly. Every request body is kept for assertions.
+ */
+public final class ScriptedModelServer implements AutoCloseable {
+
+  /** One scripted answer. */
+  public sealed interface Turn {}
+
+  /** A text answer with a finish reason and usage. */
+  public record Text(String content, String finishReason, int promptTokens, int completionTokens)
+      implements Turn {}
+
+  /** Tool calls: each {name, arguments-as-JSON-text}. */
+  public record ToolCalls(List<String[]> calls, int promptTokens, int completionTokens)
+      implements Turn {}
+
+  /** Any status with a raw body and optional Retry-After. */
+  public record Status(int status, String body, String retryAfter) implements Turn {}
+
+  /** Delays the next turn's answer by this many milliseconds (for timeouts). */
+  public record Slow(long delayMillis, Turn then) implements Turn {}
+
+  /** 200 with a body that is not JSON. */
+  public record Malformed(String body) implements Turn {}
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final ConcurrentLinkedQueue<Turn> script = new ConcurrentLinkedQueue<>();
+  private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<JsonObject> arrivals = new LinkedBlockingQueue<>();
+
+  private ScriptedModelServer(Vertx vertx) {
+    this.vertx = vertx;
+    this.server = vertx.createHttpServer().requestHandler(this::handle);
+  }
+
+  /** Starts on a free loopback port. */
+  public static ScriptedModelServer start() {
+    ScriptedModelServer s = new ScriptedModelServer(Vertx.vertx());
+    s.server.listen(0, "127.0.0.1").await();
+    return s;
+  }
+
+  /** The base URL a client is configured with (like https://api.openai.com/v1). */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.actualPort() + "/v1";
+  }
+
+  public ScriptedModelServer then(Turn turn) {
+    script.add(turn);
+    return this;
+  }
+
+  public ScriptedModelServer thenText(String content) {
+    return then(new Text(content, "stop", 100, 20));
+  }
+
+  /** Every request body received so far, in order. */
+  public List<JsonObject> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** Waits for the next request to arrive (for tests that act mid-call). */
+  public JsonObject awaitRequest(long timeoutMillis) throws InterruptedException {
+    return arrivals.poll(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private void handle(HttpServerRequest req) {
+    req.body()
+        .onSuccess(
+            body -> {
+              JsonObject json;
+              try {
+                json = body.toJsonObject();
+              } catch (RuntimeException e) {
+                json = new JsonObject().put("unparseable", body.toString());
+              }
+              json.put("_authorization", req.getHeader("Authorization"));
+              requests.add(json);
+              arrivals.add(json);
+              Turn turn = script.poll();
+              answer(
+                  req,
+                  turn == null
+                      ? new Status(500, "{\"error\":{\"message\":\"no scripted turn left\"}}", null)
+                      : turn);
+            });
+  }
+
+  private void answer(HttpServerRequest req, Turn turn) {
+    switch (turn) {
+      case Slow s -> vertx.setTimer(Math.max(1, s.delayMillis()), t -> answer(req, s.then()));
+      case Status s -> {
+        var resp =
+            req.response().setStatusCode(s.status()).putHeader("content-type", "application/json");
+        if (s.retryAfter() != null) {
+          resp.putHeader("Retry-After", s.retryAfter());
+        }
+        resp.end(s.body() == null ? "" : s.body());
+      }
+      case Malformed m ->
+          req.response().putHeader("content-type", "application/json").end(m.body());
+      case Text t ->
+          ok(
+              req,
+              new JsonObject().put("role", "assistant").put("content", t.content()),
+              t.finishReason(),
+              t.promptTokens(),
+              t.completionTokens());
+      case ToolCalls c -> {
+        JsonArray calls = new JsonArray();
+        int i = 0;
+        for (String[] call : c.calls()) {
+          calls.add(
+              new JsonObject()
+                  .put("id", "call_" + (i++))
+                  .put("type", "function")
+                  .put(
+                      "function", new JsonObject().put("name", call[0]).put("arguments", call[1])));
+        }
+        ok(
+            req,
+            new JsonObject().put("role", "assistant").putNull("content").put("tool_calls", calls),
+            "tool_calls",
+            c.promptTokens(),
+            c.completionTokens());
+      }
+    }
+  }
+
+  private static void ok(
+      HttpServerRequest req, JsonObject message, String finish, int prompt, int completion) {
+    JsonObject body =
+        new JsonObject()
+            .put("id", "chatcmpl-scripted")
+            .put("object", "chat.completion")
+            .put(
+                "choices",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("index", 0)
+                            .put("message", message)
+                            .put("finish_reason", finish)))
+            .put(
+                "usage",
+                new JsonObject()
+                    .put("prompt_tokens", prompt)
+                    .put("completion_tokens", completion)
+                    .put("total_tokens", prompt + completion));
+    req.response().putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  @Override
+  public void close() {
+    server.close().await();
+    vertx.close().await();
+  }
+}
