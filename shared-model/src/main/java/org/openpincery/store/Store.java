@@ -20,6 +20,7 @@ public final class Store implements AutoCloseable {
   private final AgentRepository agents;
   private final HealthRepository health;
   private final AuthRepository auth;
+  private final ModelCallRepository modelCalls;
 
   /**
    * @param pool the connections data statements run on
@@ -35,6 +36,7 @@ public final class Store implements AutoCloseable {
     this.agents = new AgentRepository(pool, notifier);
     this.health = new HealthRepository(pool);
     this.auth = new AuthRepository(pool);
+    this.modelCalls = new ModelCallRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -53,6 +55,10 @@ public final class Store implements AutoCloseable {
 
   public AgentRepository agents() {
     return agents;
+  }
+
+  public ModelCallRepository modelCalls() {
+    return modelCalls;
   }
 
   public AuthRepository auth() {
