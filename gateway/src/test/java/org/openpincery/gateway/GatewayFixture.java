@@ -28,7 +28,7 @@ final class GatewayFixture implements AutoCloseable {
 
   static final String BOOTSTRAP_TOKEN = "test-bootstrap-token-0123456789";
 
-  final Vertx vertx = Vertx.vertx();
+  final Vertx vertx;
   final DatabaseUrl url = TestPostgres.freshDatabase();
   final Store store;
   final NotificationListener listener;
@@ -47,6 +47,11 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Map<String, String> settings, GatewayMetrics metrics) {
+    this(settings, metrics, Vertx.vertx());
+  }
+
+  GatewayFixture(Map<String, String> settings, GatewayMetrics metrics, Vertx vertx) {
+    this.vertx = vertx;
     Map<String, String> env = new HashMap<>();
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN);
     env.put("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "1000000");

@@ -9,13 +9,18 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.RepeatedTest;
 
 class GracefulShutdownTest {
 
-  @Test
+  @RepeatedTest(3)
   void anInFlightRequestFinishesAfterShutdownBeginsAndNewConnectionsAreRefused() throws Exception {
-    GatewayFixture api = new GatewayFixture(Map.of("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", "20"));
+    var registry = GatewayMetrics.prometheus();
+    GatewayFixture api =
+        new GatewayFixture(
+            Map.of("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", "20"),
+            new GatewayMetrics(registry),
+            GatewayMetrics.vertxWithMetrics(registry));
     try {
       String token = api.bootstrap();
       String agent = api.createAgent(token, "patient");
@@ -35,6 +40,8 @@ class GracefulShutdownTest {
         out.write(body.substring(0, 5).getBytes(StandardCharsets.US_ASCII));
         out.flush();
 
+        // In flight means the server has started on it, not merely that bytes are in a socket.
+        await().atMost(Duration.ofSeconds(10)).until(() -> activeRequests(registry) >= 1);
         var stopping = api.vertx.undeploy(api.verticle.deploymentID());
         await().atMost(Duration.ofSeconds(10)).until(() -> refused(api.port));
 
@@ -52,6 +59,13 @@ class GracefulShutdownTest {
       api.store.closeAsync().await();
       api.vertx.close().await();
     }
+  }
+
+  private static double activeRequests(io.micrometer.core.instrument.MeterRegistry registry) {
+    return registry.getMeters().stream()
+        .filter(m -> m.getId().getName().equals("vertx.http.server.active.requests"))
+        .mapToDouble(m -> m.measure().iterator().next().getValue())
+        .sum();
   }
 
   private static boolean refused(int port) {

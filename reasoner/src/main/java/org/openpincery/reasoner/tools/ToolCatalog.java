@@ -1,0 +1,166 @@
+package org.openpincery.reasoner.tools;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.openpincery.reasoner.ToolCall;
+import org.openpincery.reasoner.ToolSpec;
+
+/**
+ * The tools an agent may call, each with the JSON Schema (2020-12) its arguments must meet. A call
+ * is validated before anything runs; an invalid one is answered with the reasons, so the model can
+ * correct itself.
+ */
+public final class ToolCatalog {
+
+  /** The outcome of checking one call. */
+  public sealed interface Validation {
+    record Valid(String tool, JsonObject arguments) implements Validation {}
+
+    record Invalid(String tool, String reason) implements Validation {}
+  }
+
+  private record Entry(ToolSpec spec, Validator validator) {}
+
+  private final Map<String, Entry> tools = new LinkedHashMap<>();
+
+  private ToolCatalog(List<ToolSpec> specs) {
+    for (ToolSpec spec : specs) {
+      Validator validator =
+          Validator.create(
+              JsonSchema.of(spec.parameters()),
+              new JsonSchemaOptions()
+                  .setDraft(Draft.DRAFT202012)
+                  .setBaseUri("https://openpincery.org/tools/" + spec.name())
+                  .setOutputFormat(OutputFormat.Basic));
+      tools.put(spec.name(), new Entry(spec, validator));
+    }
+  }
+
+  /** The standard tools of a wake (the shell comes with the sandbox). */
+  public static ToolCatalog standard() {
+    return new ToolCatalog(
+        List.of(
+            tool(
+                "sleep",
+                "End this wake: you are done until something new arrives.",
+                new JsonObject()),
+            tool(
+                "send_message",
+                "Send a message to another agent of your workspace, by name or id. It wakes them.",
+                new JsonObject().put("to", string(1, 200)).put("content", string(1, 100_000)),
+                "to",
+                "content"),
+            exactlyOneOf(
+                tool(
+                    "set_timer",
+                    "Wake yourself later: give in_seconds or an RFC 3339 time 'at', and a note you will see then.",
+                    new JsonObject()
+                        .put(
+                            "in_seconds",
+                            new JsonObject()
+                                .put("type", "integer")
+                                .put("minimum", 1)
+                                .put("maximum", 31_536_000))
+                        .put(
+                            "at", new JsonObject().put("type", "string").put("format", "date-time"))
+                        .put("note", string(0, 1_000))),
+                "in_seconds",
+                "at"),
+            tool(
+                "cancel_timer",
+                "Cancel one of your timers by id.",
+                new JsonObject()
+                    .put("id", new JsonObject().put("type", "string").put("format", "uuid")),
+                "id"),
+            tool("list_timers", "List your pending timers.", new JsonObject()),
+            tool(
+                "list_credentials",
+                "List the names of the credentials you may use (never their values).",
+                new JsonObject())));
+  }
+
+  /** The tools as offered to the model. */
+  public List<ToolSpec> specs() {
+    return tools.values().stream().map(Entry::spec).toList();
+  }
+
+  public Validation validate(ToolCall call) {
+    Entry entry = tools.get(call.name());
+    if (entry == null) {
+      return new Validation.Invalid(
+          call.name(),
+          "unknown tool '" + call.name() + "'; the tools are " + String.join(", ", tools.keySet()));
+    }
+    Object arguments;
+    try {
+      String raw = call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments();
+      arguments = io.vertx.core.json.Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      return new Validation.Invalid(call.name(), "the arguments are not valid JSON");
+    }
+    if (!(arguments instanceof JsonObject object)) {
+      return new Validation.Invalid(call.name(), "the arguments must be a JSON object");
+    }
+    OutputUnit result = entry.validator().validate(object);
+    if (Boolean.TRUE.equals(result.getValid())) {
+      return new Validation.Valid(call.name(), object);
+    }
+    List<String> reasons = new ArrayList<>();
+    if (result.getErrors() != null) {
+      for (OutputUnit error : result.getErrors()) {
+        String location =
+            error.getInstanceLocation() == null
+                ? ""
+                : error.getInstanceLocation().replaceFirst("^#/?", "");
+        String where = location.isEmpty() ? "arguments" : location;
+        reasons.add(where + ": " + error.getError());
+      }
+    }
+    if (reasons.isEmpty()) {
+      reasons.add(
+          result.getError() == null
+              ? "the arguments do not match the tool's schema"
+              : result.getError());
+    }
+    return new Validation.Invalid(call.name(), String.join("; ", reasons));
+  }
+
+  private static ToolSpec tool(
+      String name, String description, JsonObject properties, String... required) {
+    JsonObject schema =
+        new JsonObject()
+            .put("type", "object")
+            .put("properties", properties)
+            .put("additionalProperties", false)
+            .put("required", new JsonArray(List.of((Object[]) required)));
+    return new ToolSpec(name, description, schema);
+  }
+
+  /** Exactly one of two optional properties must be given. */
+  private static ToolSpec exactlyOneOf(ToolSpec spec, String a, String b) {
+    JsonArray alternatives = new JsonArray().add(requiredWithout(a, b)).add(requiredWithout(b, a));
+    return new ToolSpec(
+        spec.name(), spec.description(), spec.parameters().copy().put("oneOf", alternatives));
+  }
+
+  private static JsonObject requiredWithout(String present, String absent) {
+    return new JsonObject()
+        .put("required", new JsonArray().add(present))
+        .put("not", new JsonObject().put("required", new JsonArray().add(absent)));
+  }
+
+  private static JsonObject string(int min, int max) {
+    return new JsonObject().put("type", "string").put("minLength", min).put("maxLength", max);
+  }
+}

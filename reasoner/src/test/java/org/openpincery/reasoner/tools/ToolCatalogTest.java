@@ -1,0 +1,75 @@
+package org.openpincery.reasoner.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.openpincery.reasoner.ToolCall;
+import org.openpincery.reasoner.tools.ToolCatalog.Validation;
+
+class ToolCatalogTest {
+
+  private static final ToolCatalog TOOLS = ToolCatalog.standard();
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "sleep|{}",
+        "sleep|''",
+        "send_message|{\"to\":\"planner\",\"content\":\"hi\"}",
+        "set_timer|{\"in_seconds\":60,\"note\":\"check mail\"}",
+        "set_timer|{\"at\":\"2026-12-01T09:00:00Z\"}",
+        "cancel_timer|{\"id\":\"2c9679f0-a7c6-4c78-949b-072f44d3e032\"}",
+        "list_timers|{}",
+        "list_credentials|{}"
+      })
+  void validCallsPass(String tool, String arguments) {
+    assertThat(TOOLS.validate(new ToolCall("c", tool, arguments)))
+        .isInstanceOf(Validation.Valid.class);
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "launch_missiles|{}|unknown tool",
+        "send_message|{\"to\":\"planner\"|not valid JSON",
+        "send_message|[1,2]|must be a JSON object",
+        "send_message|{\"to\":\"planner\"}|content",
+        "send_message|{\"to\":42,\"content\":\"hi\"}|to",
+        "send_message|{\"to\":\"p\",\"content\":\"hi\",\"cc\":\"x\"}|cc",
+        "send_message|{\"to\":\"\",\"content\":\"hi\"}|to",
+        "set_timer|{\"note\":\"neither\"}|arguments",
+        "set_timer|{\"in_seconds\":5,\"at\":\"2026-12-01T09:00:00Z\"}|arguments",
+        "set_timer|{\"in_seconds\":0}|in_seconds",
+        "sleep|{\"forever\":true}|forever"
+      })
+  void invalidCallsSayWhy(String tool, String arguments, String mentioned) {
+    Validation v = TOOLS.validate(new ToolCall("c", tool, arguments));
+
+    assertThat(v)
+        .isInstanceOfSatisfying(
+            Validation.Invalid.class, i -> assertThat(i.reason()).contains(mentioned));
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyToolIsOfferedWithAClosedObjectSchema() {
+    assertThat(TOOLS.specs())
+        .extracting(s -> s.name())
+        .containsExactly(
+            "sleep",
+            "send_message",
+            "set_timer",
+            "cancel_timer",
+            "list_timers",
+            "list_credentials");
+    TOOLS
+        .specs()
+        .forEach(
+            s -> {
+              assertThat(s.parameters().getString("type")).isEqualTo("object");
+              assertThat(s.parameters().getBoolean("additionalProperties")).isFalse();
+            });
+  }
+}
