@@ -67,6 +67,13 @@ public final class LifecycleRepository {
       SELECT agent_id, wake_id, phase, pending FROM pincery_reap_expired($1)
       """;
 
+  // pincery_finish_maintenance (V3): projection n+1 + maintenance_completed/failed + asleep,
+  // fenced.
+  private static final String FINISH_MAINTENANCE_WITH_PROJECTION =
+      """
+      SELECT version, pending FROM pincery_finish_maintenance($1, $2, $3, $4, $5, $6, $7)
+      """;
+
   // Read-only scan for the catch-up after a (re)connect; served by agents_pending_idx.
   private static final String FIND_PENDING =
       """
@@ -169,6 +176,41 @@ public final class LifecycleRepository {
   public Future<FinishResult> finishMaintenance(UUID agentId, UUID wakeId) {
     return pool.preparedQuery(FINISH_MAINTENANCE)
         .execute(Tuple.of(agentId, wakeId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (FinishResult) new FinishResult.LeaseLost();
+              }
+              boolean pending = rows.iterator().next().getBoolean("pending");
+              if (pending) {
+                notifier.wake(agentId);
+              }
+              return new FinishResult.Finished(pending);
+            });
+  }
+
+  /**
+   * Ends maintenance with its result: projection version n+1 (or the previous values again, with
+   * {@code keptPrevious}, when the model's answer was unusable), its event, and back to asleep.
+   */
+  public Future<FinishResult> finishMaintenance(
+      UUID agentId,
+      UUID wakeId,
+      String identity,
+      String workList,
+      String summary,
+      boolean keptPrevious,
+      io.vertx.core.json.JsonObject detail) {
+    return pool.preparedQuery(FINISH_MAINTENANCE_WITH_PROJECTION)
+        .execute(
+            Tuple.tuple()
+                .addUUID(agentId)
+                .addUUID(wakeId)
+                .addString(identity)
+                .addString(workList)
+                .addString(summary)
+                .addBoolean(keptPrevious)
+                .addValue(detail))
         .map(
             rows -> {
               if (rows.size() == 0) {

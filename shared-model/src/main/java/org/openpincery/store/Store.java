@@ -21,6 +21,7 @@ public final class Store implements AutoCloseable {
   private final HealthRepository health;
   private final AuthRepository auth;
   private final ModelCallRepository modelCalls;
+  private final TimerRepository timers;
 
   /**
    * @param pool the connections data statements run on
@@ -37,6 +38,7 @@ public final class Store implements AutoCloseable {
     this.health = new HealthRepository(pool);
     this.auth = new AuthRepository(pool);
     this.modelCalls = new ModelCallRepository(pool);
+    this.timers = new TimerRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -55,6 +57,10 @@ public final class Store implements AutoCloseable {
 
   public AgentRepository agents() {
     return agents;
+  }
+
+  public TimerRepository timers() {
+    return timers;
   }
 
   public ModelCallRepository modelCalls() {

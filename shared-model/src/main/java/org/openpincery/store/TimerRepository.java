@@ -1,0 +1,117 @@
+package org.openpincery.store;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.openpincery.notify.Notifier;
+
+/** Timers agents set for themselves, and the scheduler's firing of the due ones. */
+public final class TimerRepository {
+
+  // Fenced: only a wake that owns the agent sets its timers.
+  private static final String SET_TIMER =
+      """
+      INSERT INTO timers (agent_id, due_at, note, created_by_wake)
+      SELECT a.id, $3, $4, $2 FROM agents a
+       WHERE a.id = $1 AND a.wake_id = $2 AND a.status = 'awake'
+      RETURNING id, due_at
+      """;
+
+  // Only the agent's own timer, and only while it is still pending.
+  private static final String CANCEL_TIMER =
+      """
+      UPDATE timers SET cancelled_at = now()
+       WHERE id = $2 AND agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
+      """;
+
+  private static final String LIST_PENDING =
+      """
+      SELECT id, due_at, note FROM timers
+       WHERE agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
+       ORDER BY due_at
+      """;
+
+  private static final String FIRE_DUE =
+      """
+      SELECT timer_id, agent_id, seq, pending FROM pincery_fire_due_timers($1)
+      """;
+
+  private final Pool pool;
+  private final Notifier notifier;
+
+  TimerRepository(Pool pool, Notifier notifier) {
+    this.pool = pool;
+    this.notifier = notifier;
+  }
+
+  public record Timer(UUID id, OffsetDateTime dueAt, String note) {}
+
+  public record Fired(UUID timerId, UUID agentId, long seq) {}
+
+  /** The outcome of setting a timer. */
+  public sealed interface SetResult {
+    record Set(UUID id, OffsetDateTime dueAt) implements SetResult {}
+
+    record LeaseLost() implements SetResult {}
+  }
+
+  public Future<SetResult> set(UUID agentId, UUID wakeId, OffsetDateTime dueAt, String note) {
+    return pool.preparedQuery(SET_TIMER)
+        .execute(Tuple.of(agentId, wakeId, dueAt, note == null ? "" : note))
+        .map(
+            rows ->
+                Rows.<SetResult>first(
+                        rows,
+                        row ->
+                            new SetResult.Set(row.getUUID("id"), row.getOffsetDateTime("due_at")))
+                    .orElseGet(SetResult.LeaseLost::new));
+  }
+
+  /** False when the timer is not this agent's, or already fired or cancelled. */
+  public Future<Boolean> cancel(UUID agentId, UUID timerId) {
+    return pool.preparedQuery(CANCEL_TIMER)
+        .execute(Tuple.of(agentId, timerId))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<List<Timer>> pending(UUID agentId) {
+    return pool.preparedQuery(LIST_PENDING)
+        .execute(Tuple.of(agentId))
+        .map(
+            rows -> {
+              List<Timer> timers = new ArrayList<>(rows.size());
+              rows.forEach(
+                  row ->
+                      timers.add(
+                          new Timer(
+                              row.getUUID("id"),
+                              row.getOffsetDateTime("due_at"),
+                              row.getString("note"))));
+              return timers;
+            });
+  }
+
+  /** Fires up to {@code limit} due timers (the scheduler's batch). */
+  public Future<List<Fired>> fireDue(int limit) {
+    return pool.preparedQuery(FIRE_DUE)
+        .execute(Tuple.of(limit))
+        .map(
+            rows -> {
+              List<Fired> fired = new ArrayList<>(rows.size());
+              for (Row row : rows) {
+                UUID agent = row.getUUID("agent_id");
+                notifier.appended(agent, row.getLong("seq"));
+                if (row.getBoolean("pending")) {
+                  notifier.wake(agent);
+                }
+                fired.add(new Fired(row.getUUID("timer_id"), agent, row.getLong("seq")));
+              }
+              return fired;
+            });
+  }
+}
