@@ -176,17 +176,7 @@ public final class LifecycleRepository {
   public Future<FinishResult> finishMaintenance(UUID agentId, UUID wakeId) {
     return pool.preparedQuery(FINISH_MAINTENANCE)
         .execute(Tuple.of(agentId, wakeId))
-        .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return (FinishResult) new FinishResult.LeaseLost();
-              }
-              boolean pending = rows.iterator().next().getBoolean("pending");
-              if (pending) {
-                notifier.wake(agentId);
-              }
-              return new FinishResult.Finished(pending);
-            });
+        .map(rows -> finished(agentId, rows));
   }
 
   /**
@@ -211,17 +201,19 @@ public final class LifecycleRepository {
                 .addString(summary)
                 .addBoolean(keptPrevious)
                 .addValue(detail))
-        .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return (FinishResult) new FinishResult.LeaseLost();
-              }
-              boolean pending = rows.iterator().next().getBoolean("pending");
-              if (pending) {
-                notifier.wake(agentId);
-              }
-              return new FinishResult.Finished(pending);
-            });
+        .map(rows -> finished(agentId, rows));
+  }
+
+  // No row: the pass no longer owned the agent. Otherwise asleep, and woken again if work waits.
+  private FinishResult finished(UUID agentId, io.vertx.sqlclient.RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return new FinishResult.LeaseLost();
+    }
+    boolean pending = rows.iterator().next().getBoolean("pending");
+    if (pending) {
+      notifier.wake(agentId);
+    }
+    return new FinishResult.Finished(pending);
   }
 
   /** Ends up to {@code limit} wakes or maintenance passes whose lease has expired. */
