@@ -36,7 +36,11 @@ final class GatewayFixture implements AutoCloseable {
   final GatewayMetrics metrics;
   final GatewayVerticle verticle;
   final int port;
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   GatewayFixture() {
     this(Map.of());
