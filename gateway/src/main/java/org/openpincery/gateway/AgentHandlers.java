@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.openpincery.model.AgentView;
 import org.openpincery.model.NewEvent;
 import org.openpincery.store.AgentRepository;
 import org.openpincery.store.AgentRepository.AgentPatch;
@@ -233,9 +232,5 @@ final class AgentHandlers {
   private static ApiError nameTaken(String name) {
     return ApiError.conflict(
         "name_taken", "an agent named '" + name + "' already exists in this workspace");
-  }
-
-  static JsonObject view(AgentView a) {
-    return Responses.agent(a);
   }
 }

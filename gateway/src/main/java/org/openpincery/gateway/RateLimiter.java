@@ -72,8 +72,4 @@ final class RateLimiter {
               }
             });
   }
-
-  int trackedKeys() {
-    return buckets.size();
-  }
 }

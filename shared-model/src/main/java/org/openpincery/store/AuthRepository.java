@@ -82,14 +82,6 @@ public final class AuthRepository {
       SELECT $1, id, $4 FROM new_user RETURNING user_id
       """;
 
-  // For the scheduler: expired or long-revoked sessions are of no use to anyone.
-  private static final String PRUNE_SESSIONS =
-      """
-      DELETE FROM sessions
-       WHERE expires_at < now() - $1 * interval '1 second'
-          OR revoked_at < now() - $1 * interval '1 second'
-      """;
-
   private final Pool pool;
 
   AuthRepository(Pool pool) {
@@ -193,13 +185,6 @@ public final class AuthRepository {
     return pool.preparedQuery(ADD_MEMBER)
         .execute(Tuple.of(workspaceId, email, name, role))
         .map(rows -> rows.iterator().next().getUUID("user_id"));
-  }
-
-  /** Deletes sessions expired or revoked longer than {@code keep} ago. */
-  public Future<Integer> pruneSessions(Duration keep) {
-    return pool.preparedQuery(PRUNE_SESSIONS)
-        .execute(Tuple.of(keep.toSeconds()))
-        .map(rows -> rows.rowCount());
   }
 
   static boolean isUniqueViolation(Throwable err, String constraint) {

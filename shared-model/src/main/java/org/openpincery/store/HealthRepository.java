@@ -2,7 +2,6 @@ package org.openpincery.store;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import org.openpincery.db.SchemaMigrator;
 
 /** What readiness checks ask the database. */
 public final class HealthRepository {
@@ -26,10 +25,5 @@ public final class HealthRepository {
     return pool.query(SCHEMA_VERSION)
         .execute()
         .map(rows -> rows.iterator().next().getInteger("version"));
-  }
-
-  /** Whether the database is at exactly this build's schema. */
-  public Future<Boolean> schemaIsCurrent() {
-    return schemaVersion().map(v -> v == SchemaMigrator.SCHEMA_VERSION);
   }
 }

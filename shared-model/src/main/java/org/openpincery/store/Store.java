@@ -75,10 +75,6 @@ public final class Store implements AutoCloseable {
     return health;
   }
 
-  public Notifier notifier() {
-    return notifier;
-  }
-
   public Pool pool() {
     return pool;
   }
