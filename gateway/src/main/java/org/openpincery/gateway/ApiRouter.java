@@ -34,6 +34,20 @@ public final class ApiRouter {
       GatewayConfig config,
       GatewayMetrics metrics,
       Map<String, BooleanSupplier> background) {
+    return create(vertx, store, config, metrics, background, Map.of());
+  }
+
+  /**
+   * @param background in-process checks that {@code /ready} reports (listener, loops)
+   * @param details facts {@code /ready} states without judging them (such as which model answers)
+   */
+  public static Router create(
+      Vertx vertx,
+      Store store,
+      GatewayConfig config,
+      GatewayMetrics metrics,
+      Map<String, BooleanSupplier> background,
+      Map<String, String> details) {
     ClientAddress clients = new ClientAddress(config.trustedProxies());
     RateLimiter unauthenticated = new RateLimiter(config.unauthenticatedPerMinute());
     RateLimiter authenticated = new RateLimiter(config.authenticatedPerMinute());
@@ -51,7 +65,7 @@ public final class ApiRouter {
             clients,
             metrics,
             new SessionCache(config.sessionCacheTtl()));
-    HealthHandlers health = new HealthHandlers(store.health(), background);
+    HealthHandlers health = new HealthHandlers(store.health(), background, details);
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());

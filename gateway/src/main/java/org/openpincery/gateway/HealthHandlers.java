@@ -12,14 +12,20 @@ final class HealthHandlers {
 
   private final HealthRepository health;
   private final Map<String, BooleanSupplier> background;
+  private final Map<String, String> details;
 
   /**
    * @param background named in-process checks, such as the notification listener and background
    *     loops; each must say true for the process to be ready
+   * @param details facts shown under {@code details} that do not decide readiness
    */
-  HealthHandlers(HealthRepository health, Map<String, BooleanSupplier> background) {
+  HealthHandlers(
+      HealthRepository health,
+      Map<String, BooleanSupplier> background,
+      Map<String, String> details) {
     this.health = health;
     this.background = Map.copyOf(background);
+    this.details = Map.copyOf(details);
   }
 
   void health(RoutingContext ctx) {
@@ -58,7 +64,8 @@ final class HealthHandlers {
                   ready ? 200 : 503,
                   new JsonObject()
                       .put("status", ready ? "ready" : "unavailable")
-                      .put("checks", checks));
+                      .put("checks", checks)
+                      .put("details", new JsonObject(new java.util.TreeMap<>(details))));
             });
   }
 }

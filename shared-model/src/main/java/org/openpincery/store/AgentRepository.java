@@ -68,13 +68,17 @@ public final class AgentRepository {
 
   // A partial update in one statement: $3/$5/$7 say whether name, enabled and budget are given,
   // so an absent field keeps its value and a given null budget means "unlimited". Disabling by
-  // an operator records the reason; enabling clears it.
+  // an operator records the reason; enabling clears it. A new budget re-enables an agent that a
+  // wake parked for budget_exhausted, so its waiting input wakes it.
   private static final String UPDATE_AGENT =
       "UPDATE agents SET"
           + " name = CASE WHEN $3 THEN $4 ELSE name END,"
-          + " is_enabled = CASE WHEN $5 THEN $6 ELSE is_enabled END,"
-          + " disabled_reason = CASE WHEN NOT $5 THEN disabled_reason WHEN $6 THEN NULL"
-          + "   ELSE coalesce(disabled_reason, 'disabled_by_operator') END,"
+          + " is_enabled = CASE WHEN $5 THEN $6"
+          + "   WHEN $7 AND disabled_reason = 'budget_exhausted' THEN true ELSE is_enabled END,"
+          + " disabled_reason = CASE WHEN $5 AND $6 THEN NULL"
+          + "   WHEN $5 THEN coalesce(disabled_reason, 'disabled_by_operator')"
+          + "   WHEN $7 AND disabled_reason = 'budget_exhausted' THEN NULL"
+          + "   ELSE disabled_reason END,"
           + " budget_limit_usd = CASE WHEN $7 THEN $8 ELSE budget_limit_usd END,"
           + " updated_at = now()"
           + " WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL"

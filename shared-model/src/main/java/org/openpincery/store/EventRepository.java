@@ -64,6 +64,27 @@ public final class EventRepository {
           + EVENT_COLUMNS
           + " FROM events WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
+  // The waking events a wake has not yet shown its model, oldest first: (after, upto].
+  private static final String INBOX =
+      "SELECT "
+          + EVENT_COLUMNS
+          + " FROM events WHERE agent_id = $1 AND seq > $2 AND seq <= $3"
+          + " AND pincery_is_waking(event_type) ORDER BY seq LIMIT $4";
+
+  // One wake's transcript for maintenance: from its wake_start to its wake_end (or the head),
+  // the newest $4 events of it. The bounds are found by backward scans of the primary key that
+  // stop at the wake's own events, so an agent's long history is never read.
+  private static final String WAKE_TRANSCRIPT =
+      "WITH bounds AS (SELECT"
+          + " (SELECT seq FROM events WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2"
+          + "   AND event_type = 'wake_start' ORDER BY seq DESC LIMIT 1) AS first_seq,"
+          + " (SELECT seq FROM events WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2"
+          + "   AND event_type = 'wake_end' ORDER BY seq DESC LIMIT 1) AS last_seq)"
+          + " SELECT * FROM (SELECT "
+          + EVENT_COLUMNS
+          + " FROM events, bounds WHERE agent_id = $1 AND seq >= bounds.first_seq"
+          + " AND seq <= coalesce(bounds.last_seq, $3) ORDER BY seq DESC LIMIT $4) t ORDER BY seq";
+
   // Recomputes every hash with the same SQL function that wrote it, so the Java side holds no
   // second definition of the encoding. Only the first problem (and the count) leaves the server.
   private static final String VERIFY_CHAIN =
@@ -257,6 +278,21 @@ public final class EventRepository {
   }
 
   /** Re-computes the agent's hash chain and reports the first event where it breaks. */
+  /** Waking events with {@code afterSeq < seq <= uptoSeq}, oldest first, at most {@code limit}. */
+  public Future<List<StoredEvent>> inbox(UUID agentId, long afterSeq, long uptoSeq, int limit) {
+    return page(INBOX, Tuple.of(agentId, afterSeq, uptoSeq, limit));
+  }
+
+  /**
+   * The events of one wake, from its {@code wake_start} to its {@code wake_end} (inbound events
+   * that arrived meanwhile included), at most the newest {@code limit}, oldest first. {@code
+   * headSeq} bounds the search (the agent's event head when maintenance began).
+   */
+  public Future<List<StoredEvent>> wakeTranscript(
+      UUID agentId, UUID wakeId, long headSeq, int limit) {
+    return page(WAKE_TRANSCRIPT, Tuple.of(agentId, wakeId, headSeq, limit));
+  }
+
   public Future<ChainVerification> verifyChain(UUID agentId) {
     return pool.preparedQuery(VERIFY_CHAIN)
         .execute(Tuple.of(agentId))

@@ -67,11 +67,25 @@ public final class LifecycleRepository {
       SELECT agent_id, wake_id, phase, pending FROM pincery_reap_expired($1)
       """;
 
-  // pincery_finish_maintenance (V3): projection n+1 + maintenance_completed/failed + asleep,
-  // fenced.
-  private static final String FINISH_MAINTENANCE_WITH_PROJECTION =
+  // Takes unclaimed maintenance passes (a wake that ended leaves lease_owner NULL) up to the
+  // worker's free slots; SKIP LOCKED so several maintenance workers take different agents.
+  private static final String CLAIM_MAINTENANCE =
       """
-      SELECT version, pending FROM pincery_finish_maintenance($1, $2, $3, $4, $5, $6, $7)
+      UPDATE agents a
+         SET lease_owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond',
+             updated_at = now()
+       WHERE a.id IN (SELECT id FROM agents
+                       WHERE status = 'maintenance' AND lease_owner IS NULL
+                       ORDER BY id
+                       LIMIT $3
+                         FOR NO KEY UPDATE SKIP LOCKED)
+      RETURNING a.id, a.wake_id, a.event_seq
+      """;
+
+  // pincery_complete_maintenance (V4): the pass's model call recorded with its result.
+  private static final String COMPLETE_MAINTENANCE =
+      """
+      SELECT version, pending FROM pincery_complete_maintenance($1, $2, $3, $4, $5, $6, $7, $8)
       """;
 
   // Read-only scan for the catch-up after a (re)connect; served by agents_pending_idx.
@@ -79,6 +93,7 @@ public final class LifecycleRepository {
       """
       SELECT id FROM agents
        WHERE status = 'asleep' AND is_enabled AND has_pending
+         AND (wake_retry_at IS NULL OR wake_retry_at <= now())
        ORDER BY id
        LIMIT $1
       """;
@@ -191,7 +206,45 @@ public final class LifecycleRepository {
       String summary,
       boolean keptPrevious,
       io.vertx.core.json.JsonObject detail) {
-    return pool.preparedQuery(FINISH_MAINTENANCE_WITH_PROJECTION)
+    return completeMaintenance(
+        agentId, wakeId, identity, workList, summary, keptPrevious, detail, null);
+  }
+
+  /** A maintenance pass taken by a worker: the wake it follows and the event head then. */
+  public record MaintenanceClaim(UUID agentId, UUID wakeId, long eventSeq) {}
+
+  /** Takes up to {@code limit} agents whose maintenance no worker has taken yet. */
+  public Future<List<MaintenanceClaim>> claimMaintenance(String owner, Duration lease, int limit) {
+    return pool.preparedQuery(CLAIM_MAINTENANCE)
+        .execute(Tuple.of(owner, lease.toMillis(), limit))
+        .map(
+            rows -> {
+              List<MaintenanceClaim> claims = new ArrayList<>(rows.size());
+              rows.forEach(
+                  row ->
+                      claims.add(
+                          new MaintenanceClaim(
+                              row.getUUID("id"),
+                              row.getUUID("wake_id"),
+                              row.getLong("event_seq"))));
+              return claims;
+            });
+  }
+
+  /**
+   * Ends a maintenance pass with its result and its model call ({@code call} may be null when no
+   * call was made), in one transaction fenced by the wake.
+   */
+  public Future<FinishResult> completeMaintenance(
+      UUID agentId,
+      UUID wakeId,
+      String identity,
+      String workList,
+      String summary,
+      boolean keptPrevious,
+      io.vertx.core.json.JsonObject detail,
+      ModelCallRepository.ModelCall call) {
+    return pool.preparedQuery(COMPLETE_MAINTENANCE)
         .execute(
             Tuple.tuple()
                 .addUUID(agentId)
@@ -200,7 +253,8 @@ public final class LifecycleRepository {
                 .addString(workList)
                 .addString(summary)
                 .addBoolean(keptPrevious)
-                .addValue(detail))
+                .addValue(detail)
+                .addValue(call == null ? null : call.toJson()))
         .map(rows -> finished(agentId, rows));
   }
 

@@ -50,7 +50,23 @@ public final class ModelCallRepository {
       int inputTokens,
       int outputTokens,
       BigDecimal costUsd,
-      long latencyMillis) {}
+      long latencyMillis) {
+
+    /** The call as the SQL function {@code pincery_record_model_call} takes it. */
+    JsonObject toJson() {
+      return new JsonObject()
+          .put("purpose", purpose)
+          .put("model", model)
+          .put("request", request)
+          .put("response", response)
+          .put("outcome", outcome)
+          .put("http_status", httpStatus == 0 ? null : httpStatus)
+          .put("input_tokens", inputTokens)
+          .put("output_tokens", outputTokens)
+          .put("cost_usd", costUsd.toPlainString())
+          .put("latency_ms", Math.min(Integer.MAX_VALUE, latencyMillis));
+    }
+  }
 
   /** The outcome of recording: stored with its id, or the wake no longer owns the agent. */
   public sealed interface RecordResult {

@@ -22,6 +22,7 @@ public final class Store implements AutoCloseable {
   private final AuthRepository auth;
   private final ModelCallRepository modelCalls;
   private final TimerRepository timers;
+  private final WakeRepository wakes;
 
   /**
    * @param pool the connections data statements run on
@@ -39,6 +40,7 @@ public final class Store implements AutoCloseable {
     this.auth = new AuthRepository(pool);
     this.modelCalls = new ModelCallRepository(pool);
     this.timers = new TimerRepository(pool, notifier);
+    this.wakes = new WakeRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -57,6 +59,10 @@ public final class Store implements AutoCloseable {
 
   public AgentRepository agents() {
     return agents;
+  }
+
+  public WakeRepository wakes() {
+    return wakes;
   }
 
   public TimerRepository timers() {

@@ -24,10 +24,13 @@ import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.gateway.GatewayMetrics;
 import org.openpincery.gateway.GatewayVerticle;
 import org.openpincery.gateway.MetricsServer;
+import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
+import org.openpincery.reasoner.ChatClient;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
+import org.openpincery.wake.WakeWorkerVerticle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,8 @@ final class Standalone {
   private Vertx vertx;
   private Store store;
   private NotificationListener listener;
+  private WakeWorkerVerticle wakeWorker;
+  private MaintenanceWorkerVerticle maintenanceWorker;
 
   private Standalone(StandaloneConfig config) {
     this.config = config;
@@ -99,6 +104,33 @@ final class Standalone {
           GatewayConfig.BOOTSTRAP_TOKEN,
           BootstrapTokenFile.path(config.dataDir()));
     }
+    ChatClient model = ChatClient.create(vertx, config.reasoner());
+    if (config.reasoner().offline()) {
+      LOG.warn(
+          "LLM_API_KEY is not set: agents are answered by the built-in offline model"
+              + " (set LLM_API_KEY, and LLM_API_BASE_URL for a provider other than OpenRouter)");
+    } else {
+      LOG.info(
+          "model {} (maintenance: {}) at {}",
+          config.reasoner().model(),
+          config.reasoner().maintenanceModel(),
+          config.reasoner().baseUrl());
+    }
+    wakeWorker = new WakeWorkerVerticle(store, model, config.reasoner(), config.wakeWorker());
+    maintenanceWorker =
+        new MaintenanceWorkerVerticle(store, model, config.reasoner(), config.maintenanceWorker());
+    await(
+        vertx.deployVerticle(wakeWorker, WakeWorkerVerticle.deploymentOptions()),
+        "start the wake worker");
+    await(
+        vertx.deployVerticle(maintenanceWorker, MaintenanceWorkerVerticle.deploymentOptions()),
+        "start the maintenance worker");
+    Map<String, String> details =
+        Map.of(
+            "model",
+            config.reasoner().offline()
+                ? "offline (LLM_API_KEY is not set; the built-in offline model answers)"
+                : config.reasoner().model() + " at " + config.reasoner().baseUrl());
     GatewayConfig api = gateway;
     try {
       await(
@@ -111,7 +143,14 @@ final class Standalone {
                           store,
                           api,
                           metrics,
-                          Map.of("notification_listener", listener::connected)))),
+                          Map.of(
+                              "notification_listener",
+                              listener::connected,
+                              "wake_worker",
+                              wakeWorker::running,
+                              "maintenance_worker",
+                              maintenanceWorker::running),
+                          details))),
           "start the HTTP server");
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof BindException) {
@@ -142,19 +181,14 @@ final class Standalone {
         embedded != null ? "embedded, data in " + config.dataDir() : url);
   }
 
-  /** After every (re)connect of the listener: work that was notified while it was down. */
+  /**
+   * After every (re)connect of the listener: work notified while it was down is claimed now (each
+   * worker's claim is itself the scan), and event streams re-read.
+   */
   private void catchUp() {
-    vertx.eventBus().publish(Channel.EVENTS.address(), "*"); // event streams re-read
-    store
-        .lifecycle()
-        .findPending(1000)
-        .onSuccess(
-            pending -> {
-              if (!pending.isEmpty()) {
-                LOG.info("catch-up: {} agent(s) have pending work", pending.size());
-              }
-            })
-        .onFailure(err -> LOG.warn("catch-up scan failed: {}", err.getMessage()));
+    vertx.eventBus().publish(Channel.EVENTS.address(), "*");
+    vertx.eventBus().publish(Channel.WAKE.address(), "*");
+    vertx.eventBus().publish(Channel.MAINTENANCE.address(), "*");
   }
 
   private void migrate(DatabaseUrl url) {
@@ -212,6 +246,8 @@ final class Standalone {
   void stop() {
     try {
       if (vertx != null) {
+        // HTTP and workers first, while the pool is open: wakes end with `shutdown`.
+        quietly(Future.join(vertx.deploymentIDs().stream().map(id -> vertx.undeploy(id)).toList()));
         if (listener != null) {
           quietly(listener.stop());
         }

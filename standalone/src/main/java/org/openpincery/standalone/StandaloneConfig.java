@@ -7,6 +7,9 @@ import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.gateway.MetricsServer;
+import org.openpincery.maintenance.MaintenanceWorkerConfig;
+import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.wake.WakeWorkerConfig;
 
 /**
  * Settings of the all-in-one process.
@@ -18,6 +21,9 @@ import org.openpincery.gateway.MetricsServer;
  * @param embeddedPgPort the embedded PostgreSQL's port, 0 for any free one ({@code
  *     OPEN_PINCERY_EMBEDDED_PG_PORT})
  * @param poolSize connections in the process's pool ({@code DATABASE_POOL_SIZE})
+ * @param reasoner the model ({@code LLM_*}); without {@code LLM_API_KEY} the offline model
+ * @param wakeWorker the wake worker ({@code WAKE_*}, caps, prompt budget)
+ * @param maintenanceWorker the maintenance worker ({@code MAINTENANCE_*})
  */
 public record StandaloneConfig(
     Path dataDir,
@@ -25,7 +31,10 @@ public record StandaloneConfig(
     GatewayConfig gateway,
     Optional<MetricsServer.Address> metricsAddr,
     int embeddedPgPort,
-    int poolSize) {
+    int poolSize,
+    ReasonerConfig reasoner,
+    WakeWorkerConfig wakeWorker,
+    MaintenanceWorkerConfig maintenanceWorker) {
 
   public static final String DATA_DIR = "OPEN_PINCERY_DATA_DIR";
   public static final String DATABASE_URL = "DATABASE_URL";
@@ -46,7 +55,10 @@ public record StandaloneConfig(
         GatewayConfig.from(env, "127.0.0.1"),
         env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse),
         env.integer(EMBEDDED_PG_PORT, 0, 0, 65535),
-        env.integer("DATABASE_POOL_SIZE", 16, 1, 500));
+        env.integer("DATABASE_POOL_SIZE", 16, 1, 500),
+        ReasonerConfig.from(env),
+        WakeWorkerConfig.from(env),
+        MaintenanceWorkerConfig.from(env));
   }
 
   /** The setting an operator changes to point at another database. */

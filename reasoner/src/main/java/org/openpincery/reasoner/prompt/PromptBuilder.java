@@ -32,10 +32,22 @@ public final class PromptBuilder {
       String workList,
       List<String> recentSummaries) {}
 
+  /**
+   * A prompt and how much of the conversation it holds: turns from {@code firstKeptTurn} on are in
+   * it (the newest possibly shortened); older ones were left out for the budget.
+   */
+  public record Prompt(List<ChatMessage> messages, int firstKeptTurn) {}
+
   public static List<ChatMessage> build(
+      Context context, List<Turn> conversation, WakeSecrets secrets, int maxChars) {
+    return assemble(context, conversation, secrets, maxChars).messages();
+  }
+
+  public static Prompt assemble(
       Context context, List<Turn> conversation, WakeSecrets secrets, int maxChars) {
     String system = system(context, secrets, maxChars);
     int budget = maxChars - system.length();
+    int firstKept = conversation.size();
     Deque<ChatMessage> kept = new ArrayDeque<>();
     for (int i = conversation.size() - 1; i >= 0; i--) {
       List<ChatMessage> messages = render(conversation.get(i), secrets);
@@ -45,6 +57,7 @@ public final class PromptBuilder {
           kept.addFirst(messages.get(m));
         }
         budget -= size;
+        firstKept = i;
         continue;
       }
       if (kept.isEmpty()) {
@@ -56,10 +69,13 @@ public final class PromptBuilder {
                 ChatMessage.user(
                     wrap(
                         in.label(), truncate(in.text(), Math.max(0, budget - overhead)), secrets)));
+            firstKept = i;
           }
-          case Turn.AssistantText t ->
-              kept.addFirst(
-                  ChatMessage.assistant(truncate(t.text(), Math.max(0, budget)), List.of()));
+          case Turn.AssistantText t -> {
+            kept.addFirst(
+                ChatMessage.assistant(truncate(t.text(), Math.max(0, budget)), List.of()));
+            firstKept = i;
+          }
           case Turn.ToolExchange x -> {
             // never split a call from its result: leave it out
           }
@@ -70,7 +86,7 @@ public final class PromptBuilder {
     List<ChatMessage> prompt = new ArrayList<>(kept.size() + 1);
     prompt.add(ChatMessage.system(system));
     prompt.addAll(kept);
-    return prompt;
+    return new Prompt(prompt, firstKept);
   }
 
   private static String system(Context c, WakeSecrets secrets, int maxChars) {

@@ -1,0 +1,235 @@
+package org.openpincery.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.openpincery.model.NewEvent;
+import org.openpincery.model.TerminationReason;
+import org.openpincery.notify.Notifier;
+
+/**
+ * What a running wake reads and writes: its context at the start, and each step as one fenced
+ * transaction (model call, events, messages to other agents, heartbeat, and at the end the move to
+ * maintenance).
+ */
+public final class WakeRepository {
+
+  // The agent, its newest projection and the summaries of its last $2 maintenance passes.
+  private static final String CONTEXT =
+      """
+      SELECT a.name, a.workspace_id, a.budget_limit_usd, a.budget_spent_usd,
+             p.identity, p.work_list,
+             (SELECT coalesce(array_agg(s.summary ORDER BY s.version), '{}')
+                FROM (SELECT version, summary FROM projections
+                       WHERE agent_id = a.id AND summary IS NOT NULL
+                       ORDER BY version DESC LIMIT $2) s) AS summaries
+        FROM agents a
+        LEFT JOIN LATERAL (SELECT identity, work_list FROM projections
+                            WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) p ON true
+       WHERE a.id = $1
+      """;
+
+  // A live agent of the workspace by id (when $2 parses as one) or by name.
+  private static final String FIND_IN_WORKSPACE =
+      """
+      SELECT id, name FROM agents
+       WHERE workspace_id = $1 AND deleted_at IS NULL AND (id = $2 OR name = $3)
+       ORDER BY (id = $2) DESC
+       LIMIT 1
+      """;
+
+  // Names only: values never leave the vault for a wake.
+  private static final String CREDENTIAL_NAMES =
+      """
+      SELECT name FROM credentials
+       WHERE workspace_id = $1 AND revoked_at IS NULL
+       ORDER BY name
+      """;
+
+  // pincery_wake_step (V4): the whole step in one transaction, fenced by the wake.
+  private static final String STEP =
+      """
+      SELECT inbox_seq, is_enabled, budget_limit_usd, budget_spent_usd, last_seq, consumed_seq,
+             deliveries
+        FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8)
+      """;
+
+  private final Pool pool;
+  private final Notifier notifier;
+
+  WakeRepository(Pool pool, Notifier notifier) {
+    this.pool = pool;
+    this.notifier = notifier;
+  }
+
+  /** What the prompt of a wake is built from, read once when the wake starts. */
+  public record WakeContext(
+      String name,
+      UUID workspaceId,
+      BigDecimal budgetLimitUsd,
+      BigDecimal budgetSpentUsd,
+      String identity,
+      String workList,
+      List<String> recentSummaries) {}
+
+  /** An agent of the workspace, found by id or name. */
+  public record AgentRef(UUID id, String name) {}
+
+  /** An event of a step: to the waking agent itself, or (with a recipient) to another agent. */
+  public record StepEvent(UUID recipient, NewEvent event) {
+    public static StepEvent own(NewEvent event) {
+      return new StepEvent(null, event);
+    }
+  }
+
+  /**
+   * One step to commit.
+   *
+   * @param modelCall the step's model call, or null
+   * @param end the termination reason when this step ends the wake, else null
+   * @param seenSeq with {@code end}: the inbox seq up to which the model was shown input
+   */
+  public record Step(
+      UUID agentId,
+      UUID wakeId,
+      Duration lease,
+      ModelCallRepository.ModelCall modelCall,
+      List<StepEvent> events,
+      TerminationReason end,
+      long seenSeq,
+      Duration maintenanceLease) {}
+
+  /** The outcome of committing a step. */
+  public sealed interface StepResult {
+    /**
+     * @param budgetLimitUsd null = unlimited
+     * @param consumedSeq set when the step ended the wake
+     */
+    record Committed(
+        long inboxSeq,
+        boolean enabled,
+        BigDecimal budgetLimitUsd,
+        BigDecimal budgetSpentUsd,
+        long lastSeq,
+        Long consumedSeq)
+        implements StepResult {}
+
+    /** The wake no longer owns the agent; nothing was written. */
+    record LeaseLost() implements StepResult {}
+  }
+
+  public Future<Optional<WakeContext>> context(UUID agentId, int summaryLimit) {
+    return pool.preparedQuery(CONTEXT)
+        .execute(Tuple.of(agentId, summaryLimit))
+        .map(
+            rows ->
+                Rows.first(
+                    rows,
+                    row ->
+                        new WakeContext(
+                            row.getString("name"),
+                            row.getUUID("workspace_id"),
+                            row.getBigDecimal("budget_limit_usd"),
+                            row.getBigDecimal("budget_spent_usd"),
+                            row.getString("identity"),
+                            row.getString("work_list"),
+                            List.of(row.getArrayOfStrings("summaries")))));
+  }
+
+  /** A live agent of {@code workspaceId} whose id or name is {@code idOrName}. */
+  public Future<Optional<AgentRef>> findInWorkspace(UUID workspaceId, String idOrName) {
+    UUID id;
+    try {
+      id = UUID.fromString(idOrName);
+    } catch (IllegalArgumentException e) {
+      id = null;
+    }
+    return pool.preparedQuery(FIND_IN_WORKSPACE)
+        .execute(Tuple.of(workspaceId, id, idOrName))
+        .map(
+            rows ->
+                Rows.first(rows, row -> new AgentRef(row.getUUID("id"), row.getString("name"))));
+  }
+
+  /** The names of the workspace's live credentials (never their values). */
+  public Future<List<String>> credentialNames(UUID workspaceId) {
+    return pool.preparedQuery(CREDENTIAL_NAMES)
+        .execute(Tuple.of(workspaceId))
+        .map(
+            rows -> {
+              List<String> names = new java.util.ArrayList<>(rows.size());
+              rows.forEach(row -> names.add(row.getString("name")));
+              return names;
+            });
+  }
+
+  /** Commits one step of a wake, or nothing when the wake no longer owns the agent. */
+  public Future<StepResult> step(Step step) {
+    JsonArray events = new JsonArray();
+    for (StepEvent e : step.events()) {
+      NewEvent ev = e.event();
+      JsonObject item =
+          new JsonObject()
+              .put("type", ev.type().wire())
+              .put("source", ev.source())
+              .put("content", ev.content())
+              .put("tool_name", ev.toolName())
+              .put("tool_input", ev.toolInput())
+              .put("tool_output", ev.toolOutput())
+              .put("payload", ev.payload());
+      if (e.recipient() != null) {
+        item.put("to_agent_id", e.recipient().toString());
+      }
+      events.add(item);
+    }
+    Tuple params =
+        Tuple.tuple()
+            .addUUID(step.agentId())
+            .addUUID(step.wakeId())
+            .addLong(step.lease().toMillis())
+            .addValue(step.modelCall() == null ? null : step.modelCall().toJson())
+            .addValue(events)
+            .addString(step.end() == null ? null : step.end().wire())
+            .addLong(step.seenSeq())
+            .addLong(step.maintenanceLease().toMillis());
+    return pool.preparedQuery(STEP).execute(params).map(rows -> committed(step, rows));
+  }
+
+  private StepResult committed(Step step, io.vertx.sqlclient.RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return new StepResult.LeaseLost();
+    }
+    Row row = rows.iterator().next();
+    long lastSeq = row.getLong("last_seq");
+    notifier.appended(step.agentId(), lastSeq);
+    Object deliveries = row.getValue("deliveries");
+    if (deliveries instanceof JsonArray list) {
+      for (Object o : list) {
+        JsonObject d = (JsonObject) o;
+        UUID target = UUID.fromString(d.getString("agent_id"));
+        notifier.appended(target, d.getLong("seq"));
+        if (Boolean.TRUE.equals(d.getBoolean("pending"))) {
+          notifier.wake(target);
+        }
+      }
+    }
+    if (step.end() != null) {
+      notifier.maintenance(step.agentId());
+    }
+    return new StepResult.Committed(
+        row.getLong("inbox_seq"),
+        row.getBoolean("is_enabled"),
+        row.getBigDecimal("budget_limit_usd"),
+        row.getBigDecimal("budget_spent_usd"),
+        lastSeq,
+        row.getLong("consumed_seq"));
+  }
+}

@@ -1,0 +1,499 @@
+package org.openpincery.wake;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.openpincery.model.EventType;
+import org.openpincery.model.NewEvent;
+import org.openpincery.model.StoredEvent;
+import org.openpincery.model.TerminationReason;
+import org.openpincery.reasoner.CallOutcome;
+import org.openpincery.reasoner.ChatClient;
+import org.openpincery.reasoner.ChatRequest;
+import org.openpincery.reasoner.ChatResponse;
+import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.reasoner.ToolCall;
+import org.openpincery.reasoner.Usage;
+import org.openpincery.reasoner.prompt.PromptBuilder;
+import org.openpincery.reasoner.prompt.Turn;
+import org.openpincery.reasoner.prompt.WakeSecrets;
+import org.openpincery.reasoner.tools.ToolCatalog;
+import org.openpincery.store.ClaimResult;
+import org.openpincery.store.HeartbeatResult;
+import org.openpincery.store.ModelCallRepository.ModelCall;
+import org.openpincery.store.Store;
+import org.openpincery.store.WakeRepository;
+import org.openpincery.store.WakeRepository.StepEvent;
+import org.openpincery.store.WakeRepository.StepResult;
+import org.openpincery.wake.tools.ToolExecutor;
+import org.openpincery.wake.tools.ToolOutcome;
+import org.openpincery.wake.tools.ToolScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one wake to its end (ARCHITECTURE.md §5), on a virtual thread. Each step: fold in new inbox
+ * events as labelled untrusted input → stop at a boundary (lease lost, shutdown, disabled, caps) →
+ * budget check against the call's worst case → model call → canary check → validate and run tool
+ * calls → commit the step (model call, events, messages to other agents, heartbeat) in one
+ * transaction fenced by the wake, or end the wake in that same transaction.
+ *
+ * <p>Nothing is written once the wake has lost its lease: every write is fenced, and a lost fence
+ * stops the loop at once.
+ */
+final class WakeLoop {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WakeLoop.class);
+
+  static final String SYSTEM_TEMPLATE =
+      """
+      You are a continuous agent of Open Pincery: your identity and work list persist between \
+      wakes. You wake when something arrives (a message from a person or another agent, a webhook, \
+      a timer you set) and sleep again when you are done. Act with your tools. When there is \
+      nothing more to do now, call the sleep tool or answer with plain text.""";
+
+  // Inbox events folded in per step boundary; the rest arrive at the next boundary.
+  private static final int INBOX_PAGE = 200;
+
+  /** How a wake ended. */
+  record Outcome(UUID agentId, UUID wakeId, TerminationReason reason, int modelCalls) {}
+
+  private final Vertx vertx;
+  private final Store store;
+  private final ChatClient model;
+  private final ReasonerConfig reasoner;
+  private final WakeWorkerConfig config;
+  private final ToolCatalog catalog;
+  private final Map<String, ToolExecutor> tools = new HashMap<>();
+  private final Clock clock;
+  private final BooleanSupplier stopping;
+
+  WakeLoop(
+      Vertx vertx,
+      Store store,
+      ChatClient model,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      ToolCatalog catalog,
+      List<ToolExecutor> executors,
+      Clock clock,
+      BooleanSupplier stopping) {
+    this.vertx = vertx;
+    this.store = store;
+    this.model = model;
+    this.reasoner = reasoner;
+    this.config = config;
+    this.catalog = catalog;
+    executors.forEach(t -> tools.put(t.name(), t));
+    this.clock = clock;
+    this.stopping = stopping;
+  }
+
+  Outcome run(ClaimResult.Claimed claimed) {
+    return new Wake(claimed).run();
+  }
+
+  /** The state of one running wake. */
+  private final class Wake {
+    private final UUID agentId;
+    private final UUID wakeId;
+    private final WakeSecrets secrets = WakeSecrets.random();
+    private final List<Turn> turns = new ArrayList<>();
+    // Per turn: the seq of its inbox event (0 for the model's own turns), and whether a model call
+    // has been shown it.
+    private final List<Long> turnSeqs = new ArrayList<>();
+    private final List<Boolean> shown = new ArrayList<>();
+    private final List<StepEvent> pending = new ArrayList<>();
+    private ModelCall pendingCall;
+    private WakeRepository.WakeContext context;
+    private ToolScope scope;
+    private long readSeq;
+    private volatile long inboxHead;
+    private long seenSeq;
+    private volatile boolean enabled = true;
+    private volatile boolean leaseLost;
+    private BigDecimal budgetLimit;
+    private BigDecimal budgetSpent;
+    private int modelCalls;
+    private int toolCallsRun;
+    private int invalidStreak;
+
+    Wake(ClaimResult.Claimed claimed) {
+      this.agentId = claimed.agentId();
+      this.wakeId = claimed.wakeId();
+      this.readSeq = claimed.consumedSeq();
+      this.seenSeq = claimed.consumedSeq();
+      this.inboxHead = claimed.inboxSeq();
+    }
+
+    Outcome run() {
+      context =
+          store
+              .wakes()
+              .context(agentId, config.summaryLimit())
+              .await()
+              .orElseThrow(
+                  () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
+      budgetLimit = context.budgetLimitUsd();
+      budgetSpent = context.budgetSpentUsd();
+      scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
+      long heartbeat =
+          vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
+      try {
+        Outcome outcome = loop();
+        LOG.info(
+            "wake {} of agent {} ended: {} ({} model call(s), {} tool call(s))",
+            wakeId,
+            agentId,
+            outcome.reason(),
+            modelCalls,
+            toolCallsRun);
+        return outcome;
+      } finally {
+        vertx.cancelTimer(heartbeat);
+      }
+    }
+
+    // Keeps the lease alive during long model calls and tools; also notices an operator's disable
+    // and new input between steps.
+    private void heartbeat() {
+      store
+          .lifecycle()
+          .heartbeat(agentId, wakeId, config.lease())
+          .onSuccess(
+              r -> {
+                switch (r) {
+                  case HeartbeatResult.LeaseLost l -> leaseLost = true;
+                  case HeartbeatResult.Extended e -> {
+                    enabled = enabled && e.enabled();
+                    inboxHead = Math.max(inboxHead, e.inboxSeq());
+                  }
+                }
+              })
+          .onFailure(err -> LOG.warn("heartbeat of wake {} failed: {}", wakeId, err.toString()));
+    }
+
+    private Outcome loop() {
+      while (true) {
+        foldInbox();
+        if (leaseLost) {
+          return lost();
+        }
+        if (stopping.getAsBoolean()) {
+          return end(TerminationReason.SHUTDOWN);
+        }
+        if (!enabled) {
+          return end(TerminationReason.DISABLED);
+        }
+        if (modelCalls >= config.iterationCap()) {
+          return end(TerminationReason.ITERATION_CAP);
+        }
+        PromptBuilder.Prompt prompt =
+            PromptBuilder.assemble(
+                new PromptBuilder.Context(
+                    SYSTEM_TEMPLATE,
+                    clock.instant(),
+                    context.identity() == null ? defaultIdentity() : context.identity(),
+                    context.workList() == null ? "(empty)" : context.workList(),
+                    context.recentSummaries()),
+                turns,
+                secrets,
+                config.maxPromptChars());
+        ChatRequest request =
+            new ChatRequest(
+                reasoner.model(), prompt.messages(), catalog.specs(), reasoner.maxTokens(), "wake");
+        if (!affordable(request)) {
+          return end(TerminationReason.BUDGET_EXHAUSTED);
+        }
+        modelCalls++;
+        CallOutcome outcome = model.complete(request).await();
+        markShown(prompt.firstKeptTurn());
+        pendingCall = record(request, outcome);
+        if (!(outcome instanceof CallOutcome.Answered answered)) {
+          CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
+          LOG.warn(
+              "model call of wake {} failed after {} attempt(s): {} {}",
+              wakeId,
+              failed.attempts(),
+              failed.kind(),
+              failed.message());
+          return end(TerminationReason.LLM_ERROR);
+        }
+        ChatResponse response = answered.response();
+        if (leaked(response)) {
+          LOG.warn("wake {}: the canary appeared in model output; ending the wake", wakeId);
+          return end(TerminationReason.PROMPT_INJECTION_SUSPECTED);
+        }
+        String text = response.content();
+        boolean hasText = text != null && !text.isBlank();
+        if (hasText) {
+          pending.add(StepEvent.own(NewEvent.assistantMessage(text)));
+        }
+        if (response.toolCalls().isEmpty()) {
+          if (hasText) {
+            addTurn(new Turn.AssistantText(text), 0);
+          }
+          if ("stop".equals(response.finishReason())) {
+            return end(TerminationReason.COMPLETED);
+          }
+          // Cut short (length, content filter): the model goes on in the next step, which counts
+          // towards the iteration cap.
+          if (!commit()) {
+            return lost();
+          }
+          continue;
+        }
+        if (toolCallsRun + response.toolCalls().size() > config.toolCallCap()) {
+          return end(TerminationReason.TOOL_CALL_CAP);
+        }
+        Boolean sleep = runTools(text, response.toolCalls());
+        if (sleep == null) {
+          return lost();
+        }
+        if (sleep) {
+          return end(TerminationReason.SLEEP);
+        }
+        if (invalidStreak >= config.invalidResponseCap()) {
+          LOG.warn(
+              "wake {}: {} consecutive responses with invalid tool calls", wakeId, invalidStreak);
+          return end(TerminationReason.LLM_ERROR);
+        }
+        if (!commit()) {
+          return lost();
+        }
+      }
+    }
+
+    /**
+     * Runs the calls of one response; true if one was {@code sleep}, null if the lease was lost.
+     */
+    private Boolean runTools(String text, List<ToolCall> calls) {
+      boolean anyInvalid = false;
+      boolean sleep = false;
+      List<String> results = new ArrayList<>(calls.size());
+      for (ToolCall call : calls) {
+        toolCallsRun++;
+        ToolCatalog.Validation validation = catalog.validate(call);
+        pending.add(StepEvent.own(toolCallEvent(call, validation)));
+        ToolOutcome result;
+        switch (validation) {
+          case ToolCatalog.Validation.Invalid invalid -> {
+            anyInvalid = true;
+            result =
+                ToolOutcome.error(
+                    "invalid call of " + call.name() + ": " + invalid.reason() + "; nothing ran");
+          }
+          case ToolCatalog.Validation.Valid valid -> {
+            ToolExecutor executor = tools.get(call.name());
+            if (executor == null) {
+              result = ToolOutcome.error(call.name() + " is not available in this worker");
+            } else {
+              if (executor.externalEffects() && !commit()) {
+                return null;
+              }
+              result = executor.run(scope, valid.arguments());
+            }
+          }
+        }
+        if (result.leaseLost()) {
+          return null;
+        }
+        pending.addAll(result.events());
+        pending.add(StepEvent.own(toolResultEvent(call, result)));
+        results.add(result.output());
+        sleep |= result.endsWake();
+      }
+      addTurn(new Turn.ToolExchange(text, calls, results), 0);
+      invalidStreak = anyInvalid ? invalidStreak + 1 : 0;
+      return sleep;
+    }
+
+    // One page of new inbox events per boundary, as labelled untrusted input.
+    private void foldInbox() {
+      if (inboxHead <= readSeq) {
+        return;
+      }
+      List<StoredEvent> events =
+          store.events().inbox(agentId, readSeq, inboxHead, INBOX_PAGE).await();
+      for (StoredEvent e : events) {
+        addTurn(inbound(e), e.seq());
+      }
+      readSeq = events.size() < INBOX_PAGE ? inboxHead : events.getLast().seq();
+    }
+
+    private void addTurn(Turn turn, long seq) {
+      turns.add(turn);
+      turnSeqs.add(seq);
+      shown.add(false);
+    }
+
+    // After a call: what it showed, and so how far consumed_seq may move. An inbox turn left out
+    // for the prompt budget before it was ever shown holds seenSeq below it: it stays pending.
+    private void markShown(int firstKept) {
+      for (int i = firstKept; i < turns.size(); i++) {
+        shown.set(i, true);
+      }
+      long seen = readSeq;
+      for (int i = 0; i < turns.size(); i++) {
+        if (turnSeqs.get(i) > 0 && !shown.get(i)) {
+          seen = turnSeqs.get(i) - 1;
+          break;
+        }
+      }
+      seenSeq = Math.max(seenSeq, seen);
+    }
+
+    private boolean affordable(ChatRequest request) {
+      if (budgetLimit == null) {
+        return true;
+      }
+      BigDecimal worst = reasoner.pricing().worstCase(request.promptChars(), request.maxTokens());
+      return worst.compareTo(budgetLimit.subtract(budgetSpent)) <= 0;
+    }
+
+    private boolean leaked(ChatResponse response) {
+      if (secrets.leakedIn(response.content())) {
+        return true;
+      }
+      return response.toolCalls().stream()
+          .anyMatch(c -> secrets.leakedIn(c.arguments()) || secrets.leakedIn(c.name()));
+    }
+
+    private ModelCall record(ChatRequest request, CallOutcome outcome) {
+      return switch (outcome) {
+        case CallOutcome.Answered a -> {
+          Usage usage = a.response().usage();
+          yield new ModelCall(
+              "wake",
+              request.model(),
+              request.toJson(),
+              a.response().raw(),
+              "ok",
+              200,
+              usage.promptTokens(),
+              usage.completionTokens(),
+              reasoner.pricing().cost(usage),
+              a.latency().toMillis());
+        }
+        case CallOutcome.Failed f ->
+            new ModelCall(
+                "wake",
+                request.model(),
+                request.toJson(),
+                null,
+                f.kind(),
+                f.httpStatus(),
+                0,
+                0,
+                BigDecimal.ZERO,
+                f.latency().toMillis());
+      };
+    }
+
+    private boolean commit() {
+      StepResult result =
+          store
+              .wakes()
+              .step(
+                  new WakeRepository.Step(
+                      agentId,
+                      wakeId,
+                      config.lease(),
+                      pendingCall,
+                      List.copyOf(pending),
+                      null,
+                      0,
+                      config.maintenanceLease()))
+              .await();
+      pending.clear();
+      pendingCall = null;
+      return switch (result) {
+        case StepResult.LeaseLost l -> {
+          leaseLost = true;
+          yield false;
+        }
+        case StepResult.Committed c -> {
+          inboxHead = Math.max(inboxHead, c.inboxSeq());
+          enabled = enabled && c.enabled();
+          budgetLimit = c.budgetLimitUsd();
+          budgetSpent = c.budgetSpentUsd();
+          yield true;
+        }
+      };
+    }
+
+    private Outcome end(TerminationReason reason) {
+      StepResult result =
+          store
+              .wakes()
+              .step(
+                  new WakeRepository.Step(
+                      agentId,
+                      wakeId,
+                      config.lease(),
+                      pendingCall,
+                      List.copyOf(pending),
+                      reason,
+                      seenSeq,
+                      config.maintenanceLease()))
+              .await();
+      return result instanceof StepResult.Committed
+          ? new Outcome(agentId, wakeId, reason, modelCalls)
+          : lost();
+    }
+
+    private Outcome lost() {
+      LOG.warn("wake {} of agent {} lost its lease; it stops without writing", wakeId, agentId);
+      return new Outcome(agentId, wakeId, TerminationReason.LEASE_LOST, modelCalls);
+    }
+
+    private String defaultIdentity() {
+      return "You are " + context.name() + ", a new agent. Nothing is known about you yet.";
+    }
+  }
+
+  /** An inbox event as the model sees it: a label saying where it came from, and its text. */
+  static Turn.Inbound inbound(StoredEvent e) {
+    JsonObject payload = e.payload() == null ? new JsonObject() : e.payload();
+    String text = e.content() != null ? e.content() : payload.encode();
+    return switch (e.type().orElse(EventType.MESSAGE_RECEIVED)) {
+      case WEBHOOK_RECEIVED -> new Turn.Inbound("[webhook from " + e.source() + "]", text);
+      case AGENT_MESSAGE_RECEIVED ->
+          new Turn.Inbound("[message from agent " + e.source() + "]", e.content());
+      case TIMER_FIRED ->
+          new Turn.Inbound(
+              "[timer: " + (e.content() == null ? "" : e.content()) + "]",
+              "due at " + payload.getString("due_at", "?"));
+      default -> new Turn.Inbound("[message from person]", text);
+    };
+  }
+
+  private static NewEvent toolCallEvent(ToolCall call, ToolCatalog.Validation validation) {
+    JsonObject input = validation instanceof ToolCatalog.Validation.Valid v ? v.arguments() : null;
+    JsonObject payload = new JsonObject().put("call_id", call.id());
+    if (input == null) {
+      payload.put("raw_arguments", call.arguments());
+    }
+    return new NewEvent(
+        EventType.TOOL_CALL, "agent", null, call.name(), input, null, null, payload);
+  }
+
+  private static NewEvent toolResultEvent(ToolCall call, ToolOutcome result) {
+    return new NewEvent(
+        EventType.TOOL_RESULT,
+        "runtime",
+        null,
+        call.name(),
+        null,
+        result.output(),
+        null,
+        new JsonObject().put("call_id", call.id()).put("ok", result.ok()));
+  }
+}

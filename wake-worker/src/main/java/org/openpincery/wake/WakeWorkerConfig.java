@@ -1,0 +1,61 @@
+package org.openpincery.wake;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.UUID;
+import org.openpincery.config.Env;
+
+/**
+ * Settings of a wake worker.
+ *
+ * @param owner who holds the leases this worker takes (host, pid and a random part)
+ * @param concurrency {@code WAKE_CONCURRENCY}: wakes run at once
+ * @param poll {@code WAKE_POLL_MILLIS}: how often pending work is looked for without a notification
+ * @param lease {@code WAKE_LEASE_SECONDS}: a wake's lease; every step and a timer extend it
+ * @param maintenanceLease {@code MAINTENANCE_LEASE_SECONDS}: time given to maintenance after a wake
+ * @param iterationCap {@code ITERATION_CAP}: model calls per wake
+ * @param toolCallCap {@code TOOL_CALL_CAP}: tool calls per wake
+ * @param invalidResponseCap {@code INVALID_RESPONSE_CAP}: consecutive responses with an invalid
+ *     tool call that end the wake
+ * @param maxPromptChars {@code MAX_PROMPT_CHARS}: the prompt's character budget
+ * @param summaryLimit {@code WAKE_SUMMARY_LIMIT}: recent wake summaries shown in the prompt
+ * @param shutdownGrace {@code WAKE_SHUTDOWN_GRACE_SECONDS}: how long a stopping worker lets running
+ *     wakes reach a step boundary and end with {@code shutdown}
+ */
+public record WakeWorkerConfig(
+    String owner,
+    int concurrency,
+    Duration poll,
+    Duration lease,
+    Duration maintenanceLease,
+    int iterationCap,
+    int toolCallCap,
+    int invalidResponseCap,
+    int maxPromptChars,
+    int summaryLimit,
+    Duration shutdownGrace) {
+
+  public static WakeWorkerConfig from(Env env) {
+    return new WakeWorkerConfig(
+        owner("wake"),
+        env.integer("WAKE_CONCURRENCY", 32, 1, 4096),
+        Duration.ofMillis(env.integer("WAKE_POLL_MILLIS", 1000, 10, 60_000)),
+        env.seconds("WAKE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),
+        env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(120), 3, 3600),
+        env.integer("ITERATION_CAP", 50, 1, 1000),
+        env.integer("TOOL_CALL_CAP", 32, 1, 1000),
+        env.integer("INVALID_RESPONSE_CAP", 3, 1, 100),
+        env.integer("MAX_PROMPT_CHARS", 120_000, 2_000, 10_000_000),
+        env.integer("WAKE_SUMMARY_LIMIT", 20, 0, 1000),
+        env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600));
+  }
+
+  /** A lease owner name that says which process holds a lease. */
+  public static String owner(String tier) {
+    return tier
+        + "@"
+        + ManagementFactory.getRuntimeMXBean().getName()
+        + "/"
+        + UUID.randomUUID().toString().substring(0, 8);
+  }
+}

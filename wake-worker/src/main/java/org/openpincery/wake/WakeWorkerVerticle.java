@@ -1,0 +1,130 @@
+package org.openpincery.wake;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.util.List;
+import java.util.function.Consumer;
+import org.openpincery.notify.Channel;
+import org.openpincery.reasoner.ChatClient;
+import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.reasoner.tools.ToolCatalog;
+import org.openpincery.store.ClaimResult;
+import org.openpincery.store.Store;
+import org.openpincery.wake.tools.StandardTools;
+import org.openpincery.wake.tools.ToolExecutor;
+import org.openpincery.work.ClaimLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The wake worker: on a wake notification (re-published on the event bus by the process's
+ * notification listener) and on a poll, claims agents with pending work up to its free slots in one
+ * statement, and runs each wake on its own virtual thread. Stopping ends running wakes at their
+ * next step boundary with {@code shutdown}, within a grace period.
+ */
+public final class WakeWorkerVerticle extends AbstractVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WakeWorkerVerticle.class);
+
+  private final Store store;
+  private final ChatClient model;
+  private final ReasonerConfig reasoner;
+  private final WakeWorkerConfig config;
+  private final List<ToolExecutor> tools;
+  private final Consumer<WakeLoop.Outcome> observer;
+  private volatile boolean stopping;
+  private volatile boolean running;
+  private ClaimLoop<ClaimResult.Claimed> loop;
+  private MessageConsumer<String> consumer;
+  private long poll;
+
+  public WakeWorkerVerticle(
+      Store store, ChatClient model, ReasonerConfig reasoner, WakeWorkerConfig config) {
+    this(store, model, reasoner, config, StandardTools.all(), o -> {});
+  }
+
+  WakeWorkerVerticle(
+      Store store,
+      ChatClient model,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      List<ToolExecutor> tools,
+      Consumer<WakeLoop.Outcome> observer) {
+    this.store = store;
+    this.model = model;
+    this.reasoner = reasoner;
+    this.config = config;
+    this.tools = List.copyOf(tools);
+    this.observer = observer;
+  }
+
+  /** How this verticle must be deployed: its wakes await futures on virtual threads. */
+  public static DeploymentOptions deploymentOptions() {
+    return new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD);
+  }
+
+  @Override
+  public void start() {
+    WakeLoop wakes =
+        new WakeLoop(
+            vertx,
+            store,
+            model,
+            reasoner,
+            config,
+            ToolCatalog.standard(),
+            tools,
+            Clock.systemUTC(),
+            () -> stopping);
+    loop =
+        new ClaimLoop<>(
+            context,
+            config.concurrency(),
+            free -> store.lifecycle().claimPending(config.owner(), config.lease(), free),
+            claimed -> observer.accept(wakes.run(claimed)));
+    consumer = vertx.eventBus().consumer(Channel.WAKE.address(), m -> loop.kick());
+    poll = vertx.setPeriodic(config.poll().toMillis(), id -> loop.kick());
+    running = true;
+    loop.kick();
+    LOG.info(
+        "wake worker {} running: {} wake(s) at once, model {} via {}",
+        config.owner(),
+        config.concurrency(),
+        reasoner.model(),
+        model.describe());
+  }
+
+  /** Whether the worker is claiming work (for {@code /ready}). */
+  public boolean running() {
+    return running && !stopping;
+  }
+
+  /** Wakes running now. */
+  public int activeWakes() {
+    return loop == null ? 0 : loop.active();
+  }
+
+  @Override
+  public void stop() {
+    stopping = true;
+    vertx.cancelTimer(poll);
+    consumer.unregister().await();
+    Future<Void> drained = loop.stop();
+    Future<Void> grace =
+        Future.future(
+            p ->
+                vertx.setTimer(
+                    Math.max(1, config.shutdownGrace().toMillis()), t -> p.tryComplete()));
+    Future.any(drained, grace).await();
+    if (loop.active() > 0) {
+      LOG.warn(
+          "{} wake(s) still running after the shutdown grace; their leases will expire",
+          loop.active());
+    }
+    running = false;
+  }
+}

@@ -1,0 +1,156 @@
+package org.openpincery.wake.tools;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
+import org.openpincery.model.EventType;
+import org.openpincery.model.NewEvent;
+import org.openpincery.store.TimerRepository;
+import org.openpincery.store.WakeRepository;
+import org.openpincery.store.WakeRepository.StepEvent;
+
+/**
+ * The tools every wake has: {@code sleep}, {@code send_message}, {@code set_timer}, {@code
+ * cancel_timer}, {@code list_timers}, {@code list_credentials}. Their schemas live in the
+ * reasoner's {@code ToolCatalog}; arguments reach {@link ToolExecutor#run} already validated.
+ */
+public final class StandardTools {
+
+  /** The furthest ahead a timer may be set (the {@code in_seconds} maximum of its schema). */
+  static final Duration MAX_TIMER_DELAY = Duration.ofDays(365);
+
+  private StandardTools() {}
+
+  public static List<ToolExecutor> all() {
+    return List.of(
+        tool("sleep", (scope, args) -> new ToolOutcome("sleeping", true, List.of(), true, false)),
+        tool("send_message", StandardTools::sendMessage),
+        tool("set_timer", StandardTools::setTimer),
+        tool("cancel_timer", StandardTools::cancelTimer),
+        tool("list_timers", StandardTools::listTimers),
+        tool(
+            "list_credentials",
+            (scope, args) ->
+                ToolOutcome.ok(
+                    new JsonArray(
+                            List.<Object>copyOf(
+                                scope.store().wakes().credentialNames(scope.workspaceId()).await()))
+                        .encode())));
+  }
+
+  private interface Body {
+    ToolOutcome run(ToolScope scope, JsonObject args);
+  }
+
+  private static ToolExecutor tool(String name, Body body) {
+    return new ToolExecutor() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public ToolOutcome run(ToolScope scope, JsonObject arguments) {
+        return body.run(scope, arguments);
+      }
+    };
+  }
+
+  // The recipient's agent_message_received and the sender's message_sent are written in the
+  // step's transaction: either both are in the logs or neither.
+  private static ToolOutcome sendMessage(ToolScope scope, JsonObject args) {
+    String to = args.getString("to");
+    String content = args.getString("content");
+    var found = scope.store().wakes().findInWorkspace(scope.workspaceId(), to).await();
+    if (found.isEmpty()) {
+      return ToolOutcome.error("there is no agent '" + to + "' in your workspace");
+    }
+    WakeRepository.AgentRef recipient = found.get();
+    if (recipient.id().equals(scope.agentId())) {
+      return ToolOutcome.error("you cannot send a message to yourself");
+    }
+    NewEvent received =
+        NewEvent.of(EventType.AGENT_MESSAGE_RECEIVED, scope.agentName(), content)
+            .withPayload(
+                new JsonObject()
+                    .put("from_agent_id", scope.agentId().toString())
+                    .put("from_agent_name", scope.agentName()));
+    NewEvent sent =
+        NewEvent.of(EventType.MESSAGE_SENT, "agent", content)
+            .withPayload(
+                new JsonObject()
+                    .put("to_agent_id", recipient.id().toString())
+                    .put("to_agent_name", recipient.name()));
+    return new ToolOutcome(
+        "sent to " + recipient.name() + " (" + recipient.id() + ")",
+        true,
+        List.of(new StepEvent(recipient.id(), received), StepEvent.own(sent)),
+        false,
+        false);
+  }
+
+  private static ToolOutcome setTimer(ToolScope scope, JsonObject args) {
+    OffsetDateTime now = OffsetDateTime.now(scope.clock()).withOffsetSameInstant(ZoneOffset.UTC);
+    OffsetDateTime due;
+    if (args.containsKey("in_seconds")) {
+      due = now.plusSeconds(args.getLong("in_seconds"));
+    } else {
+      try {
+        due = OffsetDateTime.parse(args.getString("at")).withOffsetSameInstant(ZoneOffset.UTC);
+      } catch (DateTimeParseException e) {
+        return ToolOutcome.error("'at' must be an RFC 3339 time such as 2026-01-31T09:00:00Z");
+      }
+      if (!due.isAfter(now)) {
+        return ToolOutcome.error("'at' is in the past (now is " + now + ")");
+      }
+      if (due.isAfter(now.plus(MAX_TIMER_DELAY))) {
+        return ToolOutcome.error("'at' is more than a year ahead");
+      }
+    }
+    var set =
+        scope
+            .store()
+            .timers()
+            .set(scope.agentId(), scope.wakeId(), due, args.getString("note", ""))
+            .await();
+    return switch (set) {
+      case TimerRepository.SetResult.Set s ->
+          ToolOutcome.ok(
+              new JsonObject()
+                  .put("id", s.id().toString())
+                  .put("due_at", s.dueAt().withOffsetSameInstant(ZoneOffset.UTC).toString())
+                  .encode());
+      case TimerRepository.SetResult.LeaseLost l -> ToolOutcome.lost();
+    };
+  }
+
+  private static ToolOutcome cancelTimer(ToolScope scope, JsonObject args) {
+    UUID id;
+    try {
+      id = UUID.fromString(args.getString("id"));
+    } catch (IllegalArgumentException e) {
+      return ToolOutcome.error("'id' must be a timer id as list_timers shows it");
+    }
+    boolean cancelled = scope.store().timers().cancel(scope.agentId(), id).await();
+    return cancelled
+        ? ToolOutcome.ok("cancelled timer " + id)
+        : ToolOutcome.error("you have no pending timer " + id);
+  }
+
+  private static ToolOutcome listTimers(ToolScope scope, JsonObject args) {
+    JsonArray timers = new JsonArray();
+    for (TimerRepository.Timer t : scope.store().timers().pending(scope.agentId()).await()) {
+      timers.add(
+          new JsonObject()
+              .put("id", t.id().toString())
+              .put("due_at", t.dueAt().withOffsetSameInstant(ZoneOffset.UTC).toString())
+              .put("note", t.note()));
+    }
+    return ToolOutcome.ok(timers.encode());
+  }
+}
