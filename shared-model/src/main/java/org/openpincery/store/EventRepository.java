@@ -71,19 +71,24 @@ public final class EventRepository {
           + " FROM events WHERE agent_id = $1 AND seq > $2 AND seq <= $3"
           + " AND pincery_is_waking(event_type) ORDER BY seq LIMIT $4";
 
-  // One wake's transcript for maintenance: from its wake_start to its wake_end (or the head),
-  // the newest $4 events of it. The bounds are found by backward scans of the primary key that
-  // stop at the wake's own events, so an agent's long history is never read.
+  // One wake's transcript for maintenance: the waking events it was woken for (after the
+  // consumed_seq its wake_start recorded), then everything from its wake_start to its wake_end (or
+  // the head), the newest $4 of them. The bounds are found by backward scans of the primary key
+  // that stop at the wake's own events, so an agent's long history is never read.
   private static final String WAKE_TRANSCRIPT =
-      "WITH bounds AS (SELECT"
-          + " (SELECT seq FROM events WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2"
-          + "   AND event_type = 'wake_start' ORDER BY seq DESC LIMIT 1) AS first_seq,"
-          + " (SELECT seq FROM events WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2"
-          + "   AND event_type = 'wake_end' ORDER BY seq DESC LIMIT 1) AS last_seq)"
+      "WITH start AS (SELECT seq, (payload->>'consumed_seq')::bigint AS consumed FROM events"
+          + "   WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2 AND event_type = 'wake_start'"
+          + "   ORDER BY seq DESC LIMIT 1),"
+          + " bounds AS (SELECT start.seq AS first_seq, coalesce(start.consumed, start.seq - 1)"
+          + "   AS consumed, (SELECT seq FROM events WHERE agent_id = $1 AND seq <= $3"
+          + "   AND wake_id = $2 AND event_type = 'wake_end' ORDER BY seq DESC LIMIT 1) AS last_seq"
+          + "   FROM start)"
           + " SELECT * FROM (SELECT "
           + EVENT_COLUMNS
-          + " FROM events, bounds WHERE agent_id = $1 AND seq >= bounds.first_seq"
-          + " AND seq <= coalesce(bounds.last_seq, $3) ORDER BY seq DESC LIMIT $4) t ORDER BY seq";
+          + " FROM events, bounds WHERE agent_id = $1 AND seq > bounds.consumed"
+          + " AND seq <= coalesce(bounds.last_seq, $3)"
+          + " AND (seq >= bounds.first_seq OR pincery_is_waking(event_type))"
+          + " ORDER BY seq DESC LIMIT $4) t ORDER BY seq";
 
   // Recomputes every hash with the same SQL function that wrote it, so the Java side holds no
   // second definition of the encoding. Only the first problem (and the count) leaves the server.
@@ -284,9 +289,10 @@ public final class EventRepository {
   }
 
   /**
-   * The events of one wake, from its {@code wake_start} to its {@code wake_end} (inbound events
-   * that arrived meanwhile included), at most the newest {@code limit}, oldest first. {@code
-   * headSeq} bounds the search (the agent's event head when maintenance began).
+   * The events of one wake: the input it was woken for, then everything from its {@code wake_start}
+   * to its {@code wake_end} (input that arrived meanwhile included), at most the newest {@code
+   * limit}, oldest first. {@code headSeq} bounds the search (the agent's event head when
+   * maintenance began).
    */
   public Future<List<StoredEvent>> wakeTranscript(
       UUID agentId, UUID wakeId, long headSeq, int limit) {

@@ -39,6 +39,12 @@ public final class ScriptedModelServer implements AutoCloseable {
   /** 200 with a body that is not JSON. */
   public record Malformed(String body) implements Turn {}
 
+  /**
+   * A model that repeats its system prompt (as a successful injection would make it) and asks for a
+   * tool at the same time.
+   */
+  public record EchoSystem(String toolName) implements Turn {}
+
   private final Vertx vertx;
   private final HttpServer server;
   private final ConcurrentLinkedQueue<Turn> script = new ConcurrentLinkedQueue<>();
@@ -95,6 +101,9 @@ public final class ScriptedModelServer implements AutoCloseable {
               requests.add(json);
               arrivals.add(json);
               Turn turn = script.poll();
+              if (turn instanceof EchoSystem echo) {
+                turn = echo(json, echo.toolName());
+              }
               answer(
                   req,
                   turn == null
@@ -103,8 +112,23 @@ public final class ScriptedModelServer implements AutoCloseable {
             });
   }
 
+  private static Turn echo(JsonObject request, String toolName) {
+    String system =
+        request.getJsonArray("messages", new JsonArray()).stream()
+            .map(JsonObject.class::cast)
+            .filter(m -> "system".equals(m.getString("role")))
+            .map(m -> m.getString("content"))
+            .findFirst()
+            .orElse("");
+    return new ToolCalls(
+        List.<String[]>of(new String[] {toolName, new JsonObject().put("note", system).encode()}),
+        100,
+        20);
+  }
+
   private void answer(HttpServerRequest req, Turn turn) {
     switch (turn) {
+      case EchoSystem e -> throw new IllegalStateException("resolved before answering");
       case Slow s -> vertx.setTimer(Math.max(1, s.delayMillis()), t -> answer(req, s.then()));
       case Status s -> {
         var resp =

@@ -214,7 +214,6 @@ final class WakeLoop {
         }
         modelCalls++;
         CallOutcome outcome = model.complete(request).await();
-        markShown(prompt.firstKeptTurn());
         pendingCall = record(request, outcome);
         if (!(outcome instanceof CallOutcome.Answered answered)) {
           CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
@@ -226,6 +225,8 @@ final class WakeLoop {
               failed.message());
           return end(TerminationReason.LLM_ERROR);
         }
+        // Only an answered call has shown its input: a failed one leaves it pending.
+        markShown(prompt.firstKeptTurn());
         ChatResponse response = answered.response();
         if (leaked(response)) {
           LOG.warn("wake {}: the canary appeared in model output; ending the wake", wakeId);
