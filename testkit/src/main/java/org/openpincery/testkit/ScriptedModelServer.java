@@ -47,7 +47,11 @@ public final class ScriptedModelServer implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
-  private final ConcurrentLinkedQueue<Turn> script = new ConcurrentLinkedQueue<>();
+
+  // A turn with the text a request must contain to get it (null: any request).
+  private record Entry(String mustContain, Turn turn) {}
+
+  private final ConcurrentLinkedQueue<Entry> script = new ConcurrentLinkedQueue<>();
   private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
   private final BlockingQueue<JsonObject> arrivals = new LinkedBlockingQueue<>();
 
@@ -69,8 +73,27 @@ public final class ScriptedModelServer implements AutoCloseable {
   }
 
   public ScriptedModelServer then(Turn turn) {
-    script.add(turn);
+    script.add(new Entry(null, turn));
     return this;
+  }
+
+  /**
+   * A turn only for a request whose body contains {@code mustContain}, for tests where several
+   * agents call at once. Each request gets the first queued turn that is unrouted or routed to it.
+   */
+  public ScriptedModelServer then(String mustContain, Turn turn) {
+    script.add(new Entry(mustContain, turn));
+    return this;
+  }
+
+  private synchronized Turn next(String body) {
+    for (Entry e : script) {
+      if (e.mustContain() == null || body.contains(e.mustContain())) {
+        script.remove(e);
+        return e.turn();
+      }
+    }
+    return null;
   }
 
   public ScriptedModelServer thenText(String content) {
@@ -100,7 +123,7 @@ public final class ScriptedModelServer implements AutoCloseable {
               json.put("_authorization", req.getHeader("Authorization"));
               requests.add(json);
               arrivals.add(json);
-              Turn turn = script.poll();
+              Turn turn = next(body.toString());
               if (turn instanceof EchoSystem echo) {
                 turn = echo(json, echo.toolName());
               }
