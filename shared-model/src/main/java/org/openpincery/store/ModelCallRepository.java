@@ -52,7 +52,7 @@ public final class ModelCallRepository {
       BigDecimal costUsd,
       long latencyMillis) {
 
-    /** The call as the SQL function {@code pincery_record_model_call} takes it. */
+    /** The call as the SQL function {@code pincery_insert_model_call} takes it. */
     JsonObject toJson() {
       return new JsonObject()
           .put("purpose", purpose)

@@ -216,6 +216,11 @@ class WakeEngineEndToEndTest {
         .filteredOn(e -> e.getString("event_type").equals("wake_end"))
         .extracting(e -> e.getString("termination_reason"))
         .containsExactly("sleep", "completed");
+    for (String agent : List.of(alice, bob)) {
+      assertThat(call("GET", "/api/agents/" + agent + "/events/verify", session, null).getBoolean("valid"))
+          .as("hash chain of %s", agent)
+          .isTrue();
+    }
   }
 
   @Test

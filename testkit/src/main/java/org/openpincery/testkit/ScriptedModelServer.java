@@ -86,14 +86,33 @@ public final class ScriptedModelServer implements AutoCloseable {
     return this;
   }
 
-  private synchronized Turn next(String body) {
+  private volatile java.util.function.Function<JsonObject, Turn> responder;
+  private volatile boolean recording = true;
+
+  /** Stops keeping request bodies (a long run would keep them all in memory). */
+  public ScriptedModelServer withoutRecording() {
+    recording = false;
+    return this;
+  }
+
+  /**
+   * Answers every request the script has no turn for by calling {@code responder} with the request
+   * body: a model that never runs out (for benchmarks and long runs).
+   */
+  public ScriptedModelServer otherwise(java.util.function.Function<JsonObject, Turn> responder) {
+    this.responder = responder;
+    return this;
+  }
+
+  private synchronized Turn next(String body, JsonObject request) {
     for (Entry e : script) {
       if (e.mustContain() == null || body.contains(e.mustContain())) {
         script.remove(e);
         return e.turn();
       }
     }
-    return null;
+    var fallback = responder;
+    return fallback == null ? null : fallback.apply(request);
   }
 
   public ScriptedModelServer thenText(String content) {
@@ -121,9 +140,11 @@ public final class ScriptedModelServer implements AutoCloseable {
                 json = new JsonObject().put("unparseable", body.toString());
               }
               json.put("_authorization", req.getHeader("Authorization"));
-              requests.add(json);
-              arrivals.add(json);
-              Turn turn = next(body.toString());
+              if (recording) {
+                requests.add(json);
+                arrivals.add(json);
+              }
+              Turn turn = next(body.toString(), json);
               if (turn instanceof EchoSystem echo) {
                 turn = echo(json, echo.toolName());
               }

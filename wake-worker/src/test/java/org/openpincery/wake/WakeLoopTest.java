@@ -51,6 +51,8 @@ class WakeLoopTest {
       var state = f.state(agent);
       assertThat(state.consumedSeq()).isEqualTo(state.inboxSeq());
       assertThat(state.status()).isEqualTo(AgentStatus.MAINTENANCE);
+      assertThat(f.store.events().verifyChain(agent).await())
+          .isInstanceOf(org.openpincery.store.ChainVerification.Valid.class);
     }
   }
 

@@ -1,0 +1,24 @@
+package org.openpincery.wake;
+
+import org.openpincery.notify.Channel;
+import org.openpincery.reasoner.ChatClient;
+import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.work.WorkerProcess;
+
+/** The wake worker as its own process. Needs {@code DATABASE_URL}, migrated by {@code migrate}. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    WorkerProcess.run(
+        "wake-worker",
+        Channel.WAKE,
+        (env, vertx, store) -> {
+          ReasonerConfig reasoner = ReasonerConfig.from(env);
+          WakeWorkerConfig config = WakeWorkerConfig.from(env);
+          return new WakeWorkerVerticle(
+              store, ChatClient.create(vertx, reasoner), reasoner, config);
+        });
+  }
+}
