@@ -217,7 +217,9 @@ class WakeEngineEndToEndTest {
         .extracting(e -> e.getString("termination_reason"))
         .containsExactly("sleep", "completed");
     for (String agent : List.of(alice, bob)) {
-      assertThat(call("GET", "/api/agents/" + agent + "/events/verify", session, null).getBoolean("valid"))
+      assertThat(
+              call("GET", "/api/agents/" + agent + "/events/verify", session, null)
+                  .getBoolean("valid"))
           .as("hash chain of %s", agent)
           .isTrue();
     }
