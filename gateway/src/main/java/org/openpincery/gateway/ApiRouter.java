@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.openpincery.limits.RateLimiter;
 import org.openpincery.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,12 +70,24 @@ public final class ApiRouter {
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
+    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules());
     EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
     String openapi = resource("/openapi.json");
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    router
+        .route("/api/*")
+        .handler(
+            ctx -> {
+              // Webhook ingress, when mounted here, reads its raw bodies with its own limit.
+              if (ctx.request().path().endsWith("/webhooks")) {
+                ctx.next();
+              } else {
+                bodies.handle(ctx);
+              }
+            });
 
     // Open routes.
     router.get("/health").handler(health::health);
@@ -124,6 +137,18 @@ public final class ApiRouter {
         .get("/api/agents/:id/events/stream")
         .handler(ctx -> auth.requireSession(ctx, true))
         .handler(stream::open);
+    router
+        .post("/api/agents/:id/schedules")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(schedules::create);
+    router
+        .get("/api/agents/:id/schedules")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(schedules::list);
+    router
+        .delete("/api/agents/:id/schedules/:schedule_id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(schedules::delete);
     router
         .post("/api/agents/:id/webhook/rotate")
         .handler(ctx -> auth.requireSession(ctx, false))

@@ -2,6 +2,7 @@ package org.openpincery.gateway;
 
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import org.openpincery.limits.RateLimiter;
 import org.openpincery.store.AuthRepository;
 import org.openpincery.store.AuthRepository.Principal;
 

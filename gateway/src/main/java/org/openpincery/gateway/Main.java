@@ -28,13 +28,7 @@ public final class Main {
     try {
       Logging.configure(env);
       GatewayConfig config = GatewayConfig.from(env, "0.0.0.0");
-      DatabaseUrl url =
-          env.databaseUrl("DATABASE_URL")
-              .orElseThrow(
-                  () ->
-                      new ConfigException(
-                          "DATABASE_URL",
-                          "is required (for everything in one process, run ./pincery up)"));
+      DatabaseUrl url = env.requiredDatabaseUrl();
       Optional<MetricsServer.Address> metricsAddr =
           env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse);
       PrometheusMeterRegistry prometheus =

@@ -23,16 +23,24 @@ class OpenApiAgreementTest {
       JsonObject doc = api.call("GET", "/openapi.json", null, null).json();
       assertThat(doc.getString("openapi")).startsWith("3.1");
       Set<String> documented = new TreeSet<>();
+      Set<String> otherTiers = new TreeSet<>();
       doc.getJsonObject("paths")
           .forEach(
               path -> {
                 JsonObject item = (JsonObject) path.getValue();
                 item.fieldNames().stream()
                     .filter(METHODS::contains)
-                    .forEach(m -> documented.add(m.toUpperCase() + " " + path.getKey()));
+                    .forEach(
+                        m -> {
+                          String op = m.toUpperCase() + " " + path.getKey();
+                          String tier = item.getJsonObject(m).getString("x-served-by", "gateway");
+                          (tier.equals("gateway") ? documented : otherTiers).add(op);
+                        });
               });
 
       assertThat(served).isNotEmpty().isEqualTo(documented);
+      // Mounted beside the gateway's routes in standalone, or served by its own process.
+      assertThat(otherTiers).containsExactly("POST /api/agents/{id}/webhooks");
     }
   }
 }

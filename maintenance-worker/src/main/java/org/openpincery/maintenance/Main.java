@@ -16,7 +16,7 @@ public final class Main {
   public static void main(String[] args) {
     WorkerProcess.run(
         "maintenance-worker",
-        Channel.MAINTENANCE,
+        java.util.Set.of(Channel.MAINTENANCE),
         (env, vertx, store) -> {
           ReasonerConfig reasoner = ReasonerConfig.from(env);
           MaintenanceWorkerConfig config = MaintenanceWorkerConfig.from(env);

@@ -89,4 +89,14 @@ public final class Env {
               }
             });
   }
+
+  /** {@code DATABASE_URL}, which a tier run as its own process cannot do without. */
+  public DatabaseUrl requiredDatabaseUrl() {
+    return databaseUrl("DATABASE_URL")
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    "DATABASE_URL",
+                    "is required (for everything in one process, run ./pincery up)"));
+  }
 }

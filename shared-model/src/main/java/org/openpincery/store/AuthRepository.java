@@ -192,4 +192,16 @@ public final class AuthRepository {
         && "23505".equals(pg.getSqlState())
         && (constraint == null || constraint.equals(pg.getConstraint()));
   }
+
+  // Expired sessions, and revoked ones a day after revocation (kept that long for audit).
+  private static final String PRUNE_SESSIONS =
+      """
+      DELETE FROM sessions
+       WHERE expires_at < now() OR revoked_at < now() - interval '1 day'
+      """;
+
+  /** Deletes sessions that can no longer authenticate anyone; returns how many. */
+  public Future<Integer> pruneSessions() {
+    return pool.query(PRUNE_SESSIONS).execute().map(rows -> rows.rowCount());
+  }
 }

@@ -293,6 +293,19 @@ public final class LifecycleRepository {
             });
   }
 
+  /**
+   * The sweeper's pass: sends a wake notification for every agent with pending work that no one has
+   * claimed, in case the notification that should have woken it was lost. Returns how many.
+   */
+  public Future<Integer> nudgePending(int limit) {
+    return findPending(limit)
+        .map(
+            ids -> {
+              ids.forEach(notifier::wake);
+              return ids.size();
+            });
+  }
+
   /** Agents that are asleep, enabled and have pending work (read only; no claim). */
   public Future<List<UUID>> findPending(int limit) {
     return pool.preparedQuery(FIND_PENDING)

@@ -23,6 +23,8 @@ public final class Store implements AutoCloseable {
   private final ModelCallRepository modelCalls;
   private final TimerRepository timers;
   private final WakeRepository wakes;
+  private final WebhookRepository webhooks;
+  private final ScheduleRepository schedules;
 
   /**
    * @param pool the connections data statements run on
@@ -41,6 +43,8 @@ public final class Store implements AutoCloseable {
     this.modelCalls = new ModelCallRepository(pool);
     this.timers = new TimerRepository(pool, notifier);
     this.wakes = new WakeRepository(pool, notifier);
+    this.webhooks = new WebhookRepository(pool, notifier);
+    this.schedules = new ScheduleRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -59,6 +63,14 @@ public final class Store implements AutoCloseable {
 
   public AgentRepository agents() {
     return agents;
+  }
+
+  public WebhookRepository webhooks() {
+    return webhooks;
+  }
+
+  public ScheduleRepository schedules() {
+    return schedules;
   }
 
   public WakeRepository wakes() {

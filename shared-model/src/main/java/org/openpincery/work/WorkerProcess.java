@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shell of a worker tier run as its own process (split deployments): settings from the
- * environment, a pool, one notification listener for the tier's channel (a reconnect re-kicks the
- * worker, whose claim is itself the catch-up scan), the worker's virtual-thread verticle, and an
- * orderly stop on SIGTERM. Exit codes: 78 a setting is wrong (named on stderr), 1 anything else.
+ * environment, a pool, one notification listener for the tier's channels if it has any (a reconnect
+ * re-kicks the worker, whose claim is itself the catch-up scan), the worker's virtual-thread
+ * verticle, and an orderly stop on SIGTERM. Exit codes: 78 a setting is wrong (named on stderr), 1
+ * anything else.
  */
 public final class WorkerProcess {
 
@@ -31,27 +32,25 @@ public final class WorkerProcess {
 
   private WorkerProcess() {}
 
-  public static void run(String tier, Channel channel, Factory factory) {
+  public static void run(String tier, Set<Channel> channels, Factory factory) {
     Env env = Env.of(System.getenv());
     try {
       Logging.configure(env);
-      DatabaseUrl url =
-          env.databaseUrl("DATABASE_URL")
-              .orElseThrow(
-                  () ->
-                      new ConfigException(
-                          "DATABASE_URL",
-                          "is required (for everything in one process, run ./pincery up)"));
+      DatabaseUrl url = env.requiredDatabaseUrl();
       Vertx vertx = Vertx.vertx();
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-" + tier));
       Verticle verticle = factory.create(env, vertx, store);
       NotificationListener listener =
-          new NotificationListener(
-              vertx,
-              Database.connectOptions(url, "pincery-" + tier + "-listen"),
-              Set.of(channel),
-              v -> vertx.eventBus().publish(channel.address(), "*"));
-      listener.start();
+          channels.isEmpty()
+              ? null
+              : new NotificationListener(
+                  vertx,
+                  Database.connectOptions(url, "pincery-" + tier + "-listen"),
+                  channels,
+                  v -> channels.forEach(c -> vertx.eventBus().publish(c.address(), "*")));
+      if (listener != null) {
+        listener.start();
+      }
       String deployment =
           vertx
               .deployVerticle(
@@ -63,7 +62,9 @@ public final class WorkerProcess {
               new Thread(
                   () -> {
                     vertx.undeploy(deployment).otherwiseEmpty().await();
-                    listener.stop().otherwiseEmpty().await();
+                    if (listener != null) {
+                      listener.stop().otherwiseEmpty().await();
+                    }
                     store.closeAsync().otherwiseEmpty().await();
                     vertx.close().await();
                   },

@@ -28,9 +28,11 @@ import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.reasoner.ChatClient;
+import org.openpincery.scheduler.SchedulerVerticle;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
 import org.openpincery.wake.WakeWorkerVerticle;
+import org.openpincery.webhook.WebhookRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,7 @@ final class Standalone {
   private NotificationListener listener;
   private WakeWorkerVerticle wakeWorker;
   private MaintenanceWorkerVerticle maintenanceWorker;
+  private SchedulerVerticle scheduler;
 
   private Standalone(StandaloneConfig config) {
     this.config = config;
@@ -125,6 +128,10 @@ final class Standalone {
     await(
         vertx.deployVerticle(maintenanceWorker, MaintenanceWorkerVerticle.deploymentOptions()),
         "start the maintenance worker");
+    scheduler = new SchedulerVerticle(store, config.scheduler());
+    await(
+        vertx.deployVerticle(scheduler, SchedulerVerticle.deploymentOptions()),
+        "start the scheduler");
     Map<String, String> details =
         Map.of(
             "model",
@@ -137,20 +144,32 @@ final class Standalone {
           vertx.deployVerticle(
               new GatewayVerticle(
                   api,
-                  vx ->
-                      ApiRouter.create(
-                          vx,
-                          store,
-                          api,
-                          metrics,
-                          Map.of(
-                              "notification_listener",
-                              listener::connected,
-                              "wake_worker",
-                              wakeWorker::running,
-                              "maintenance_worker",
-                              maintenanceWorker::running),
-                          details))),
+                  vx -> {
+                    var router =
+                        ApiRouter.create(
+                            vx,
+                            store,
+                            api,
+                            metrics,
+                            Map.of(
+                                "notification_listener",
+                                listener::connected,
+                                "wake_worker",
+                                wakeWorker::running,
+                                "maintenance_worker",
+                                maintenanceWorker::running,
+                                "scheduler",
+                                scheduler::running),
+                            details);
+                    WebhookRoutes.mount(
+                        router,
+                        vx,
+                        store,
+                        config.webhooks(),
+                        metrics.registry(),
+                        java.time.Clock.systemUTC());
+                    return router;
+                  })),
           "start the HTTP server");
     } catch (IllegalStateException e) {
       if (e.getCause() instanceof BindException) {

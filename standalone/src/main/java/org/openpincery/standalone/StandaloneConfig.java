@@ -9,7 +9,9 @@ import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.gateway.MetricsServer;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
 import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.scheduler.SchedulerConfig;
 import org.openpincery.wake.WakeWorkerConfig;
+import org.openpincery.webhook.WebhookConfig;
 
 /**
  * Settings of the all-in-one process.
@@ -24,6 +26,8 @@ import org.openpincery.wake.WakeWorkerConfig;
  * @param reasoner the model ({@code LLM_*}); without {@code LLM_API_KEY} the offline model
  * @param wakeWorker the wake worker ({@code WAKE_*}, caps, prompt budget)
  * @param maintenanceWorker the maintenance worker ({@code MAINTENANCE_*})
+ * @param scheduler the scheduler ({@code SCHEDULER_*})
+ * @param webhooks webhook ingress, served on the API's port ({@code OPEN_PINCERY_WEBHOOK_*})
  */
 public record StandaloneConfig(
     Path dataDir,
@@ -34,7 +38,9 @@ public record StandaloneConfig(
     int poolSize,
     ReasonerConfig reasoner,
     WakeWorkerConfig wakeWorker,
-    MaintenanceWorkerConfig maintenanceWorker) {
+    MaintenanceWorkerConfig maintenanceWorker,
+    SchedulerConfig scheduler,
+    WebhookConfig webhooks) {
 
   public static final String DATA_DIR = "OPEN_PINCERY_DATA_DIR";
   public static final String DATABASE_URL = "DATABASE_URL";
@@ -58,7 +64,9 @@ public record StandaloneConfig(
         env.integer("DATABASE_POOL_SIZE", 16, 1, 500),
         ReasonerConfig.from(env),
         WakeWorkerConfig.from(env),
-        MaintenanceWorkerConfig.from(env));
+        MaintenanceWorkerConfig.from(env),
+        SchedulerConfig.from(env),
+        WebhookConfig.from(env));
   }
 
   /** The setting an operator changes to point at another database. */

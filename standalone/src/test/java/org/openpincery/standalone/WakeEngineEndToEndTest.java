@@ -37,8 +37,9 @@ class WakeEngineEndToEndTest {
   private final Standalone app;
   private final String session;
 
+  private final DatabaseUrl db = TestPostgres.freshDatabase();
+
   WakeEngineEndToEndTest() throws Exception {
-    DatabaseUrl db = TestPostgres.freshDatabase();
     Map<String, String> env = new HashMap<>();
     env.put(
         "DATABASE_URL",
@@ -226,6 +227,113 @@ class WakeEngineEndToEndTest {
   }
 
   @Test
+  void aSignedWebhooksContentReachesTheModel() throws Exception {
+    JsonObject created =
+        call("POST", "/api/agents", session, new JsonObject().put("name", "watcher"));
+    String watcher = created.getString("id");
+    String secret = created.getString("webhook_secret");
+    model
+        .then("[webhook from ci-bot]", new Text("Noted the failed build.", "stop", 100, 20))
+        .then(
+            MAINTENANCE,
+            new Text(
+                "{\"identity\": \"i\", \"work_list\": \"w\", \"summary\": \"s\"}",
+                "stop",
+                100,
+                20));
+    byte[] body =
+        "{\"source\": \"ci-bot\", \"build\": 812, \"status\": \"failed\"}"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/agents/" + watcher + "/webhooks"))
+                .header("Content-Type", "application/json")
+                .header("X-Webhook-Signature", signature)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+
+    awaitAsleepAfter(watcher, 1);
+    JsonObject wake =
+        model.requests().stream()
+            .filter(q -> q.encode().contains("[webhook from ci-bot]"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(wake.encode()).contains("\\\"build\\\":812").contains("failed");
+    assertThat(types(watcher)).contains("webhook_received", "assistant_message");
+  }
+
+  @Test
+  void anOperatorsScheduleWakesTheAgentUntilDeleted() throws Exception {
+    String clock = createAgent("clockwork");
+    HttpResponse<String> bad =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/agents/" + clock + "/schedules"))
+                .header("Authorization", "Bearer " + session)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cron\": \"at nine\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("five fields");
+
+    model.then("[timer: tick]", new Text("Tock.", "stop", 100, 20));
+    model.then(
+        MAINTENANCE,
+        new Text(
+            "{\"identity\": \"i\", \"work_list\": \"w\", \"summary\": \"s\"}", "stop", 100, 20));
+    JsonObject schedule =
+        call(
+            "POST",
+            "/api/agents/" + clock + "/schedules",
+            session,
+            new JsonObject().put("every_seconds", 3600).put("note", "tick"));
+    assertThat(schedule.getInteger("every_seconds")).isEqualTo(3600);
+    assertThat(
+            call("GET", "/api/agents/" + clock + "/schedules", session, null)
+                .getJsonArray("schedules"))
+        .hasSize(1);
+    // The first firing is an hour away: bring it forward, as the clock would.
+    try (var c = TestPostgres.connect(db);
+        var st = c.createStatement()) {
+      st.executeUpdate("UPDATE schedules SET next_fire_at = now()");
+    }
+    awaitAsleepAfter(clock, 1);
+    assertThat(events(clock))
+        .filteredOn(e -> e.getString("event_type").equals("timer_fired"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getString("content")).isEqualTo("tick"));
+
+    HttpResponse<String> deleted =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/api/agents/"
+                            + clock
+                            + "/schedules/"
+                            + schedule.getString("id")))
+                .header("Authorization", "Bearer " + session)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(deleted.statusCode()).isEqualTo(204);
+    assertThat(
+            call("GET", "/api/agents/" + clock + "/schedules", session, null)
+                .getJsonArray("schedules"))
+        .isEmpty();
+  }
+
+  @Test
   void readinessNamesTheModelInUse() throws Exception {
     HttpResponse<String> r =
         http.send(
@@ -235,6 +343,7 @@ class WakeEngineEndToEndTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(body.getJsonObject("checks").getString("wake_worker")).isEqualTo("ok");
     assertThat(body.getJsonObject("checks").getString("maintenance_worker")).isEqualTo("ok");
+    assertThat(body.getJsonObject("checks").getString("scheduler")).isEqualTo("ok");
     assertThat(body.getJsonObject("details").getString("model"))
         .isEqualTo("scripted at " + model.baseUrl());
   }

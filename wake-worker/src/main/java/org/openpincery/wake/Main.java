@@ -13,7 +13,7 @@ public final class Main {
   public static void main(String[] args) {
     WorkerProcess.run(
         "wake-worker",
-        Channel.WAKE,
+        java.util.Set.of(Channel.WAKE),
         (env, vertx, store) -> {
           ReasonerConfig reasoner = ReasonerConfig.from(env);
           WakeWorkerConfig config = WakeWorkerConfig.from(env);

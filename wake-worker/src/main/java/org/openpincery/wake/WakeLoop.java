@@ -463,7 +463,12 @@ final class WakeLoop {
   /** An inbox event as the model sees it: a label saying where it came from, and its text. */
   static Turn.Inbound inbound(StoredEvent e) {
     JsonObject payload = e.payload() == null ? new JsonObject() : e.payload();
-    String text = e.content() != null ? e.content() : payload.encode();
+    // A webhook's JSON body is kept as JSON in the payload; the model sees the body itself.
+    Object body = payload.getValue("body");
+    String text =
+        e.content() != null
+            ? e.content()
+            : body != null ? io.vertx.core.json.Json.encode(body) : payload.encode();
     return switch (e.type().orElse(EventType.MESSAGE_RECEIVED)) {
       case WEBHOOK_RECEIVED -> new Turn.Inbound("[webhook from " + e.source() + "]", text);
       case AGENT_MESSAGE_RECEIVED ->

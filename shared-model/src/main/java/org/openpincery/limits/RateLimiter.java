@@ -1,17 +1,17 @@
-package org.openpincery.gateway;
+package org.openpincery.limits;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Token buckets per key (a client address or a session): {@code perMinute} requests of burst,
- * refilled evenly over the minute. In memory per gateway process; a split deployment with N
- * gateways allows up to N times the rate to a client that is spread across them.
+ * Token buckets per key (a client address, a session, an agent): {@code perMinute} requests of
+ * burst, refilled evenly over the minute. In memory per process; a split deployment with N
+ * processes allows up to N times the rate to a client that is spread across them.
  */
-final class RateLimiter {
+public final class RateLimiter {
 
   /** Allowed, or refused with the whole seconds until one request would be allowed. */
-  record Decision(boolean allowed, long retryAfterSeconds) {}
+  public record Decision(boolean allowed, long retryAfterSeconds) {}
 
   private static final Decision ALLOWED = new Decision(true, 0);
 
@@ -32,16 +32,16 @@ final class RateLimiter {
   /**
    * @param perMinute 0 turns the limit off
    */
-  RateLimiter(int perMinute) {
+  public RateLimiter(int perMinute) {
     this.perMinute = perMinute;
     this.tokensPerNano = perMinute / (double) TimeUnit.MINUTES.toNanos(1);
   }
 
-  Decision acquire(String key) {
+  public Decision acquire(String key) {
     return acquire(key, System.nanoTime());
   }
 
-  Decision acquire(String key, long now) {
+  public Decision acquire(String key, long now) {
     if (perMinute == 0) {
       return ALLOWED;
     }
@@ -60,7 +60,7 @@ final class RateLimiter {
   }
 
   /** Forgets buckets that have refilled completely: they would allow a full burst anyway. */
-  void evictIdle() {
+  public void evictIdle() {
     long now = System.nanoTime();
     buckets
         .entrySet()

@@ -1,0 +1,106 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.openpincery.model.ScheduleSpec;
+import org.openpincery.store.ScheduleRepository;
+
+/**
+ * Operators' recurring schedules on an agent: {@code every_seconds} or a five-field cron expression
+ * (UTC). Each firing is a {@code timer_fired} event with the schedule's note.
+ */
+final class ScheduleHandlers {
+
+  private final ScheduleRepository schedules;
+
+  ScheduleHandlers(ScheduleRepository schedules) {
+    this.schedules = schedules;
+  }
+
+  /** POST /api/agents/:id/schedules {every_seconds | cron, note?}: 201. */
+  void create(RoutingContext ctx) {
+    UUID agent = AgentHandlers.agentId(ctx);
+    JsonObject body = Bodies.object(ctx, Set.of("every_seconds", "cron", "note"), true);
+    boolean every = body.containsKey("every_seconds");
+    boolean cron = body.containsKey("cron");
+    if (every == cron) {
+      throw ApiError.badRequest("give exactly one of 'every_seconds' and 'cron'");
+    }
+    ScheduleSpec spec;
+    Integer seconds = null;
+    String expression = null;
+    try {
+      if (every) {
+        if (!(body.getValue("every_seconds") instanceof Integer n)) {
+          throw new IllegalArgumentException("'every_seconds' must be a whole number");
+        }
+        seconds = n;
+        spec = ScheduleSpec.every(n);
+      } else {
+        expression = Bodies.requiredString(body, "cron", 200, false);
+        spec = ScheduleSpec.cron(expression);
+      }
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(e.getMessage());
+    }
+    String note = Bodies.string(body, "note", 1000, true).orElse("");
+    Instant first = spec.nextAfter(Instant.now()).orElseThrow();
+    var principal = Authenticator.principal(ctx);
+    schedules
+        .create(
+            principal.workspaceId(), agent, seconds, expression, note, first, principal.userId())
+        .onSuccess(
+            created -> {
+              if (created.isEmpty()) {
+                ctx.fail(AgentHandlers.noSuchAgent());
+              } else {
+                Responses.json(ctx, 201, created.get().toJson());
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** GET /api/agents/:id/schedules. */
+  void list(RoutingContext ctx) {
+    UUID agent = AgentHandlers.agentId(ctx);
+    schedules
+        .list(Authenticator.principal(ctx).workspaceId(), agent)
+        .onSuccess(
+            list -> {
+              JsonArray array = new JsonArray();
+              list.forEach(s -> array.add(s.toJson()));
+              Responses.json(ctx, 200, new JsonObject().put("schedules", array));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** DELETE /api/agents/:id/schedules/:schedule_id: 204; it never fires again. */
+  void delete(RoutingContext ctx) {
+    UUID agent = AgentHandlers.agentId(ctx);
+    UUID schedule = scheduleId(ctx);
+    schedules
+        .delete(Authenticator.principal(ctx).workspaceId(), agent, schedule)
+        .onSuccess(
+            deleted -> {
+              if (deleted) {
+                ctx.response().setStatusCode(204).end();
+              } else {
+                ctx.fail(ApiError.notFound("no such schedule"));
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private static UUID scheduleId(RoutingContext ctx) {
+    try {
+      return UUID.fromString(Optional.ofNullable(ctx.pathParam("schedule_id")).orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new ApiError(400, "invalid_id", "the schedule id must be a UUID");
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package org.openpincery.scheduler;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.openpincery.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler: fires due timers and schedules, reaps expired leases, sweeps for pending agents
+ * whose notification was lost, and prunes expired sessions and old delivery keys. Each duty is a
+ * {@link Loop}: a {@code runOnce()} repeated while it does a full batch, on a timer, surviving its
+ * errors, and reporting its liveness to {@code /ready}.
+ */
+public final class SchedulerVerticle extends AbstractVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
+
+  private final Store store;
+  private final SchedulerConfig config;
+  private final List<Loop> loops = new ArrayList<>();
+  private volatile boolean stopping;
+
+  public SchedulerVerticle(Store store, SchedulerConfig config) {
+    this.store = store;
+    this.config = config;
+  }
+
+  /** How this verticle must be deployed: its loops await futures on virtual threads. */
+  public static DeploymentOptions deploymentOptions() {
+    return new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD);
+  }
+
+  /** One duty: how often, and one pass that returns how many rows it handled. */
+  final class Loop {
+    final String name;
+    final Duration interval;
+    final Supplier<Future<Integer>> once;
+    final int fullBatch;
+    volatile long lastSuccessNanos = System.nanoTime();
+    volatile boolean running;
+    long timer;
+
+    Loop(String name, Duration interval, Supplier<Future<Integer>> once, int fullBatch) {
+      this.name = name;
+      this.interval = interval;
+      this.once = once;
+      this.fullBatch = fullBatch;
+    }
+
+    /** One pass, repeated while it handled a full batch. Never throws. */
+    void runOnce() {
+      if (running || stopping) {
+        return;
+      }
+      running = true;
+      try {
+        int handled;
+        do {
+          handled = once.get().await();
+        } while (handled >= fullBatch && !stopping);
+        lastSuccessNanos = System.nanoTime();
+      } catch (RuntimeException e) {
+        LOG.warn("scheduler loop {} failed (retried in {}): {}", name, interval, e.toString());
+      } finally {
+        running = false;
+      }
+    }
+
+    /** Alive: a pass succeeded within three intervals (at least 30 s). */
+    boolean alive() {
+      long allowed = Math.max(interval.toNanos() * 3, Duration.ofSeconds(30).toNanos());
+      return System.nanoTime() - lastSuccessNanos < allowed;
+    }
+  }
+
+  @Override
+  public void start() {
+    int batch = config.batch();
+    loops.add(
+        new Loop(
+            "timers",
+            config.timerInterval(),
+            () -> store.timers().fireDue(batch).map(List::size),
+            batch));
+    loops.add(
+        new Loop(
+            "schedules", config.timerInterval(), () -> store.schedules().fireDue(batch), batch));
+    loops.add(
+        new Loop(
+            "reaper",
+            config.reapInterval(),
+            () -> store.lifecycle().reapExpired(batch).map(List::size),
+            batch));
+    loops.add(
+        new Loop(
+            "sweeper",
+            config.sweepInterval(),
+            () -> store.lifecycle().nudgePending(batch),
+            Integer.MAX_VALUE));
+    loops.add(
+        new Loop(
+            "pruner",
+            config.pruneInterval(),
+            () ->
+                Future.all(
+                        store.auth().pruneSessions(),
+                        store.webhooks().pruneDeliveries(config.dedupRetention()))
+                    .map(all -> 0),
+            Integer.MAX_VALUE));
+    for (Loop loop : loops) {
+      loop.timer = vertx.setPeriodic(1, loop.interval.toMillis(), id -> loop.runOnce());
+    }
+    LOG.info(
+        "scheduler running: timers every {} ms, reaper every {} s, sweeper every {} s",
+        config.timerInterval().toMillis(),
+        config.reapInterval().toSeconds(),
+        config.sweepInterval().toSeconds());
+  }
+
+  /** Whether every loop has succeeded recently (for {@code /ready}). */
+  public boolean running() {
+    return !stopping && !loops.isEmpty() && loops.stream().allMatch(Loop::alive);
+  }
+
+  @Override
+  public void stop() {
+    stopping = true;
+    loops.forEach(l -> vertx.cancelTimer(l.timer));
+  }
+}

@@ -1,0 +1,233 @@
+package org.openpincery.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.Vertx;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.config.Env;
+import org.openpincery.db.DatabaseUrl;
+import org.openpincery.model.AgentStatus;
+import org.openpincery.model.NewEvent;
+import org.openpincery.notify.Channel;
+import org.openpincery.notify.NotificationListener;
+import org.openpincery.store.ClaimResult;
+import org.openpincery.store.Database;
+import org.openpincery.store.Store;
+import org.openpincery.testkit.TestPostgres;
+
+/** Schedulers against real PostgreSQL; two at once where double-firing could happen. */
+class SchedulerTest {
+
+  private final DatabaseUrl url = TestPostgres.freshDatabase();
+  private final List<Vertx> vertxes = new ArrayList<>();
+  private final Store store;
+  private final UUID workspace;
+
+  SchedulerTest() {
+    Vertx vertx = Vertx.vertx();
+    vertxes.add(vertx);
+    store = Store.open(vertx, new DatabaseConfig(url, 8, "scheduler-test"));
+    workspace = store.agents().createWorkspace("ws").await();
+  }
+
+  @AfterEach
+  void close() {
+    // Schedulers first, so that none of them runs against a closed pool.
+    for (int i = vertxes.size() - 1; i >= 0; i--) {
+      vertxes.get(i).close().await();
+    }
+  }
+
+  /** A scheduler in a Vert.x and pool of its own, as a separate process would have. */
+  private void startScheduler(Map<String, String> settings) {
+    Vertx vertx = Vertx.vertx();
+    vertxes.add(vertx);
+    Store own = Store.open(vertx, new DatabaseConfig(url, 4, "scheduler"));
+    vertx
+        .deployVerticle(
+            new SchedulerVerticle(own, SchedulerConfig.from(Env.of(settings))),
+            SchedulerVerticle.deploymentOptions())
+        .await();
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = TestPostgres.connect(url);
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void exec(String sql) throws Exception {
+    try (Connection c = TestPostgres.connect(url)) {
+      c.createStatement().execute(sql);
+    }
+  }
+
+  @Test
+  void twoSchedulersFireAThousandTimersExactlyOnce() throws Exception {
+    List<UUID> agents = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      agents.add(store.agents().createAgent(workspace, "a" + i, "s", null).await());
+    }
+    // Timers as agents' wakes set them: due over the next second, spread over the agents.
+    StringBuilder values = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      values
+          .append(i == 0 ? "" : ",")
+          .append("('")
+          .append(agents.get(i % agents.size()))
+          .append("', now() + interval '")
+          .append(i)
+          .append(" milliseconds', 'timer ")
+          .append(i)
+          .append("')");
+    }
+    exec("INSERT INTO timers (agent_id, due_at, note) VALUES " + values);
+    // One more, cancelled: it must never fire.
+    exec(
+        "INSERT INTO timers (agent_id, due_at, note, cancelled_at) VALUES ('"
+            + agents.getFirst()
+            + "', now(), 'cancelled', now())");
+
+    Map<String, String> fast =
+        Map.of("SCHEDULER_TIMER_INTERVAL_MILLIS", "20", "SCHEDULER_BATCH", "37");
+    startScheduler(fast);
+    startScheduler(fast);
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                count("SELECT count(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+                    == 0);
+    assertThat(count("SELECT count(*) FROM events WHERE event_type = 'timer_fired'"))
+        .isEqualTo(1000);
+    assertThat(
+            count(
+                "SELECT count(DISTINCT payload->>'timer_id') FROM events"
+                    + " WHERE event_type = 'timer_fired'"))
+        .isEqualTo(1000);
+    assertThat(count("SELECT count(*) FROM events WHERE content = 'cancelled'")).isZero();
+    for (UUID agent : agents) {
+      assertThat(store.events().verifyChain(agent).await())
+          .isInstanceOf(org.openpincery.store.ChainVerification.Valid.class);
+    }
+  }
+
+  @Test
+  void aLostNotificationIsRecoveredByTheSweeper() throws Exception {
+    UUID agent = store.agents().createAgent(workspace, "forgotten", "s", null).await();
+    List<String> woken = new CopyOnWriteArrayList<>();
+    Vertx listening = vertxes.getFirst();
+    listening.eventBus().<String>consumer(Channel.WAKE.address(), m -> woken.add(m.body()));
+    NotificationListener listener =
+        new NotificationListener(
+            listening, Database.connectOptions(url, "sweep-test"), Set.of(Channel.WAKE), v -> {});
+    listener.start().await();
+    // Work that arrived without its notification (appended in SQL, so no NOTIFY was sent).
+    exec(
+        "SELECT pincery_append_event('"
+            + agent
+            + "', 'message_received', 'person', NULL, 'hello', NULL, NULL, NULL, NULL, NULL, NULL)");
+    assertThat(woken).isEmpty();
+
+    startScheduler(Map.of("SCHEDULER_SWEEP_INTERVAL_SECONDS", "1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> woken.contains(agent.toString()));
+    listener.stop().await();
+  }
+
+  @Test
+  void anExpiredLeaseIsReapedAndItsWorkIsPendingAgain() throws Exception {
+    UUID agent = store.agents().createAgent(workspace, "abandoned", "s", null).await();
+    store.events().append(agent, NewEvent.messageReceived("person", "hi")).await();
+    var claimed =
+        (ClaimResult.Claimed)
+            store.lifecycle().claim(agent, "a-worker-that-died", Duration.ofSeconds(1)).await();
+    startScheduler(Map.of("SCHEDULER_REAP_INTERVAL_SECONDS", "1"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> store.agents().find(agent).await().orElseThrow().status() == AgentStatus.ASLEEP);
+    var abandoned =
+        store.events().pageAfter(agent, 0, 100).await().stream()
+            .filter(e -> e.eventType().equals("wake_abandoned"))
+            .toList();
+    assertThat(abandoned)
+        .singleElement()
+        .satisfies(e -> assertThat(e.wakeId()).isEqualTo(claimed.wakeId()));
+    assertThat(store.lifecycle().findPending(10).await()).contains(agent);
+  }
+
+  @Test
+  void aRecurringScheduleFiresUntilDeleted() throws Exception {
+    UUID agent = store.agents().createAgent(workspace, "routine", "s", null).await();
+    var schedule =
+        store
+            .schedules()
+            .create(workspace, agent, 1, null, "stand-up", Instant.now(), null)
+            .await()
+            .orElseThrow();
+    startScheduler(Map.of("SCHEDULER_TIMER_INTERVAL_MILLIS", "50"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM events WHERE event_type = 'timer_fired'"
+                            + " AND payload->>'schedule_id' = '"
+                            + schedule.id()
+                            + "'")
+                    >= 2);
+    assertThat(store.schedules().delete(workspace, agent, schedule.id()).await()).isTrue();
+    // A deleted schedule is gone from the list and never fires, even once overdue.
+    assertThat(store.schedules().list(workspace, agent).await()).isEmpty();
+    exec("UPDATE schedules SET next_fire_at = now() - interval '1 minute'");
+    long fired = count("SELECT count(*) FROM events WHERE event_type = 'timer_fired'");
+    assertThat(store.schedules().fireDue(100).await()).isZero();
+    assertThat(count("SELECT count(*) FROM events WHERE event_type = 'timer_fired'"))
+        .isEqualTo(fired);
+  }
+
+  @Test
+  void expiredSessionsAndOldDeliveryKeysArePruned() throws Exception {
+    UUID agent = store.agents().createAgent(workspace, "pruned", "s", null).await();
+    exec("INSERT INTO users (email, name) VALUES ('a@example.org', 'A')");
+    exec(
+        "INSERT INTO sessions (user_id, token_hash, expires_at)"
+            + " SELECT id, sha256('expired'), now() - interval '1 minute' FROM users");
+    exec(
+        "INSERT INTO sessions (user_id, token_hash, expires_at)"
+            + " SELECT id, sha256('live'), now() + interval '1 day' FROM users");
+    exec(
+        "INSERT INTO webhook_deliveries (agent_id, dedup_key, event_seq, received_at) VALUES ('"
+            + agent
+            + "', 'old', 1, now() - interval '100 hours'), ('"
+            + agent
+            + "', 'recent', 2, now())");
+    startScheduler(Map.of("SCHEDULER_PRUNE_INTERVAL_SECONDS", "1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                count("SELECT count(*) FROM sessions") == 1
+                    && count("SELECT count(*) FROM webhook_deliveries") == 1);
+    assertThat(count("SELECT count(*) FROM webhook_deliveries WHERE dedup_key = 'recent'"))
+        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM sessions WHERE token_hash = sha256('live')"))
+        .isEqualTo(1);
+  }
+}

@@ -1,0 +1,62 @@
+package org.openpincery.webhook;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import org.openpincery.config.ConfigException;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.config.Env;
+import org.openpincery.config.Logging;
+import org.openpincery.db.DatabaseUrl;
+import org.openpincery.store.Store;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Webhook ingress as its own process. Needs {@code DATABASE_URL}, migrated by {@code migrate}. Exit
+ * codes: 78 a setting is wrong (named on stderr), 1 anything else.
+ */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Env env = Env.of(System.getenv());
+    try {
+      Logging.configure(env);
+      WebhookConfig config = WebhookConfig.from(env);
+      DatabaseUrl url = env.requiredDatabaseUrl();
+      Vertx vertx = Vertx.vertx();
+      Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-webhooks"));
+      String id;
+      try {
+        id =
+            vertx
+                .deployVerticle(
+                    new WebhookIngressVerticle(store, config, new SimpleMeterRegistry()),
+                    new DeploymentOptions())
+                .await();
+      } catch (RuntimeException e) {
+        throw new ConfigException(
+            "OPEN_PINCERY_WEBHOOK_PORT",
+            config.host() + ":" + config.port() + " cannot be bound (" + e.getMessage() + ")");
+      }
+      LoggerFactory.getLogger(Main.class)
+          .info("webhook ingress listening on {}:{}", config.host(), config.port());
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    vertx.undeploy(id).otherwiseEmpty().await();
+                    store.closeAsync().otherwiseEmpty().await();
+                    vertx.close().await();
+                  },
+                  "webhooks-shutdown"));
+    } catch (ConfigException e) {
+      System.err.println("open-pincery webhook-ingress: " + e.getMessage());
+      System.exit(ConfigException.EXIT_CODE);
+    } catch (RuntimeException e) {
+      System.err.println("open-pincery webhook-ingress: start-up failed: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package org.openpincery.webhook;
+
+import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Checks a delivery's signature over the raw body bytes, with constant-time comparisons, against
+ * each key that may verify it (the current secret, and the previous one during rotation grace).
+ *
+ * <ul>
+ *   <li>{@code X-Webhook-Signature: sha256=<hex>} and {@code X-Signature} (the same, with or
+ *       without the {@code sha256=} prefix): HMAC-SHA256 of the body keyed with the secret's bytes
+ *   <li>{@code X-Hub-Signature-256: sha256=<hex>} (GitHub), the same HMAC
+ *   <li>Standard Webhooks: {@code webhook-id}, {@code webhook-timestamp} and {@code
+ *       webhook-signature: v1,<base64> [v1,<base64> …]} over {@code id.timestamp.body}; the key is
+ *       the base64 part of a {@code whsec_} secret (else the secret's bytes); a timestamp further
+ *       than the tolerance from now is stale
+ * </ul>
+ */
+final class SignatureVerifier {
+
+  /** What the check found. */
+  sealed interface Verdict {
+    /** Signed by one of the keys. */
+    record Valid(String scheme) implements Verdict {}
+
+    /** Signed, but its timestamp is outside the tolerance (a replay, or a skewed clock). */
+    record Stale(String scheme) implements Verdict {}
+
+    /** Missing, malformed or wrong. */
+    record Invalid() implements Verdict {}
+  }
+
+  private final Clock clock;
+  private final Duration tolerance;
+
+  SignatureVerifier(Clock clock, Duration tolerance) {
+    this.clock = clock;
+    this.tolerance = tolerance;
+  }
+
+  Verdict verify(MultiMap headers, byte[] body, List<String> secrets) {
+    String standard = headers.get("webhook-signature");
+    if (standard != null) {
+      return standardWebhooks(headers, body, secrets, standard);
+    }
+    String github = headers.get("X-Hub-Signature-256");
+    if (github != null) {
+      return hexHmac(github, body, secrets, "github");
+    }
+    String plain = headers.get("X-Webhook-Signature");
+    if (plain == null) {
+      plain = headers.get("X-Signature");
+    }
+    if (plain != null) {
+      return hexHmac(plain, body, secrets, "hmac-sha256");
+    }
+    return new Verdict.Invalid();
+  }
+
+  private static Verdict hexHmac(String header, byte[] body, List<String> secrets, String scheme) {
+    String hex = header.strip();
+    if (hex.regionMatches(true, 0, "sha256=", 0, 7)) {
+      hex = hex.substring(7);
+    }
+    byte[] given;
+    try {
+      given = HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      given = new byte[0];
+    }
+    boolean valid = false;
+    for (String secret : secrets) {
+      valid |= MessageDigest.isEqual(hmac(secret.getBytes(StandardCharsets.UTF_8), body), given);
+    }
+    return valid ? new Verdict.Valid(scheme) : new Verdict.Invalid();
+  }
+
+  private Verdict standardWebhooks(
+      MultiMap headers, byte[] body, List<String> secrets, String signatures) {
+    String id = headers.get("webhook-id");
+    String timestamp = headers.get("webhook-timestamp");
+    if (id == null || timestamp == null) {
+      return new Verdict.Invalid();
+    }
+    byte[] prefix = (id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8);
+    byte[] signed = new byte[prefix.length + body.length];
+    System.arraycopy(prefix, 0, signed, 0, prefix.length);
+    System.arraycopy(body, 0, signed, prefix.length, body.length);
+    List<byte[]> given = new ArrayList<>();
+    for (String part : signatures.strip().split("\\s+")) {
+      if (part.startsWith("v1,")) {
+        try {
+          given.add(Base64.getDecoder().decode(part.substring(3)));
+        } catch (IllegalArgumentException e) {
+          // a malformed entry matches nothing
+        }
+      }
+    }
+    boolean valid = false;
+    for (String secret : secrets) {
+      byte[] expected = hmac(standardKey(secret), signed);
+      for (byte[] g : given) {
+        valid |= MessageDigest.isEqual(expected, g);
+      }
+    }
+    if (!valid) {
+      return new Verdict.Invalid();
+    }
+    long seconds;
+    try {
+      seconds = Long.parseLong(timestamp.strip());
+    } catch (NumberFormatException e) {
+      return new Verdict.Stale("standard-webhooks");
+    }
+    Duration skew = Duration.between(Instant.ofEpochSecond(seconds), clock.instant()).abs();
+    return skew.compareTo(tolerance) > 0
+        ? new Verdict.Stale("standard-webhooks")
+        : new Verdict.Valid("standard-webhooks");
+  }
+
+  private static byte[] standardKey(String secret) {
+    if (secret.startsWith("whsec_")) {
+      try {
+        return Base64.getDecoder().decode(secret.substring("whsec_".length()));
+      } catch (IllegalArgumentException e) {
+        // not base64 after all: use the bytes as they are
+      }
+    }
+    return secret.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] hmac(byte[] key, byte[] data) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, "HmacSHA256"));
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+}
