@@ -51,3 +51,27 @@ CREATE TABLE schedules (
 );
 CREATE INDEX schedules_due_idx ON schedules (next_fire_at) WHERE deleted_at IS NULL;
 CREATE INDEX schedules_agent_idx ON schedules (agent_id) WHERE deleted_at IS NULL;
+
+-- Many verified deliveries in one transaction (group commit under load), in agent id order so
+-- that concurrent batches cannot deadlock; a key repeated within the batch is a duplicate of its
+-- first occurrence. One row per delivery, numbered by its 1-based position.
+CREATE FUNCTION pincery_receive_webhooks(
+    p_agent_ids uuid[], p_dedup_keys text[], p_sources text[], p_contents text[],
+    p_payloads text[])
+RETURNS TABLE (idx integer, outcome text, event_id uuid, seq bigint, pending boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_item record;
+BEGIN
+    FOR v_item IN
+        SELECT u.ord::integer AS i, u.agent_id
+          FROM unnest(p_agent_ids) WITH ORDINALITY AS u(agent_id, ord)
+         ORDER BY u.agent_id, u.ord
+    LOOP
+        RETURN QUERY
+            SELECT v_item.i, r.outcome, r.event_id, r.seq, r.pending
+              FROM pincery_receive_webhook(v_item.agent_id, p_dedup_keys[v_item.i],
+                   p_sources[v_item.i], p_contents[v_item.i], p_payloads[v_item.i]::jsonb) r;
+    END LOOP;
+END;
+$$;

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MessageBench {
 
-  private static final String BOOTSTRAP = "bench-bootstrap-token-0123456789";
+  static final String BOOTSTRAP = "bench-bootstrap-token-0123456789";
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -53,20 +53,7 @@ public final class MessageBench {
     Path data = Files.createTempDirectory("pincery-message-bench");
     int port = freePort();
     int pgPort = freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(data.resolve("standalone.log").toFile());
-    pb.environment().put("OPEN_PINCERY_DATA_DIR", data.resolve("data").toString());
-    pb.environment().put("OPEN_PINCERY_PORT", Integer.toString(port));
-    pb.environment().put("OPEN_PINCERY_EMBEDDED_PG_PORT", Integer.toString(pgPort));
-    pb.environment().put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
-    pb.environment().put("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", "0");
-    pb.environment().put("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "0");
-    pb.environment()
-        .put("DATABASE_POOL_SIZE", System.getenv().getOrDefault("DATABASE_POOL_SIZE", "32"));
-    Process server = pb.start();
+    Process server = startStandalone(jar, data, port, pgPort);
     Vertx vertx = Vertx.vertx();
     try {
       var http = java.net.http.HttpClient.newHttpClient();
@@ -136,7 +123,29 @@ public final class MessageBench {
     }
   }
 
-  private record WrkResult(long accepted, String report) {}
+  /**
+   * The standalone jar as its own process, as {@code ./pincery up} runs it (embedded PostgreSQL,
+   * fsync on), with every rate limit off for the run.
+   */
+  static Process startStandalone(Path jar, Path data, int port, int pgPort) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(data.resolve("standalone.log").toFile());
+    pb.environment().put("OPEN_PINCERY_DATA_DIR", data.resolve("data").toString());
+    pb.environment().put("OPEN_PINCERY_PORT", Integer.toString(port));
+    pb.environment().put("OPEN_PINCERY_EMBEDDED_PG_PORT", Integer.toString(pgPort));
+    pb.environment().put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
+    pb.environment().put("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", "0");
+    pb.environment().put("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "0");
+    pb.environment().put("OPEN_PINCERY_WEBHOOK_RATE_LIMIT", "0");
+    pb.environment()
+        .put("DATABASE_POOL_SIZE", System.getenv().getOrDefault("DATABASE_POOL_SIZE", "32"));
+    return pb.start();
+  }
+
+  record WrkResult(long accepted, String report) {}
 
   /** wrk (C, from Debian) puts far less load on the 2 shared cores than a client JVM. */
   private static Path wrkScript(String token, List<String> agents) throws IOException {
@@ -162,7 +171,7 @@ public final class MessageBench {
     return script;
   }
 
-  private static WrkResult wrk(Path script, int port, int connections, int seconds, boolean latency)
+  static WrkResult wrk(Path script, int port, int connections, int seconds, boolean latency)
       throws Exception {
     String url = "http://127.0.0.1:" + port;
     List<String> cmd =
@@ -181,7 +190,7 @@ public final class MessageBench {
     return new WrkResult(requests - bad, "load: wrk -t2 -c" + connections + "\n" + out.strip());
   }
 
-  private static String exec(List<String> command) throws Exception {
+  static String exec(List<String> command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out =
         new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -191,7 +200,7 @@ public final class MessageBench {
     return out;
   }
 
-  private static boolean onPath(String tool) {
+  static boolean onPath(String tool) {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
@@ -319,8 +328,7 @@ public final class MessageBench {
     }
   }
 
-  private static void waitReady(java.net.http.HttpClient http, int port, Process server)
-      throws Exception {
+  static void waitReady(java.net.http.HttpClient http, int port, Process server) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
       if (!server.isAlive()) {
@@ -343,7 +351,7 @@ public final class MessageBench {
     throw new IllegalStateException("standalone not ready within 120 s");
   }
 
-  private static String post(
+  static String post(
       java.net.http.HttpClient http, int port, String path, String token, String body)
       throws Exception {
     HttpResponse<String> r =
@@ -360,7 +368,7 @@ public final class MessageBench {
     return r.body();
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.notify.Notifier;
@@ -27,6 +28,13 @@ public final class WebhookRepository {
       SELECT outcome, event_id, seq, pending FROM pincery_receive_webhook($1, $2, $3, $4, $5)
       """;
 
+  // pincery_receive_webhooks (V5): a group commit's batch.
+  private static final String RECEIVE_BATCH =
+      """
+      SELECT idx, outcome, event_id, seq, pending
+        FROM pincery_receive_webhooks($1, $2, $3, $4, $5)
+      """;
+
   private static final String PRUNE_DELIVERIES =
       """
       DELETE FROM webhook_deliveries WHERE received_at < now() - $1 * interval '1 second'
@@ -34,11 +42,16 @@ public final class WebhookRepository {
 
   private final Pool pool;
   private final Notifier notifier;
+  private final GroupCommit<Delivery, Received> commits;
 
   WebhookRepository(Pool pool, Notifier notifier) {
     this.pool = pool;
     this.notifier = notifier;
+    this.commits = new GroupCommit<>(this::receiveOne, this::receiveBatch, 2, 256);
   }
+
+  private record Delivery(
+      UUID agentId, String dedupKey, String source, String content, JsonObject payload) {}
 
   /** The keys that verify an agent's webhooks: its secret, and the previous one during grace. */
   public record Keys(String current, Optional<String> previous) {}
@@ -69,27 +82,57 @@ public final class WebhookRepository {
                                 : Optional.empty())));
   }
 
-  /** Appends {@code webhook_received} unless the delivery's key was already received. */
+  /**
+   * Appends {@code webhook_received} unless the delivery's key was already received. Concurrent
+   * deliveries are committed together (group commit); each completes after its commit.
+   */
   public Future<Received> receive(
       UUID agentId, String dedupKey, String source, String content, JsonObject payload) {
+    return commits.submit(new Delivery(agentId, dedupKey, source, content, payload));
+  }
+
+  private Future<Received> receiveOne(Delivery d) {
     return pool.preparedQuery(RECEIVE)
-        .execute(Tuple.of(agentId, dedupKey, source, content, payload))
+        .execute(Tuple.of(d.agentId(), d.dedupKey(), d.source(), d.content(), d.payload()))
+        .map(rows -> received(d.agentId(), rows.iterator().next()));
+  }
+
+  private Future<List<Received>> receiveBatch(List<Delivery> batch) {
+    Tuple params =
+        Tuple.of(
+            batch.stream().map(Delivery::agentId).toArray(UUID[]::new),
+            batch.stream().map(Delivery::dedupKey).toArray(String[]::new),
+            batch.stream().map(Delivery::source).toArray(String[]::new),
+            batch.stream().map(Delivery::content).toArray(String[]::new),
+            batch.stream()
+                .map(d -> d.payload() == null ? null : d.payload().encode())
+                .toArray(String[]::new));
+    return pool.preparedQuery(RECEIVE_BATCH)
+        .execute(params)
         .map(
             rows -> {
-              Row row = rows.iterator().next();
-              return switch (row.getString("outcome")) {
-                case "accepted" -> {
-                  long seq = row.getLong("seq");
-                  notifier.appended(agentId, seq);
-                  if (row.getBoolean("pending")) {
-                    notifier.wake(agentId);
-                  }
-                  yield (Received) new Received.Accepted(row.getUUID("event_id"), seq);
-                }
-                case "duplicate" -> new Received.Duplicate();
-                default -> new Received.NotFound();
-              };
+              Received[] out = new Received[batch.size()];
+              for (Row row : rows) {
+                int i = row.getInteger("idx") - 1;
+                out[i] = received(batch.get(i).agentId(), row);
+              }
+              return java.util.Arrays.asList(out);
             });
+  }
+
+  private Received received(UUID agentId, Row row) {
+    return switch (row.getString("outcome")) {
+      case "accepted" -> {
+        long seq = row.getLong("seq");
+        notifier.appended(agentId, seq);
+        if (row.getBoolean("pending")) {
+          notifier.wake(agentId);
+        }
+        yield new Received.Accepted(row.getUUID("event_id"), seq);
+      }
+      case "duplicate" -> new Received.Duplicate();
+      default -> new Received.NotFound();
+    };
   }
 
   /** Forgets delivery keys older than the retention; returns how many. */

@@ -16,7 +16,12 @@ import org.openpincery.config.Env;
  *     timestamp may be from now
  */
 public record WebhookConfig(
-    String host, int port, int maxBodyBytes, int perAgentPerMinute, Duration tolerance) {
+    String host,
+    int port,
+    int maxBodyBytes,
+    int perAgentPerMinute,
+    Duration keyCacheTtl,
+    Duration tolerance) {
 
   public static WebhookConfig from(Env env) {
     return new WebhookConfig(
@@ -24,6 +29,7 @@ public record WebhookConfig(
         env.integer("OPEN_PINCERY_WEBHOOK_PORT", 8081, 0, 65535),
         env.integer("OPEN_PINCERY_WEBHOOK_MAX_BODY_BYTES", 1_048_576, 1, 64 * 1_048_576),
         env.integer("OPEN_PINCERY_WEBHOOK_RATE_LIMIT", 6000, 0, 10_000_000),
+        env.seconds("OPEN_PINCERY_WEBHOOK_KEY_CACHE_SECONDS", Duration.ofSeconds(2), 0, 300),
         env.seconds("OPEN_PINCERY_WEBHOOK_TOLERANCE_SECONDS", Duration.ofMinutes(5), 1, 86_400));
   }
 }

@@ -50,6 +50,7 @@ final class WebhookHandler {
   private final WebhookRepository webhooks;
   private final SignatureVerifier verifier;
   private final RateLimiter perAgent;
+  private final KeyCache keyCache;
   private final WebhookMetrics metrics;
   // Verifies deliveries to agents that have no keys, so that they cost what the others cost.
   private final String decoySecret;
@@ -59,6 +60,7 @@ final class WebhookHandler {
     this.webhooks = webhooks;
     this.verifier = new SignatureVerifier(clock, config.tolerance());
     this.perAgent = new RateLimiter(config.perAgentPerMinute());
+    this.keyCache = new KeyCache(config.keyCacheTtl());
     this.metrics = new WebhookMetrics(registry);
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
@@ -67,6 +69,7 @@ final class WebhookHandler {
 
   void evictIdle() {
     perAgent.evictIdle();
+    keyCache.evictExpired();
   }
 
   /** The per-agent limit, before the body is read: a burst beyond it costs almost nothing. */
@@ -81,17 +84,32 @@ final class WebhookHandler {
     ctx.next();
   }
 
+  // Keys come from a short cache; a delivery they do not verify is checked again against fresh
+  // keys (a secret rotated a moment ago), so every refusal costs one lookup whether or not the
+  // agent exists, and an agent with no keys is cached like one with keys.
   void handle(RoutingContext ctx) {
     UUID agentId = parseId(ctx.pathParam("id"));
     Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     byte[] bytes = body.getBytes();
+    Optional<Optional<Keys>> cached = keyCache.get(agentId);
+    if (cached.isPresent()) {
+      SignatureVerifier.Verdict verdict = verify(ctx, bytes, cached.get());
+      if (!(verdict instanceof SignatureVerifier.Verdict.Invalid)) {
+        decided(ctx, agentId, bytes, cached.get(), verdict);
+        return;
+      }
+    }
     webhooks
         .keys(agentId)
         .onFailure(ctx::fail)
-        .onSuccess(keys -> verified(ctx, agentId, bytes, keys));
+        .onSuccess(
+            keys -> {
+              keyCache.put(agentId, keys);
+              decided(ctx, agentId, bytes, keys, verify(ctx, bytes, keys));
+            });
   }
 
-  private void verified(RoutingContext ctx, UUID agentId, byte[] bytes, Optional<Keys> keys) {
+  private SignatureVerifier.Verdict verify(RoutingContext ctx, byte[] bytes, Optional<Keys> keys) {
     List<String> secrets = new ArrayList<>(2);
     keys.ifPresentOrElse(
         k -> {
@@ -99,7 +117,15 @@ final class WebhookHandler {
           k.previous().ifPresent(secrets::add);
         },
         () -> secrets.add(decoySecret));
-    SignatureVerifier.Verdict verdict = verifier.verify(ctx.request().headers(), bytes, secrets);
+    return verifier.verify(ctx.request().headers(), bytes, secrets);
+  }
+
+  private void decided(
+      RoutingContext ctx,
+      UUID agentId,
+      byte[] bytes,
+      Optional<Keys> keys,
+      SignatureVerifier.Verdict verdict) {
     if (keys.isEmpty() || verdict instanceof SignatureVerifier.Verdict.Invalid) {
       metrics.rejected("bad_signature");
       error(ctx, 401, "invalid_signature", "missing or invalid webhook signature");

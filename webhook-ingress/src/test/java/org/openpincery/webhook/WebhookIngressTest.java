@@ -238,7 +238,8 @@ class WebhookIngressTest {
 
   @Test
   void duringRotationGraceBothSecretsVerifyAndAfterItOnlyTheNewOne() throws Exception {
-    int port = serve();
+    // Without the key cache, the end of the grace period applies at once (with it, within its TTL).
+    int port = serve(Clock.systemUTC(), Map.of("OPEN_PINCERY_WEBHOOK_KEY_CACHE_SECONDS", "0"));
     UUID agent = agent("rotating", SECRET);
     String next = "the-next-webhook-secret-abcdef";
     store.agents().rotateWebhookSecret(workspace, agent, next, Duration.ofHours(1)).await();
@@ -258,6 +259,57 @@ class WebhookIngressTest {
     byte[] c2 = "c".getBytes(StandardCharsets.UTF_8);
     assertThat(post(port, agent, c2, "X-Signature", hex(SECRET, c2)).statusCode()).isEqualTo(401);
     assertThat(post(port, agent, c2, "X-Signature", hex(next, c2)).statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  void aSecretRotatedAMomentAgoVerifiesDespiteTheKeyCache() throws Exception {
+    int port = serve(Clock.systemUTC(), Map.of("OPEN_PINCERY_WEBHOOK_KEY_CACHE_SECONDS", "300"));
+    UUID agent = agent("cached", SECRET);
+    byte[] a = "before".getBytes(StandardCharsets.UTF_8);
+    assertThat(post(port, agent, a, "X-Signature", hex(SECRET, a)).statusCode()).isEqualTo(202);
+    String next = "rotated-just-now-0123456789";
+    store.agents().rotateWebhookSecret(workspace, agent, next, Duration.ofHours(1)).await();
+    byte[] b = "after".getBytes(StandardCharsets.UTF_8);
+    assertThat(post(port, agent, b, "X-Signature", hex(next, b)).statusCode()).isEqualTo(202);
+    assertThat(webhookEvents(agent)).hasSize(2);
+  }
+
+  @Test
+  void concurrentCopiesOfOneDeliveryAreKeptOnceAndDistinctOnesAllKept() throws Exception {
+    int port = serve();
+    UUID agent = agent("popular", SECRET);
+    byte[] body = "{\"event\": \"push\"}".getBytes(StandardCharsets.UTF_8);
+    String signature = "sha256=" + hex(SECRET, body);
+    for (int round = 0; round < 3; round++) {
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> copies =
+          new java.util.ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> distinct =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        copies.add(send(port, agent, body, signature, "same-" + round));
+        distinct.add(send(port, agent, body, signature, "own-" + round + "-" + i));
+      }
+      List<Integer> copyStatuses = copies.stream().map(f -> f.join().statusCode()).toList();
+      assertThat(copyStatuses).filteredOn(c -> c == 202).hasSize(1);
+      assertThat(copyStatuses).filteredOn(c -> c == 200).hasSize(39);
+      assertThat(distinct.stream().map(f -> f.join().statusCode())).containsOnly(202);
+      assertThat(webhookEvents(agent)).hasSize(41 * (round + 1));
+    }
+    assertThat(store.events().verifyChain(agent).await())
+        .isInstanceOf(org.openpincery.store.ChainVerification.Valid.class);
+  }
+
+  private java.util.concurrent.CompletableFuture<HttpResponse<String>> send(
+      int port, UUID agent, byte[] body, String signature, String key) {
+    return http.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/api/agents/" + agent + "/webhooks"))
+            .header("Content-Type", "application/json")
+            .header("X-Webhook-Signature", signature)
+            .header("X-Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
