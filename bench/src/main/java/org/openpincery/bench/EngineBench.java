@@ -85,7 +85,14 @@ public final class EngineBench {
       ChatClient client = ChatClient.create(vertx, reasoner);
       vertx
           .deployVerticle(
-              new WakeWorkerVerticle(store, client, reasoner, wakeConfig),
+              new WakeWorkerVerticle(
+                  store,
+                  client,
+                  reasoner,
+                  wakeConfig,
+                  org.openpincery.wake.sandbox.Sandbox.probe(
+                      org.openpincery.wake.sandbox.SandboxConfig.from(env)),
+                  java.util.Optional.empty()),
               WakeWorkerVerticle.deploymentOptions())
           .await();
       vertx

@@ -71,6 +71,7 @@ public final class ApiRouter {
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
     ScheduleHandlers schedules = new ScheduleHandlers(store.schedules());
+    CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
     EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
     String openapi = resource("/openapi.json");
 
@@ -137,6 +138,18 @@ public final class ApiRouter {
         .get("/api/agents/:id/events/stream")
         .handler(ctx -> auth.requireSession(ctx, true))
         .handler(stream::open);
+    router
+        .post("/api/credentials")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(credentials::create);
+    router
+        .get("/api/credentials")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(credentials::list);
+    router
+        .delete("/api/credentials/:name")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(credentials::revoke);
     router
         .post("/api/agents/:id/schedules")
         .handler(ctx -> auth.requireSession(ctx, false))

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
+import org.openpincery.vault.Vault;
 
 /**
  * Settings of the operator API.
@@ -22,6 +23,8 @@ import org.openpincery.config.Env;
  *     secret keeps verifying
  * @param defaultBudgetUsd {@code OPEN_PINCERY_DEFAULT_BUDGET_USD}: a new agent's budget
  * @param sseHeartbeat {@code OPEN_PINCERY_SSE_HEARTBEAT_SECONDS}
+ * @param vault {@code OPEN_PINCERY_VAULT_KEY}: seals credentials; without it the credentials API
+ *     answers 503
  * @param shutdownGrace {@code OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS}: in-flight requests get this
  *     long
  */
@@ -38,7 +41,8 @@ public record GatewayConfig(
     BigDecimal defaultBudgetUsd,
     Duration sseHeartbeat,
     Duration shutdownGrace,
-    Duration sessionCacheTtl) {
+    Duration sessionCacheTtl,
+    Optional<Vault> vault) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
@@ -72,7 +76,8 @@ public record GatewayConfig(
         budget(env),
         env.seconds("OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", Duration.ofSeconds(15), 1, 3600),
         env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
-        env.seconds("OPEN_PINCERY_SESSION_CACHE_SECONDS", Duration.ofSeconds(2), 0, 60));
+        env.seconds("OPEN_PINCERY_SESSION_CACHE_SECONDS", Duration.ofSeconds(2), 0, 60),
+        Vault.fromEnv(env));
   }
 
   /** The same settings with a bootstrap token supplied by the launcher (standalone's own). */
@@ -90,7 +95,27 @@ public record GatewayConfig(
         defaultBudgetUsd,
         sseHeartbeat,
         shutdownGrace,
-        sessionCacheTtl);
+        sessionCacheTtl,
+        vault);
+  }
+
+  /** The same settings with a vault supplied by the launcher (standalone's own key file). */
+  public GatewayConfig withVault(Vault supplied) {
+    return new GatewayConfig(
+        host,
+        port,
+        bootstrapToken,
+        sessionTtl,
+        unauthenticatedPerMinute,
+        authenticatedPerMinute,
+        trustedProxies,
+        maxBodyBytes,
+        webhookGrace,
+        defaultBudgetUsd,
+        sseHeartbeat,
+        shutdownGrace,
+        sessionCacheTtl,
+        Optional.of(supplied));
   }
 
   private static BigDecimal budget(Env env) {

@@ -76,7 +76,8 @@ final class GatewayFixture implements AutoCloseable {
             read.defaultBudgetUsd(),
             read.sseHeartbeat(),
             read.shutdownGrace(),
-            read.sessionCacheTtl());
+            read.sessionCacheTtl(),
+            read.vault());
     this.metrics = metrics;
     this.store = Store.open(vertx, new DatabaseConfig(url, 8, "gateway-test"));
     this.listener =

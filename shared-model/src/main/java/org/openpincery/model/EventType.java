@@ -32,6 +32,8 @@ public enum EventType {
   TOOL_CALL("tool_call", false),
   TOOL_RESULT("tool_result", false),
   MESSAGE_SENT("message_sent", false),
+  // A shell call named a credential that is unknown or revoked: the call did not run.
+  CREDENTIAL_UNRESOLVED("credential_unresolved", false),
 
   // Operator acts.
   AGENT_CREATED("agent_created", false),

@@ -25,6 +25,7 @@ public final class Store implements AutoCloseable {
   private final WakeRepository wakes;
   private final WebhookRepository webhooks;
   private final ScheduleRepository schedules;
+  private final CredentialRepository credentials;
 
   /**
    * @param pool the connections data statements run on
@@ -45,6 +46,7 @@ public final class Store implements AutoCloseable {
     this.wakes = new WakeRepository(pool, notifier);
     this.webhooks = new WebhookRepository(pool, notifier);
     this.schedules = new ScheduleRepository(pool, notifier);
+    this.credentials = new CredentialRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -67,6 +69,10 @@ public final class Store implements AutoCloseable {
 
   public WebhookRepository webhooks() {
     return webhooks;
+  }
+
+  public CredentialRepository credentials() {
+    return credentials;
   }
 
   public ScheduleRepository schedules() {

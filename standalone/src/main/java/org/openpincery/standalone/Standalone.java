@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +32,9 @@ import org.openpincery.reasoner.ChatClient;
 import org.openpincery.scheduler.SchedulerVerticle;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
+import org.openpincery.vault.Vault;
 import org.openpincery.wake.WakeWorkerVerticle;
+import org.openpincery.wake.sandbox.Sandbox;
 import org.openpincery.webhook.WebhookRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +122,14 @@ final class Standalone {
           config.reasoner().maintenanceModel(),
           config.reasoner().baseUrl());
     }
-    wakeWorker = new WakeWorkerVerticle(store, model, config.reasoner(), config.wakeWorker());
+    Optional<Vault> vault = vault(gateway);
+    if (vault.isPresent() && gateway.vault().isEmpty()) {
+      gateway = gateway.withVault(vault.get());
+    }
+    Sandbox sandbox = Sandbox.probe(config.sandbox());
+    wakeWorker =
+        new WakeWorkerVerticle(
+            store, model, config.reasoner(), config.wakeWorker(), sandbox, vault);
     maintenanceWorker =
         new MaintenanceWorkerVerticle(store, model, config.reasoner(), config.maintenanceWorker());
     await(
@@ -137,7 +147,11 @@ final class Standalone {
             "model",
             config.reasoner().offline()
                 ? "offline (LLM_API_KEY is not set; the built-in offline model answers)"
-                : config.reasoner().model() + " at " + config.reasoner().baseUrl());
+                : config.reasoner().model() + " at " + config.reasoner().baseUrl(),
+            "sandbox",
+            sandbox.profile(),
+            "vault",
+            vault.isPresent() ? "configured" : "not configured (set " + Vault.KEY_SETTING + ")");
     GatewayConfig api = gateway;
     try {
       await(
@@ -198,6 +212,45 @@ final class Standalone {
         gateway.host(),
         gateway.port(),
         embedded != null ? "embedded, data in " + config.dataDir() : url);
+  }
+
+  /**
+   * The vault: {@code OPEN_PINCERY_VAULT_KEY}, else (embedded database) a key kept in the data
+   * directory. Without either, start-up refuses a database that already holds credentials.
+   */
+  private Optional<Vault> vault(GatewayConfig gateway) {
+    if (gateway.vault().isPresent()) {
+      return gateway.vault();
+    }
+    if (embedded != null) {
+      LOG.info(
+          "{} is not set: using the vault key kept in {}",
+          Vault.KEY_SETTING,
+          config.dataDir().resolve("vault-key"));
+      return Optional.of(
+          Vault.of(
+              SecretFile.readOrCreate(
+                  config.dataDir(),
+                  "vault-key",
+                  key -> {
+                    try {
+                      Vault.of(key);
+                      return true;
+                    } catch (IllegalArgumentException e) {
+                      return false;
+                    }
+                  },
+                  Vault::newKey)));
+    }
+    long stored = await(store.credentials().count(), "count the stored credentials");
+    if (stored > 0) {
+      throw new ConfigException(
+          Vault.KEY_SETTING,
+          "is required: the database holds "
+              + stored
+              + " credential(s) sealed under a vault key; set it to that key");
+    }
+    return Optional.empty();
   }
 
   /**

@@ -11,6 +11,7 @@ import org.openpincery.maintenance.MaintenanceWorkerConfig;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.scheduler.SchedulerConfig;
 import org.openpincery.wake.WakeWorkerConfig;
+import org.openpincery.wake.sandbox.SandboxConfig;
 import org.openpincery.webhook.WebhookConfig;
 
 /**
@@ -28,6 +29,7 @@ import org.openpincery.webhook.WebhookConfig;
  * @param maintenanceWorker the maintenance worker ({@code MAINTENANCE_*})
  * @param scheduler the scheduler ({@code SCHEDULER_*})
  * @param webhooks webhook ingress, served on the API's port ({@code OPEN_PINCERY_WEBHOOK_*})
+ * @param sandbox the shell's sandbox ({@code OPEN_PINCERY_SANDBOX*}, {@code SHELL_*})
  */
 public record StandaloneConfig(
     Path dataDir,
@@ -40,7 +42,8 @@ public record StandaloneConfig(
     WakeWorkerConfig wakeWorker,
     MaintenanceWorkerConfig maintenanceWorker,
     SchedulerConfig scheduler,
-    WebhookConfig webhooks) {
+    WebhookConfig webhooks,
+    SandboxConfig sandbox) {
 
   public static final String DATA_DIR = "OPEN_PINCERY_DATA_DIR";
   public static final String DATABASE_URL = "DATABASE_URL";
@@ -66,7 +69,8 @@ public record StandaloneConfig(
         WakeWorkerConfig.from(env),
         MaintenanceWorkerConfig.from(env),
         SchedulerConfig.from(env),
-        WebhookConfig.from(env));
+        WebhookConfig.from(env),
+        SandboxConfig.from(env));
   }
 
   /** The setting an operator changes to point at another database. */

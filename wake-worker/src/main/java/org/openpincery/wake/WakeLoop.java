@@ -500,6 +500,6 @@ final class WakeLoop {
         null,
         result.output(),
         null,
-        new JsonObject().put("call_id", call.id()).put("ok", result.ok()));
+        result.detail().copy().put("call_id", call.id()).put("ok", result.ok()));
   }
 }

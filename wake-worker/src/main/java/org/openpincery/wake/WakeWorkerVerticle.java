@@ -7,6 +7,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.openpincery.notify.Channel;
 import org.openpincery.reasoner.ChatClient;
@@ -14,6 +15,9 @@ import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.ClaimResult;
 import org.openpincery.store.Store;
+import org.openpincery.vault.Vault;
+import org.openpincery.wake.sandbox.Sandbox;
+import org.openpincery.wake.sandbox.ShellTool;
 import org.openpincery.wake.tools.StandardTools;
 import org.openpincery.wake.tools.ToolExecutor;
 import org.openpincery.work.ClaimLoop;
@@ -42,9 +46,26 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   private MessageConsumer<String> consumer;
   private long poll;
 
+  /**
+   * @param sandbox where {@code shell} runs
+   * @param vault opens credentials for {@code PLACEHOLDER:} values and redaction; empty when no
+   *     {@code OPEN_PINCERY_VAULT_KEY} is configured
+   */
   public WakeWorkerVerticle(
-      Store store, ChatClient model, ReasonerConfig reasoner, WakeWorkerConfig config) {
-    this(store, model, reasoner, config, StandardTools.all(), o -> {});
+      Store store,
+      ChatClient model,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      Sandbox sandbox,
+      Optional<Vault> vault) {
+    this(store, model, reasoner, config, tools(sandbox, vault), o -> {});
+  }
+
+  /** Every tool of a wake: the standard ones and the sandboxed shell. */
+  static List<ToolExecutor> tools(Sandbox sandbox, Optional<Vault> vault) {
+    List<ToolExecutor> all = new java.util.ArrayList<>(StandardTools.all());
+    all.add(new ShellTool(sandbox, vault));
+    return all;
   }
 
   WakeWorkerVerticle(

@@ -45,6 +45,14 @@ final class EngineFixture implements AutoCloseable {
   final org.openpincery.db.DatabaseUrl url = TestPostgres.freshDatabase();
 
   EngineFixture(Map<String, String> settings) {
+    this(settings, c -> StandardTools.all());
+  }
+
+  /** With the tools a test chooses, built from the fixture's store and settings. */
+  EngineFixture(
+      Map<String, String> settings,
+      java.util.function.Function<Env, java.util.List<org.openpincery.wake.tools.ToolExecutor>>
+          tools) {
     Map<String, String> env = new HashMap<>();
     env.put("LLM_API_BASE_URL", model.baseUrl());
     env.put("LLM_API_KEY", "test-key");
@@ -70,7 +78,7 @@ final class EngineFixture implements AutoCloseable {
             ChatClient.create(vertx, reasoner),
             reasoner,
             config,
-            StandardTools.all(),
+            tools.apply(Env.of(env)),
             outcomes::add);
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();
     this.workspace = store.agents().createWorkspace("ws").await();

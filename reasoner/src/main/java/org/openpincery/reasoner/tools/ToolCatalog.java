@@ -85,6 +85,23 @@ public final class ToolCatalog {
                 "id"),
             tool("list_timers", "List your pending timers.", new JsonObject()),
             tool(
+                "shell",
+                "Run a command with /bin/sh in your own work directory (/work, kept between wakes),"
+                    + " sandboxed: no network, limited time, CPU, memory and output. Give secrets"
+                    + " only as env values 'PLACEHOLDER:<credential name>' (see list_credentials).",
+                new JsonObject()
+                    .put("command", string(1, 20_000))
+                    .put(
+                        "env",
+                        new JsonObject()
+                            .put("type", "object")
+                            .put("maxProperties", 32)
+                            .put(
+                                "propertyNames",
+                                new JsonObject().put("pattern", "^[A-Za-z_][A-Za-z0-9_]{0,63}$"))
+                            .put("additionalProperties", string(0, 4096))),
+                "command"),
+            tool(
                 "list_credentials",
                 "List the names of the credentials you may use (never their values).",
                 new JsonObject())));

@@ -1,5 +1,6 @@
 package org.openpincery.wake.tools;
 
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.openpincery.store.WakeRepository.StepEvent;
 
@@ -11,12 +12,24 @@ import org.openpincery.store.WakeRepository.StepEvent;
  * @param events rows written with the step, in its transaction (a message to another agent)
  * @param endsWake the tool asked to end the wake ({@code sleep})
  * @param leaseLost a fenced write of the tool found the wake taken away
+ * @param detail facts for the {@code tool_result} event's payload (sandbox, exit code, duration)
  */
 public record ToolOutcome(
-    String output, boolean ok, List<StepEvent> events, boolean endsWake, boolean leaseLost) {
+    String output,
+    boolean ok,
+    List<StepEvent> events,
+    boolean endsWake,
+    boolean leaseLost,
+    JsonObject detail) {
 
   public ToolOutcome {
     events = List.copyOf(events);
+    detail = detail == null ? new JsonObject() : detail;
+  }
+
+  public ToolOutcome(
+      String output, boolean ok, List<StepEvent> events, boolean endsWake, boolean leaseLost) {
+    this(output, ok, events, endsWake, leaseLost, null);
   }
 
   public static ToolOutcome ok(String output) {
@@ -30,5 +43,10 @@ public record ToolOutcome(
   public static ToolOutcome lost() {
     return new ToolOutcome(
         "error: the wake no longer owns the agent", false, List.of(), false, true);
+  }
+
+  /** The same outcome with facts for the event's payload. */
+  public ToolOutcome withDetail(JsonObject more) {
+    return new ToolOutcome(output, ok, events, endsWake, leaseLost, detail.copy().mergeIn(more));
   }
 }
