@@ -92,7 +92,8 @@ public final class EngineBench {
                   wakeConfig,
                   org.openpincery.wake.sandbox.Sandbox.probe(
                       org.openpincery.wake.sandbox.SandboxConfig.from(env)),
-                  java.util.Optional.empty()),
+                  java.util.Optional.empty(),
+                  new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
               WakeWorkerVerticle.deploymentOptions())
           .await();
       vertx

@@ -129,7 +129,13 @@ final class Standalone {
     Sandbox sandbox = Sandbox.probe(config.sandbox());
     wakeWorker =
         new WakeWorkerVerticle(
-            store, model, config.reasoner(), config.wakeWorker(), sandbox, vault);
+            store,
+            model,
+            config.reasoner(),
+            config.wakeWorker(),
+            sandbox,
+            vault,
+            metrics.registry());
     maintenanceWorker =
         new MaintenanceWorkerVerticle(store, model, config.reasoner(), config.maintenanceWorker());
     await(

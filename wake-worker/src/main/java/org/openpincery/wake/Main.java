@@ -24,7 +24,13 @@ public final class Main {
           Sandbox sandbox = Sandbox.probe(SandboxConfig.from(env));
           Optional<Vault> vault = Vault.fromEnv(env);
           return new WakeWorkerVerticle(
-              store, ChatClient.create(vertx, reasoner), reasoner, config, sandbox, vault);
+              store,
+              ChatClient.create(vertx, reasoner),
+              reasoner,
+              config,
+              sandbox,
+              vault,
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         });
   }
 }

@@ -74,6 +74,7 @@ final class WakeLoop {
   private final Map<String, ToolExecutor> tools = new HashMap<>();
   private final Clock clock;
   private final BooleanSupplier stopping;
+  private final WakeMetrics metrics;
 
   WakeLoop(
       Vertx vertx,
@@ -84,7 +85,8 @@ final class WakeLoop {
       ToolCatalog catalog,
       List<ToolExecutor> executors,
       Clock clock,
-      BooleanSupplier stopping) {
+      BooleanSupplier stopping,
+      WakeMetrics metrics) {
     this.vertx = vertx;
     this.store = store;
     this.model = model;
@@ -94,6 +96,7 @@ final class WakeLoop {
     executors.forEach(t -> tools.put(t.name(), t));
     this.clock = clock;
     this.stopping = stopping;
+    this.metrics = metrics;
   }
 
   Outcome run(ClaimResult.Claimed claimed) {
@@ -148,6 +151,7 @@ final class WakeLoop {
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
       try {
         Outcome outcome = loop();
+        metrics.wakeEnded(outcome.reason());
         LOG.info(
             "wake {} of agent {} ended: {} ({} model call(s), {} tool call(s))",
             wakeId,
@@ -306,6 +310,11 @@ final class WakeLoop {
         if (result.leaseLost()) {
           return null;
         }
+        metrics.toolCall(
+            call.name(),
+            validation instanceof ToolCatalog.Validation.Valid,
+            result.ok(),
+            result.detail());
         pending.addAll(result.events());
         pending.add(StepEvent.own(toolResultEvent(call, result)));
         results.add(result.output());

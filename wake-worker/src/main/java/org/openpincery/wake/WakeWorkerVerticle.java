@@ -1,5 +1,6 @@
 package org.openpincery.wake;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -40,6 +41,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   private final WakeWorkerConfig config;
   private final List<ToolExecutor> tools;
   private final Consumer<WakeLoop.Outcome> observer;
+  private final WakeMetrics metrics;
   private volatile boolean stopping;
   private volatile boolean running;
   private ClaimLoop<ClaimResult.Claimed> loop;
@@ -50,6 +52,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
    * @param sandbox where {@code shell} runs
    * @param vault opens credentials for {@code PLACEHOLDER:} values and redaction; empty when no
    *     {@code OPEN_PINCERY_VAULT_KEY} is configured
+   * @param registry where wake and tool metrics go
    */
   public WakeWorkerVerticle(
       Store store,
@@ -57,8 +60,9 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       ReasonerConfig reasoner,
       WakeWorkerConfig config,
       Sandbox sandbox,
-      Optional<Vault> vault) {
-    this(store, model, reasoner, config, tools(sandbox, vault), o -> {});
+      Optional<Vault> vault,
+      MeterRegistry registry) {
+    this(store, model, reasoner, config, tools(sandbox, vault), o -> {}, registry);
   }
 
   /** Every tool of a wake: the standard ones and the sandboxed shell. */
@@ -74,13 +78,15 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       ReasonerConfig reasoner,
       WakeWorkerConfig config,
       List<ToolExecutor> tools,
-      Consumer<WakeLoop.Outcome> observer) {
+      Consumer<WakeLoop.Outcome> observer,
+      MeterRegistry registry) {
     this.store = store;
     this.model = model;
     this.reasoner = reasoner;
     this.config = config;
     this.tools = List.copyOf(tools);
     this.observer = observer;
+    this.metrics = new WakeMetrics(registry);
   }
 
   /** How this verticle must be deployed: its wakes await futures on virtual threads. */
@@ -100,7 +106,8 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
             ToolCatalog.standard(),
             tools,
             Clock.systemUTC(),
-            () -> stopping);
+            () -> stopping,
+            metrics);
     loop =
         new ClaimLoop<>(
             context,

@@ -40,6 +40,8 @@ final class EngineFixture implements AutoCloseable {
   final WakeWorkerConfig config;
   final ReasonerConfig reasoner;
   final List<WakeLoop.Outcome> outcomes = new CopyOnWriteArrayList<>();
+  final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
   final WakeWorkerVerticle worker;
   final UUID workspace;
   final org.openpincery.db.DatabaseUrl url = TestPostgres.freshDatabase();
@@ -79,7 +81,8 @@ final class EngineFixture implements AutoCloseable {
             reasoner,
             config,
             tools.apply(Env.of(env)),
-            outcomes::add);
+            outcomes::add,
+            registry);
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();
     this.workspace = store.agents().createWorkspace("ws").await();
   }

@@ -38,8 +38,18 @@ class ShellSandboxTest {
   private static final Vault VAULT = Vault.of(Vault.newKey());
   private static final AtomicReference<Sandbox> SANDBOX = new AtomicReference<>();
 
+  // Every log line of this JVM while the suite runs, to grep for the secret.
+  private static final ch.qos.logback.core.read.ListAppender<
+          ch.qos.logback.classic.spi.ILoggingEvent>
+      LOGS = new ch.qos.logback.core.read.ListAppender<>();
+
   @BeforeAll
   static void start() throws Exception {
+    ch.qos.logback.classic.Logger rootLogger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    LOGS.start();
+    rootLogger.addAppender(LOGS);
     root = Files.createTempDirectory("pincery-sandbox-test");
     Files.setPosixFilePermissions(
         root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
@@ -69,6 +79,14 @@ class ShellSandboxTest {
   @AfterAll
   static void stop() {
     f.close();
+    // No log line of the whole suite (workers, store, sandbox) carries the secret.
+    assertThat(LOGS.list).isNotEmpty();
+    assertThat(LOGS.list)
+        .noneMatch(
+            e ->
+                e.getFormattedMessage().contains(SECRET)
+                    || (e.getThrowableProxy() != null
+                        && String.valueOf(e.getThrowableProxy().getMessage()).contains(SECRET)));
   }
 
   /** Runs one shell call in a wake of a new agent; returns the tool_result's output as JSON. */
@@ -256,6 +274,27 @@ class ShellSandboxTest {
         .satisfies(e -> assertThat(e.payload().getString("name")).isEqualTo("nope"));
     assertThat(SANDBOX.get().config().root().resolve(agent.toString()).resolve("ran.txt"))
         .doesNotExist();
+  }
+
+  @Test
+  void metricsCountShellCallsByOutcome() {
+    double before = toolCalls("timeout");
+    double deniedBefore = toolCalls("denied");
+    shell("timer-outer", "sleep 30");
+    shell(f.agent("denied"), "true", new JsonObject().put("K", "PLACEHOLDER:missing"));
+    assertThat(toolCalls("timeout")).isEqualTo(before + 1);
+    assertThat(toolCalls("denied")).isEqualTo(deniedBefore + 1);
+    assertThat(toolCalls("ok")).isPositive();
+  }
+
+  private static double toolCalls(String outcome) {
+    var c =
+        f.registry
+            .find("pincery_tool_calls")
+            .tag("tool", "shell")
+            .tag("outcome", outcome)
+            .counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test

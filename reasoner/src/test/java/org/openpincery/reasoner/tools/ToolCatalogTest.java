@@ -22,7 +22,9 @@ class ToolCatalogTest {
         "set_timer|{\"at\":\"2026-12-01T09:00:00Z\"}",
         "cancel_timer|{\"id\":\"2c9679f0-a7c6-4c78-949b-072f44d3e032\"}",
         "list_timers|{}",
-        "list_credentials|{}"
+        "list_credentials|{}",
+        "shell|{\"command\":\"ls -la\"}",
+        "shell|{\"command\":\"env\",\"env\":{\"TOKEN\":\"PLACEHOLDER:github\"}}"
       })
   void validCallsPass(String tool, String arguments) {
     assertThat(TOOLS.validate(new ToolCall("c", tool, arguments)))
@@ -43,7 +45,11 @@ class ToolCatalogTest {
         "set_timer|{\"note\":\"neither\"}|arguments",
         "set_timer|{\"in_seconds\":5,\"at\":\"2026-12-01T09:00:00Z\"}|arguments",
         "set_timer|{\"in_seconds\":0}|in_seconds",
-        "sleep|{\"forever\":true}|forever"
+        "sleep|{\"forever\":true}|forever",
+        "shell|{}|command",
+        "shell|{\"command\":\"\"}|command",
+        "shell|{\"command\":\"env\",\"env\":{\"1BAD\":\"x\"}}|env",
+        "shell|{\"command\":\"env\",\"env\":{\"A\":42}}|env"
       })
   void invalidCallsSayWhy(String tool, String arguments, String mentioned) {
     Validation v = TOOLS.validate(new ToolCall("c", tool, arguments));
@@ -63,6 +69,7 @@ class ToolCatalogTest {
             "set_timer",
             "cancel_timer",
             "list_timers",
+            "shell",
             "list_credentials");
     TOOLS
         .specs()
