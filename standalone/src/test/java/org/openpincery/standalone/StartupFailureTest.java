@@ -73,6 +73,41 @@ class StartupFailureTest {
         .isEqualTo(historyRows + 1);
   }
 
+  @Test
+  void credentialsWithoutAVaultKeyAreRefusedAndAMalformedKeyIsNamed() throws Exception {
+    DatabaseUrl db = TestPostgres.freshDatabase();
+    try (Connection c = TestPostgres.connect(db);
+        Statement st = c.createStatement()) {
+      st.execute(
+          "WITH w AS (INSERT INTO workspaces (name) VALUES ('w') RETURNING id)"
+              + " INSERT INTO credentials (workspace_id, name, ciphertext, nonce)"
+              + " SELECT id, 'token', '\\x00', '\\x000000000000000000000000' FROM w");
+    }
+    String url =
+        "postgres://"
+            + db.user()
+            + ":"
+            + db.password()
+            + "@"
+            + db.host()
+            + ":"
+            + db.port()
+            + "/"
+            + db.database();
+
+    String port = Integer.toString(StandaloneProcess.freePort());
+    var missing = run(Map.of("DATABASE_URL", url, "OPEN_PINCERY_PORT", port));
+    assertThat(missing.exitCode).isEqualTo(78);
+    assertThat(missing.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_VAULT_KEY: is required: the database holds 1");
+
+    var malformed = run(Map.of("DATABASE_URL", url, "OPEN_PINCERY_VAULT_KEY", "c2hvcnQ="));
+    assertThat(malformed.exitCode).isEqualTo(78);
+    assertThat(malformed.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_VAULT_KEY: must be 32 bytes")
+        .doesNotContain("c2hvcnQ=");
+  }
+
   private static int count(DatabaseUrl db, String sql) throws Exception {
     try (Connection c = TestPostgres.connect(db);
         Statement st = c.createStatement();
