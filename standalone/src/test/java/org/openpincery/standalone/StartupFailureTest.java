@@ -50,17 +50,7 @@ class StartupFailureTest {
               + " checksum, installed_by, execution_time, success)"
               + " VALUES (99, '999', 'from the future', 'SQL', 'V999__from_the_future.sql', 0, 'test', 1, true)");
     }
-    String url =
-        "postgres://"
-            + db.user()
-            + ":"
-            + db.password()
-            + "@"
-            + db.host()
-            + ":"
-            + db.port()
-            + "/"
-            + db.database();
+    String url = TestPostgres.urlString(db);
 
     var result = run(Map.of("DATABASE_URL", url));
 
@@ -83,17 +73,7 @@ class StartupFailureTest {
               + " INSERT INTO credentials (workspace_id, name, ciphertext, nonce)"
               + " SELECT id, 'token', '\\x00', '\\x000000000000000000000000' FROM w");
     }
-    String url =
-        "postgres://"
-            + db.user()
-            + ":"
-            + db.password()
-            + "@"
-            + db.host()
-            + ":"
-            + db.port()
-            + "/"
-            + db.database();
+    String url = TestPostgres.urlString(db);
 
     String port = Integer.toString(StandaloneProcess.freePort());
     var missing = run(Map.of("DATABASE_URL", url, "OPEN_PINCERY_PORT", port));

@@ -41,18 +41,7 @@ class WakeEngineEndToEndTest {
 
   WakeEngineEndToEndTest() throws Exception {
     Map<String, String> env = new HashMap<>();
-    env.put(
-        "DATABASE_URL",
-        "postgresql://"
-            + db.user()
-            + ":"
-            + db.password()
-            + "@"
-            + db.host()
-            + ":"
-            + db.port()
-            + "/"
-            + db.database());
+    env.put("DATABASE_URL", TestPostgres.urlString(db));
     env.put("OPEN_PINCERY_PORT", Integer.toString(port));
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
     env.put("LLM_API_BASE_URL", model.baseUrl());

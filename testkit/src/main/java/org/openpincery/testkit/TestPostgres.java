@@ -150,4 +150,17 @@ public final class TestPostgres {
     return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36)
         .toLowerCase(Locale.ROOT);
   }
+
+  /** The database as a {@code DATABASE_URL} value, password included (for a process under test). */
+  public static String urlString(DatabaseUrl db) {
+    return "postgres://"
+        + db.user()
+        + (db.password() == null ? "" : ":" + db.password())
+        + "@"
+        + db.host()
+        + ":"
+        + db.port()
+        + "/"
+        + db.database();
+  }
 }
