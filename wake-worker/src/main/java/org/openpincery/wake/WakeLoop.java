@@ -303,7 +303,7 @@ final class WakeLoop {
               if (executor.externalEffects() && !commit()) {
                 return null;
               }
-              result = executor.run(scope, valid.arguments());
+              result = runGuarded(executor, valid.arguments());
             }
           }
         }
@@ -323,6 +323,17 @@ final class WakeLoop {
       addTurn(new Turn.ToolExchange(text, calls, results), 0);
       invalidStreak = anyInvalid ? invalidStreak + 1 : 0;
       return sleep;
+    }
+
+    // A tool that fails unexpectedly (its database read, say) is answered as failed and the wake
+    // goes on; the exception goes to the log, not to the model.
+    private ToolOutcome runGuarded(ToolExecutor executor, JsonObject arguments) {
+      try {
+        return executor.run(scope, arguments);
+      } catch (RuntimeException e) {
+        LOG.error("tool {} failed in wake {}", executor.name(), wakeId, e);
+        return ToolOutcome.error(executor.name() + " failed unexpectedly; nothing more is known");
+      }
     }
 
     // One page of new inbox events per boundary, as labelled untrusted input.

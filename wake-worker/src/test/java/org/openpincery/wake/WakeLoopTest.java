@@ -325,6 +325,33 @@ class WakeLoopTest {
   }
 
   @Test
+  void aToolThatFailsUnexpectedlyIsAnsweredAsFailedAndTheWakeGoesOn() {
+    org.openpincery.wake.tools.ToolExecutor broken =
+        new org.openpincery.wake.tools.ToolExecutor() {
+          @Override
+          public String name() {
+            return "list_timers";
+          }
+
+          @Override
+          public org.openpincery.wake.tools.ToolOutcome run(
+              org.openpincery.wake.tools.ToolScope scope, JsonObject arguments) {
+            throw new IllegalStateException("database went away");
+          }
+        };
+    try (EngineFixture f = new EngineFixture(Map.of(), env -> List.of(broken))) {
+      UUID agent = f.agent("unlucky");
+      f.model.then(call("list_timers", "{}")).then(stop("I could not list my timers."));
+      f.message(agent, "what is scheduled?");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      StoredEvent result = f.events(agent, "tool_result").getFirst();
+      assertThat(result.toolOutput())
+          .isEqualTo("error: list_timers failed unexpectedly; nothing more is known");
+      assertThat(result.toolOutput()).doesNotContain("database went away");
+    }
+  }
+
+  @Test
   void capsEndAWake() {
     try (EngineFixture f = new EngineFixture(Map.of("ITERATION_CAP", "2", "TOOL_CALL_CAP", "3"))) {
       UUID talker = f.agent("talker");
