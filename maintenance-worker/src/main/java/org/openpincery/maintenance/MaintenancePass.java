@@ -2,18 +2,17 @@ package org.openpincery.maintenance;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.reasoner.CallOutcome;
+import org.openpincery.reasoner.CallRecords;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ChatMessage;
 import org.openpincery.reasoner.ChatRequest;
 import org.openpincery.reasoner.ReasonerConfig;
-import org.openpincery.reasoner.Usage;
 import org.openpincery.store.FinishResult;
 import org.openpincery.store.LifecycleRepository.MaintenanceClaim;
 import org.openpincery.store.ModelCallRepository.ModelCall;
@@ -128,7 +127,7 @@ final class MaintenancePass {
       return keep(claim, identity, workList, ending, "budget_exhausted", null);
     }
     CallOutcome outcome = model.complete(request).await();
-    ModelCall call = record(request, outcome);
+    ModelCall call = CallRecords.of("maintenance", request, outcome, reasoner.pricing());
     if (!(outcome instanceof CallOutcome.Answered answered)) {
       CallOutcome.Failed f = (CallOutcome.Failed) outcome;
       LOG.warn(
@@ -185,37 +184,6 @@ final class MaintenancePass {
             .await();
     return new Outcome(
         claim, finished instanceof FinishResult.Finished ? "kept_previous" : "lease_lost");
-  }
-
-  private ModelCall record(ChatRequest request, CallOutcome outcome) {
-    return switch (outcome) {
-      case CallOutcome.Answered a -> {
-        Usage usage = a.response().usage();
-        yield new ModelCall(
-            "maintenance",
-            request.model(),
-            request.toJson(),
-            a.response().raw(),
-            "ok",
-            200,
-            usage.promptTokens(),
-            usage.completionTokens(),
-            reasoner.pricing().cost(usage),
-            a.latency().toMillis());
-      }
-      case CallOutcome.Failed f ->
-          new ModelCall(
-              "maintenance",
-              request.model(),
-              request.toJson(),
-              null,
-              f.kind(),
-              f.httpStatus(),
-              0,
-              0,
-              BigDecimal.ZERO,
-              f.latency().toMillis());
-    };
   }
 
   /** The transcript as lines, newest kept when it does not all fit in {@code budget} chars. */

@@ -15,12 +15,12 @@ import org.openpincery.model.NewEvent;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.reasoner.CallOutcome;
+import org.openpincery.reasoner.CallRecords;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ChatRequest;
 import org.openpincery.reasoner.ChatResponse;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.reasoner.ToolCall;
-import org.openpincery.reasoner.Usage;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.reasoner.prompt.Turn;
 import org.openpincery.reasoner.prompt.WakeSecrets;
@@ -218,7 +218,7 @@ final class WakeLoop {
         }
         modelCalls++;
         CallOutcome outcome = model.complete(request).await();
-        pendingCall = record(request, outcome);
+        pendingCall = CallRecords.of("wake", request, outcome, reasoner.pricing());
         if (!(outcome instanceof CallOutcome.Answered answered)) {
           CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
           LOG.warn(
@@ -387,55 +387,8 @@ final class WakeLoop {
           .anyMatch(c -> secrets.leakedIn(c.arguments()) || secrets.leakedIn(c.name()));
     }
 
-    private ModelCall record(ChatRequest request, CallOutcome outcome) {
-      return switch (outcome) {
-        case CallOutcome.Answered a -> {
-          Usage usage = a.response().usage();
-          yield new ModelCall(
-              "wake",
-              request.model(),
-              request.toJson(),
-              a.response().raw(),
-              "ok",
-              200,
-              usage.promptTokens(),
-              usage.completionTokens(),
-              reasoner.pricing().cost(usage),
-              a.latency().toMillis());
-        }
-        case CallOutcome.Failed f ->
-            new ModelCall(
-                "wake",
-                request.model(),
-                request.toJson(),
-                null,
-                f.kind(),
-                f.httpStatus(),
-                0,
-                0,
-                BigDecimal.ZERO,
-                f.latency().toMillis());
-      };
-    }
-
     private boolean commit() {
-      StepResult result =
-          store
-              .wakes()
-              .step(
-                  new WakeRepository.Step(
-                      agentId,
-                      wakeId,
-                      config.lease(),
-                      pendingCall,
-                      List.copyOf(pending),
-                      null,
-                      0,
-                      config.maintenanceLease()))
-              .await();
-      pending.clear();
-      pendingCall = null;
-      return switch (result) {
+      return switch (writeStep(null)) {
         case StepResult.LeaseLost l -> {
           leaseLost = true;
           yield false;
@@ -451,6 +404,14 @@ final class WakeLoop {
     }
 
     private Outcome end(TerminationReason reason) {
+      return writeStep(reason) instanceof StepResult.Committed
+          ? new Outcome(agentId, wakeId, reason, modelCalls)
+          : lost();
+    }
+
+    // The step so far — its model call and events — in one transaction; with an end reason, the
+    // end of the wake too.
+    private StepResult writeStep(TerminationReason end) {
       StepResult result =
           store
               .wakes()
@@ -461,13 +422,13 @@ final class WakeLoop {
                       config.lease(),
                       pendingCall,
                       List.copyOf(pending),
-                      reason,
-                      seenSeq,
+                      end,
+                      end == null ? 0 : seenSeq,
                       config.maintenanceLease()))
               .await();
-      return result instanceof StepResult.Committed
-          ? new Outcome(agentId, wakeId, reason, modelCalls)
-          : lost();
+      pending.clear();
+      pendingCall = null;
+      return result;
     }
 
     private Outcome lost() {
