@@ -316,15 +316,20 @@ public final class MessageBench {
   }
 
   private static long countMessages(int pgPort) throws Exception {
+    return countEvents(pgPort, "message_received");
+  }
+
+  /** Durable events of a type in the standalone's embedded database. */
+  static long countEvents(int pgPort, String type) throws Exception {
     try (Connection c =
             DriverManager.getConnection(
                 "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", null);
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery(
-                    "SELECT count(*) FROM events WHERE event_type = 'message_received'")) {
-      rs.next();
-      return rs.getLong(1);
+        var st = c.prepareStatement("SELECT count(*) FROM events WHERE event_type = ?")) {
+      st.setString(1, type);
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
   }
 

@@ -7,9 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -73,10 +70,10 @@ public final class WebhookBench {
       }
       Path script = script(ids, signatures);
       MessageBench.wrk(script, port, connections, 3, false); // warm-up
-      long before = count(pgPort);
+      long before = MessageBench.countEvents(pgPort, "webhook_received");
       MessageBench.WrkResult w = MessageBench.wrk(script, port, connections, seconds, true);
       Files.deleteIfExists(script);
-      long durable = count(pgPort) - before;
+      long durable = MessageBench.countEvents(pgPort, "webhook_received") - before;
       System.out.printf(
           Locale.ROOT,
           "POST /api/agents/:id/webhooks (X-Webhook-Signature, unique X-Idempotency-Key), %d"
@@ -133,18 +130,5 @@ public final class WebhookBench {
             + " {[\"Content-Type\"] = \"application/json\", [\"X-Webhook-Signature\"] = sigs[i],"
             + " [\"X-Idempotency-Key\"] = tid .. \"-\" .. n})\nend\n");
     return script;
-  }
-
-  private static long count(int pgPort) throws Exception {
-    try (Connection c =
-            DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", null);
-        ResultSet rs =
-            c.createStatement()
-                .executeQuery(
-                    "SELECT count(*) FROM events WHERE event_type = 'webhook_received'")) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 }

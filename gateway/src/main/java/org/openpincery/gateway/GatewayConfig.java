@@ -82,29 +82,19 @@ public record GatewayConfig(
 
   /** The same settings with a bootstrap token supplied by the launcher (standalone's own). */
   public GatewayConfig withBootstrapToken(String token) {
-    return new GatewayConfig(
-        host,
-        port,
-        Optional.of(token),
-        sessionTtl,
-        unauthenticatedPerMinute,
-        authenticatedPerMinute,
-        trustedProxies,
-        maxBodyBytes,
-        webhookGrace,
-        defaultBudgetUsd,
-        sseHeartbeat,
-        shutdownGrace,
-        sessionCacheTtl,
-        vault);
+    return with(Optional.of(token), vault);
   }
 
   /** The same settings with a vault supplied by the launcher (standalone's own key file). */
   public GatewayConfig withVault(Vault supplied) {
+    return with(bootstrapToken, Optional.of(supplied));
+  }
+
+  private GatewayConfig with(Optional<String> token, Optional<Vault> keys) {
     return new GatewayConfig(
         host,
         port,
-        bootstrapToken,
+        token,
         sessionTtl,
         unauthenticatedPerMinute,
         authenticatedPerMinute,
@@ -115,7 +105,7 @@ public record GatewayConfig(
         sseHeartbeat,
         shutdownGrace,
         sessionCacheTtl,
-        Optional.of(supplied));
+        keys);
   }
 
   private static BigDecimal budget(Env env) {
