@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.openpincery.limits.RateLimiter;
+import org.openpincery.ops.HealthEndpoints;
+import org.openpincery.ops.Readiness;
 import org.openpincery.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +68,8 @@ public final class ApiRouter {
             clients,
             metrics,
             new SessionCache(config.sessionCacheTtl()));
-    HealthHandlers health = new HealthHandlers(store.health(), background, details);
+    HealthEndpoints health =
+        new HealthEndpoints(new Readiness(vertx, store.health(), background, details));
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
@@ -91,8 +94,8 @@ public final class ApiRouter {
             });
 
     // Open routes.
-    router.get("/health").handler(health::health);
-    router.get("/ready").handler(health::ready);
+    router.get("/health").handler(ctx -> health.health(ctx.request()));
+    router.get("/ready").handler(ctx -> health.ready(ctx.request()));
     router
         .get("/openapi.json")
         .handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openapi));

@@ -4,12 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The gateway's own counters, beside the HTTP server metrics Vert.x records. */
@@ -30,25 +24,9 @@ public final class GatewayMetrics {
         .register(registry);
   }
 
-  /** Metrics that go nowhere, for processes without {@code METRICS_ADDR}. */
+  /** Metrics that go nowhere, for tests. */
   public static GatewayMetrics discarding() {
     return new GatewayMetrics(new SimpleMeterRegistry());
-  }
-
-  /** A Prometheus registry for {@code METRICS_ADDR}. */
-  public static PrometheusMeterRegistry prometheus() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  }
-
-  /** A Vert.x instance whose HTTP server, pool and event-bus metrics go to {@code registry}. */
-  public static Vertx vertxWithMetrics(MeterRegistry registry) {
-    return Vertx.builder()
-        .with(
-            new VertxOptions()
-                .setMetricsOptions(
-                    new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
   }
 
   void messageAccepted() {

@@ -1,9 +1,7 @@
 package org.openpincery.gateway;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.DatabaseConfig;
@@ -12,6 +10,8 @@ import org.openpincery.config.Logging;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
+import org.openpincery.ops.Metrics;
+import org.openpincery.ops.SchemaGate;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
 
@@ -29,16 +29,12 @@ public final class Main {
       Logging.configure(env);
       GatewayConfig config = GatewayConfig.from(env, "0.0.0.0");
       DatabaseUrl url = env.requiredDatabaseUrl();
-      Optional<MetricsServer.Address> metricsAddr =
-          env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse);
-      PrometheusMeterRegistry prometheus =
-          metricsAddr.map(a -> GatewayMetrics.prometheus()).orElse(null);
-      Vertx vertx =
-          prometheus != null ? GatewayMetrics.vertxWithMetrics(prometheus) : Vertx.vertx();
-      GatewayMetrics metrics =
-          prometheus != null ? new GatewayMetrics(prometheus) : GatewayMetrics.discarding();
+      Metrics ops = Metrics.from(env);
+      Vertx vertx = ops.vertx();
+      GatewayMetrics metrics = new GatewayMetrics(ops.registry());
 
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-gateway"));
+      SchemaGate.awaitCurrent(store.health(), "gateway");
       NotificationListener listener =
           new NotificationListener(
               vertx,
@@ -67,9 +63,6 @@ public final class Main {
                 + " cannot be bound ("
                 + e.getMessage()
                 + "); set OPEN_PINCERY_PORT to a free port");
-      }
-      if (metricsAddr.isPresent()) {
-        MetricsServer.start(vertx, metricsAddr.get(), prometheus).await();
       }
       org.slf4j.LoggerFactory.getLogger(Main.class)
           .info("gateway listening on {}:{}", config.host(), config.port());

@@ -10,17 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.RepeatedTest;
+import org.openpincery.ops.Metrics;
+import org.openpincery.testkit.FreePort;
 
 class GracefulShutdownTest {
 
   @RepeatedTest(3)
   void anInFlightRequestFinishesAfterShutdownBeginsAndNewConnectionsAreRefused() throws Exception {
-    var registry = GatewayMetrics.prometheus();
+    Metrics ops = Metrics.servedAt(new Metrics.Address("127.0.0.1", FreePort.pick()));
+    var registry = ops.registry();
     GatewayFixture api =
         new GatewayFixture(
             Map.of("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", "20"),
             new GatewayMetrics(registry),
-            GatewayMetrics.vertxWithMetrics(registry));
+            ops.vertx());
     try {
       String token = api.bootstrap();
       String agent = api.createAgent(token, "patient");

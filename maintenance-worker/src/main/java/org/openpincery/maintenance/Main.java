@@ -1,5 +1,6 @@
 package org.openpincery.maintenance;
 
+import java.util.Set;
 import org.openpincery.notify.Channel;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ReasonerConfig;
@@ -16,12 +17,14 @@ public final class Main {
   public static void main(String[] args) {
     WorkerProcess.run(
         "maintenance-worker",
-        java.util.Set.of(Channel.MAINTENANCE),
-        (env, vertx, store) -> {
+        Set.of(Channel.MAINTENANCE),
+        (env, vertx, store, registry) -> {
           ReasonerConfig reasoner = ReasonerConfig.from(env);
           MaintenanceWorkerConfig config = MaintenanceWorkerConfig.from(env);
-          return new MaintenanceWorkerVerticle(
-              store, ChatClient.create(vertx, reasoner), reasoner, config);
+          MaintenanceWorkerVerticle worker =
+              new MaintenanceWorkerVerticle(
+                  store, ChatClient.create(vertx, reasoner), reasoner, config);
+          return new WorkerProcess.Tier(worker, worker::running);
         });
   }
 }

@@ -15,6 +15,9 @@ public final class Main {
     WorkerProcess.run(
         "scheduler",
         Set.of(),
-        (env, vertx, store) -> new SchedulerVerticle(store, SchedulerConfig.from(env)));
+        (env, vertx, store, registry) -> {
+          SchedulerVerticle scheduler = new SchedulerVerticle(store, SchedulerConfig.from(env));
+          return new WorkerProcess.Tier(scheduler, scheduler::running);
+        });
   }
 }

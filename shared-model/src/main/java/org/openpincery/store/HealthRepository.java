@@ -1,6 +1,7 @@
 package org.openpincery.store;
 
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 
 /** What readiness checks ask the database. */
@@ -14,16 +15,27 @@ public final class HealthRepository {
        WHERE success AND version IS NOT NULL
       """;
 
+  // SQLSTATE of a missing table: Flyway's history does not exist before the first migration.
+  private static final String UNDEFINED_TABLE = "42P01";
+
   private final Pool pool;
 
   HealthRepository(Pool pool) {
     this.pool = pool;
   }
 
-  /** The schema version the database is at, read in one round trip (so also a liveness probe). */
+  /**
+   * The schema version the database is at (0 before the first migration), read in one round trip
+   * (so also a liveness probe).
+   */
   public Future<Integer> schemaVersion() {
     return pool.query(SCHEMA_VERSION)
         .execute()
-        .map(rows -> rows.iterator().next().getInteger("version"));
+        .map(rows -> rows.iterator().next().getInteger("version"))
+        .recover(
+            err ->
+                err instanceof PgException pg && UNDEFINED_TABLE.equals(pg.getSqlState())
+                    ? Future.succeededFuture(0)
+                    : Future.failedFuture(err));
   }
 }

@@ -1,6 +1,5 @@
 package org.openpincery.standalone;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -24,10 +23,10 @@ import org.openpincery.gateway.ApiRouter;
 import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.gateway.GatewayMetrics;
 import org.openpincery.gateway.GatewayVerticle;
-import org.openpincery.gateway.MetricsServer;
 import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
+import org.openpincery.ops.Metrics;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.scheduler.SchedulerVerticle;
 import org.openpincery.store.Database;
@@ -89,11 +88,9 @@ final class Standalone {
     }
     migrate(url);
 
-    PrometheusMeterRegistry prometheus =
-        config.metricsAddr().map(a -> GatewayMetrics.prometheus()).orElse(null);
-    vertx = prometheus != null ? GatewayMetrics.vertxWithMetrics(prometheus) : Vertx.vertx();
-    GatewayMetrics metrics =
-        prometheus != null ? new GatewayMetrics(prometheus) : GatewayMetrics.discarding();
+    Metrics ops = config.metricsAddr().map(Metrics::servedAt).orElseGet(Metrics::discarding);
+    vertx = ops.vertx();
+    GatewayMetrics metrics = new GatewayMetrics(ops.registry());
     store = Store.open(vertx, new DatabaseConfig(url, config.poolSize(), "pincery-standalone"));
     listener =
         new NotificationListener(
@@ -196,17 +193,6 @@ final class Standalone {
         throw portInUse();
       }
       throw e;
-    }
-    if (prometheus != null) {
-      try {
-        await(
-            MetricsServer.start(vertx, config.metricsAddr().get(), prometheus),
-            "start the metrics listener");
-      } catch (IllegalStateException e) {
-        throw new ConfigException(
-            MetricsServer.METRICS_ADDR,
-            "cannot listen on " + config.metricsAddr().get() + ": " + e.getMessage());
-      }
     }
     if (gateway.bootstrapToken().isEmpty()) {
       LOG.warn(

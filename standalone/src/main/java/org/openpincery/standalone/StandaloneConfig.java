@@ -6,8 +6,8 @@ import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.gateway.GatewayConfig;
-import org.openpincery.gateway.MetricsServer;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
+import org.openpincery.ops.Metrics;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.scheduler.SchedulerConfig;
 import org.openpincery.wake.WakeWorkerConfig;
@@ -35,7 +35,7 @@ public record StandaloneConfig(
     Path dataDir,
     Optional<DatabaseUrl> databaseUrl,
     GatewayConfig gateway,
-    Optional<MetricsServer.Address> metricsAddr,
+    Optional<Metrics.Address> metricsAddr,
     int embeddedPgPort,
     int poolSize,
     ReasonerConfig reasoner,
@@ -62,7 +62,7 @@ public record StandaloneConfig(
         dataDir,
         env.databaseUrl(DATABASE_URL),
         GatewayConfig.from(env, "127.0.0.1"),
-        env.string(MetricsServer.METRICS_ADDR).map(MetricsServer.Address::parse),
+        env.string(Metrics.METRICS_ADDR).map(Metrics.Address::parse),
         env.integer(EMBEDDED_PG_PORT, 0, 0, 65535),
         env.integer("DATABASE_POOL_SIZE", 16, 1, 500),
         ReasonerConfig.from(env),

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The standalone {@code Main} run as a real child process, as an operator would run it. */
+/**
+ * A {@code Main} of ours — standalone's, or one tier's — run as a real child process, as an
+ * operator would run it.
+ */
 final class StandaloneProcess implements AutoCloseable {
 
   final Process process;
@@ -23,15 +26,26 @@ final class StandaloneProcess implements AutoCloseable {
   }
 
   static StandaloneProcess start(Path workDir, Map<String, String> env) throws IOException {
+    return start(Main.class.getName(), workDir, env);
+  }
+
+  /** Runs {@code mainClass} from this test's class path with only {@code env} of our settings. */
+  static StandaloneProcess start(String mainClass, Path workDir, Map<String, String> env)
+      throws IOException {
     Files.createDirectories(workDir);
     String java = ProcessHandle.current().info().command().orElse("java");
     String classpath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, Main.class.getName()));
+    List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, mainClass));
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment()
         .keySet()
-        .removeIf(k -> k.startsWith("OPEN_PINCERY_") || k.equals("DATABASE_URL"));
+        .removeIf(
+            k ->
+                k.startsWith("OPEN_PINCERY_")
+                    || k.equals("DATABASE_URL")
+                    || k.equals("METRICS_ADDR")
+                    || k.startsWith("LLM_"));
     pb.environment().putAll(env);
     Path out = Files.createTempFile(workDir, "stdout", ".log");
     Path err = Files.createTempFile(workDir, "stderr", ".log");

@@ -50,6 +50,14 @@ public final class TestPostgres {
     return s.admin().withDatabase(name);
   }
 
+  /** A new, empty database (no schema at all), private to the caller: for migrate and start-up. */
+  public static DatabaseUrl emptyDatabase() {
+    Server s = server();
+    String name = "pincery_empty_" + DATABASES.incrementAndGet() + "_" + suffix();
+    execute(s.admin(), "CREATE DATABASE " + name);
+    return s.admin().withDatabase(name);
+  }
+
   /** A plain JDBC connection, for tests that inspect or tamper with rows directly. */
   public static Connection connect(DatabaseUrl url) throws SQLException {
     return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());

@@ -1,6 +1,8 @@
 package org.openpincery.wake;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.openpincery.notify.Channel;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ReasonerConfig;
@@ -17,20 +19,31 @@ public final class Main {
   public static void main(String[] args) {
     WorkerProcess.run(
         "wake-worker",
-        java.util.Set.of(Channel.WAKE),
-        (env, vertx, store) -> {
+        Set.of(Channel.WAKE),
+        (env, vertx, store, registry) -> {
           ReasonerConfig reasoner = ReasonerConfig.from(env);
           WakeWorkerConfig config = WakeWorkerConfig.from(env);
           Sandbox sandbox = Sandbox.probe(SandboxConfig.from(env));
           Optional<Vault> vault = Vault.fromEnv(env);
-          return new WakeWorkerVerticle(
-              store,
-              ChatClient.create(vertx, reasoner),
-              reasoner,
-              config,
-              sandbox,
-              vault,
-              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+          WakeWorkerVerticle worker =
+              new WakeWorkerVerticle(
+                  store,
+                  ChatClient.create(vertx, reasoner),
+                  reasoner,
+                  config,
+                  sandbox,
+                  vault,
+                  registry);
+          return new WorkerProcess.Tier(
+              worker,
+              worker::running,
+              Map.of(
+                  "model",
+                  reasoner.offline()
+                      ? "offline (LLM_API_KEY is not set; the built-in offline model answers)"
+                      : reasoner.model() + " at " + reasoner.baseUrl(),
+                  "sandbox",
+                  sandbox.profile()));
         });
   }
 }

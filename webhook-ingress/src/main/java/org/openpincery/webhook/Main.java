@@ -1,19 +1,25 @@
 package org.openpincery.webhook;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import java.util.Map;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.config.Env;
 import org.openpincery.config.Logging;
 import org.openpincery.db.DatabaseUrl;
+import org.openpincery.ops.HealthEndpoints;
+import org.openpincery.ops.Metrics;
+import org.openpincery.ops.Readiness;
+import org.openpincery.ops.SchemaGate;
 import org.openpincery.store.Store;
 import org.slf4j.LoggerFactory;
 
 /**
- * Webhook ingress as its own process. Needs {@code DATABASE_URL}, migrated by {@code migrate}. Exit
- * codes: 78 a setting is wrong (named on stderr), 1 anything else.
+ * Webhook ingress as its own process. Needs {@code DATABASE_URL}, migrated by {@code migrate} (it
+ * waits for that); serves {@code /health}, {@code /ready} and the webhook route on {@code
+ * OPEN_PINCERY_WEBHOOK_PORT}, metrics on {@code METRICS_ADDR}. Exit codes: 78 a setting is wrong
+ * (named on stderr), 1 anything else.
  */
 public final class Main {
 
@@ -25,14 +31,18 @@ public final class Main {
       Logging.configure(env);
       WebhookConfig config = WebhookConfig.from(env);
       DatabaseUrl url = env.requiredDatabaseUrl();
-      Vertx vertx = Vertx.vertx();
+      Metrics metrics = Metrics.from(env);
+      Vertx vertx = metrics.vertx();
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-webhooks"));
+      SchemaGate.awaitCurrent(store.health(), "webhook-ingress");
+      HealthEndpoints health =
+          new HealthEndpoints(new Readiness(vertx, store.health(), Map.of(), Map.of()));
       String id;
       try {
         id =
             vertx
                 .deployVerticle(
-                    new WebhookIngressVerticle(store, config, new SimpleMeterRegistry()),
+                    new WebhookIngressVerticle(store, config, metrics.registry(), health),
                     new DeploymentOptions())
                 .await();
       } catch (RuntimeException e) {

@@ -7,35 +7,34 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
+import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.store.Store;
 
 /**
  * Webhook ingress as its own HTTP server (split deployments), on the event loop: the webhook route,
- * {@code /health}, and JSON errors for what the framework refuses (413, 404, 405).
+ * {@code /health}, {@code /ready}, and JSON errors for what the framework refuses (413, 404, 405).
  */
 public final class WebhookIngressVerticle extends VerticleBase {
 
   private final Store store;
   private final WebhookConfig config;
   private final MeterRegistry registry;
+  private final HealthEndpoints health;
   private HttpServer server;
 
-  public WebhookIngressVerticle(Store store, WebhookConfig config, MeterRegistry registry) {
+  public WebhookIngressVerticle(
+      Store store, WebhookConfig config, MeterRegistry registry, HealthEndpoints health) {
     this.store = store;
     this.config = config;
     this.registry = registry;
+    this.health = health;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router
-        .get("/health")
-        .handler(
-            ctx ->
-                ctx.response()
-                    .putHeader("content-type", "application/json")
-                    .end(new JsonObject().put("status", "ok").encode()));
+    router.get("/health").handler(ctx -> health.health(ctx.request()));
+    router.get("/ready").handler(ctx -> health.ready(ctx.request()));
     WebhookRoutes.mount(router, vertx, store, config, registry, Clock.systemUTC());
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(
