@@ -3,6 +3,7 @@ package org.openpincery.gateway;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.openpincery.store.DatabaseOutage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,26 @@ final class ErrorResponses {
     }
     if (failure instanceof DecodeException) {
       send(ctx, 400, "invalid_json", "the body is not valid JSON");
+      return;
+    }
+    if (failure != null && DatabaseOutage.is(failure)) {
+      // Not the client's fault and not a bug: say when to retry, log one line without a trace.
+      LOG.atWarn()
+          .addKeyValue("request_id", RequestIds.of(ctx))
+          .log(
+              "database unreachable for {} {}: {}",
+              ctx.request().method(),
+              ctx.request().path(),
+              failure.toString());
+      if (!ctx.response().headWritten()) {
+        ctx.response()
+            .putHeader("Retry-After", Integer.toString(DatabaseOutage.RETRY_AFTER_SECONDS));
+      }
+      send(
+          ctx,
+          503,
+          "database_unavailable",
+          "the database cannot be reached right now; retry shortly");
       return;
     }
     int status = ctx.statusCode();

@@ -18,6 +18,7 @@ import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
+import org.openpincery.testkit.TcpProxy;
 import org.openpincery.testkit.TestPostgres;
 
 /**
@@ -36,6 +37,8 @@ final class GatewayFixture implements AutoCloseable {
   final GatewayMetrics metrics;
   final GatewayVerticle verticle;
   final int port;
+  // Between the gateway and PostgreSQL when a test cuts the database off; else null.
+  final TcpProxy proxy;
   final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -55,7 +58,22 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Map<String, String> settings, GatewayMetrics metrics, Vertx vertx) {
+    this(settings, metrics, vertx, false);
+  }
+
+  /** A gateway whose every database connection goes through a {@link TcpProxy} the test cuts. */
+  static GatewayFixture throughProxy(Map<String, String> settings) {
+    return new GatewayFixture(settings, GatewayMetrics.discarding(), Vertx.vertx(), true);
+  }
+
+  private GatewayFixture(
+      Map<String, String> settings, GatewayMetrics metrics, Vertx vertx, boolean throughProxy) {
     this.vertx = vertx;
+    this.proxy = throughProxy ? new TcpProxy(url.host(), url.port()) : null;
+    DatabaseUrl served =
+        proxy == null
+            ? url
+            : DatabaseUrl.of("127.0.0.1", proxy.port(), url.database(), url.user(), url.password());
     Map<String, String> env = new HashMap<>();
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN);
     env.put("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "1000000");
@@ -79,11 +97,11 @@ final class GatewayFixture implements AutoCloseable {
             read.sessionCacheTtl(),
             read.vault());
     this.metrics = metrics;
-    this.store = Store.open(vertx, new DatabaseConfig(url, 8, "gateway-test"));
+    this.store = Store.open(vertx, new DatabaseConfig(served, 8, "gateway-test"));
     this.listener =
         new NotificationListener(
             vertx,
-            Database.connectOptions(url, "gateway-test-listen"),
+            Database.connectOptions(served, "gateway-test-listen"),
             Set.of(Channel.EVENTS),
             v -> vertx.eventBus().publish(Channel.EVENTS.address(), EventStream.RESYNC));
     listener.start().await();
@@ -191,5 +209,8 @@ final class GatewayFixture implements AutoCloseable {
     listener.stop().otherwiseEmpty().await();
     store.closeAsync().otherwiseEmpty().await();
     vertx.close().await();
+    if (proxy != null) {
+      proxy.close();
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import org.openpincery.ops.HealthEndpoints;
+import org.openpincery.store.DatabaseOutage;
 import org.openpincery.store.Store;
 
 /**
@@ -36,6 +37,31 @@ public final class WebhookIngressVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> health.health(ctx.request()));
     router.get("/ready").handler(ctx -> health.ready(ctx.request()));
     WebhookRoutes.mount(router, vertx, store, config, registry, Clock.systemUTC());
+    router
+        .route()
+        .failureHandler(
+            ctx -> {
+              if (ctx.failure() != null && DatabaseOutage.is(ctx.failure())) {
+                // Senders retry a 503 after Retry-After; the delivery was not kept.
+                ctx.response()
+                    .setStatusCode(503)
+                    .putHeader("content-type", "application/json")
+                    .putHeader(
+                        "Retry-After", Integer.toString(DatabaseOutage.RETRY_AFTER_SECONDS))
+                    .end(
+                        new JsonObject()
+                            .put(
+                                "error",
+                                new JsonObject()
+                                    .put("code", "database_unavailable")
+                                    .put(
+                                        "message",
+                                        "the database cannot be reached right now; retry shortly"))
+                            .encode());
+              } else {
+                ctx.next();
+              }
+            });
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(
           status,

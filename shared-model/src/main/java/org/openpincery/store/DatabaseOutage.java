@@ -1,0 +1,50 @@
+package org.openpincery.store;
+
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * Tells a database that cannot be reached (down, restarting, cut off) from a failing statement, so
+ * that callers answer "try again shortly" (HTTP 503 with {@code Retry-After}) instead of blaming
+ * themselves with a 500.
+ */
+public final class DatabaseOutage {
+
+  /** Seconds a client is asked to wait before retrying. */
+  public static final int RETRY_AFTER_SECONDS = 5;
+
+  private DatabaseOutage() {}
+
+  /**
+   * True when {@code failure} (or a cause of it) says the database is unreachable: a refused or
+   * dropped connection, SQLSTATE class 08 (connection exception), 57P01–57P03 (shut down by an
+   * administrator, crash, cannot connect now), or 53300 (too many connections).
+   */
+  public static boolean is(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectException
+          || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException
+          || t instanceof ClosedConnectionException
+          || t instanceof ClosedChannelException
+          || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return true;
+      }
+      if (t instanceof PgException pg && pg.getSqlState() != null) {
+        String state = pg.getSqlState();
+        if (state.startsWith("08")
+            || state.equals("57P01")
+            || state.equals("57P02")
+            || state.equals("57P03")
+            || state.equals("53300")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
