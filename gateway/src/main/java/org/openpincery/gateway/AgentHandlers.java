@@ -27,6 +27,7 @@ final class AgentHandlers {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final AppendBatcher messages;
+  private final EventRepository events;
 
   AgentHandlers(
       AgentRepository agents,
@@ -37,6 +38,7 @@ final class AgentHandlers {
     this.config = config;
     this.metrics = metrics;
     this.messages = new AppendBatcher(events, 2, 256);
+    this.events = events;
   }
 
   /** POST /api/agents: 201 with the webhook secret, shown this once. */
@@ -185,6 +187,11 @@ final class AgentHandlers {
     NewEvent event =
         NewEvent.messageReceived("person", content)
             .withPayload(new JsonObject().put("user_id", principal.userId().toString()));
+    Optional<String> key = IdempotencyKeys.of(ctx);
+    if (key.isPresent()) {
+      messageOnce(ctx, principal.workspaceId(), id, key.get(), content, event);
+      return;
+    }
     messages
         .appendInWorkspace(principal.workspaceId(), id, event)
         .onSuccess(
@@ -192,16 +199,41 @@ final class AgentHandlers {
               switch (result) {
                 case AppendResult.Appended a -> {
                   metrics.messageAccepted();
-                  Responses.json(
-                      ctx,
-                      202,
-                      new JsonObject().put("event_id", a.eventId().toString()).put("seq", a.seq()));
+                  accepted(ctx, a.eventId(), a.seq());
                 }
                 case AppendResult.AgentNotFound n -> ctx.fail(noSuchAgent());
                 case AppendResult.LeaseLost l -> ctx.fail(noSuchAgent());
               }
             })
         .onFailure(ctx::fail);
+  }
+
+  // A retried request with the same key gets the first answer (and Idempotent-Replayed: true);
+  // the key with another body is refused. Not group-committed: the key row orders the retries.
+  private void messageOnce(
+      RoutingContext ctx, UUID workspaceId, UUID id, String key, String content, NewEvent event) {
+    events
+        .appendMessageOnce(workspaceId, id, key, IdempotencyKeys.fingerprint(content), event)
+        .onSuccess(
+            result -> {
+              switch (result) {
+                case EventRepository.OnceResult.Appended a -> {
+                  metrics.messageAccepted();
+                  accepted(ctx, a.eventId(), a.seq());
+                }
+                case EventRepository.OnceResult.Replayed r -> {
+                  ctx.response().putHeader("Idempotent-Replayed", "true");
+                  accepted(ctx, r.eventId(), r.seq());
+                }
+                case EventRepository.OnceResult.KeyReused k -> ctx.fail(IdempotencyKeys.reused());
+                case EventRepository.OnceResult.AgentNotFound n -> ctx.fail(noSuchAgent());
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private static void accepted(RoutingContext ctx, UUID eventId, long seq) {
+    Responses.json(ctx, 202, new JsonObject().put("event_id", eventId.toString()).put("seq", seq));
   }
 
   static UUID agentId(RoutingContext ctx) {

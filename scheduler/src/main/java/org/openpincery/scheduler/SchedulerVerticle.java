@@ -111,7 +111,8 @@ public final class SchedulerVerticle extends AbstractVerticle {
             () ->
                 Future.all(
                         store.auth().pruneSessions(),
-                        store.webhooks().pruneDeliveries(config.dedupRetention()))
+                        store.webhooks().pruneDeliveries(config.dedupRetention()),
+                        store.events().pruneMessageKeys(config.dedupRetention()))
                     .map(all -> 0),
             Integer.MAX_VALUE));
     for (Loop loop : loops) {

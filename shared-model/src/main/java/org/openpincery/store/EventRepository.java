@@ -41,6 +41,18 @@ public final class EventRepository {
         FROM pincery_append_events_in_workspaces($1, $2, $3, $4, $5, $6)
       """;
 
+  // pincery_append_message_once (V7): the message and its idempotency key in one transaction.
+  private static final String APPEND_MESSAGE_ONCE =
+      """
+      SELECT outcome, event_id, seq, created_at, pending
+        FROM pincery_append_message_once($1, $2, $3, $4, $5, $6, $7)
+      """;
+
+  private static final String PRUNE_MESSAGE_KEYS =
+      """
+      DELETE FROM message_idempotency_keys WHERE created_at < now() - $1 * interval '1 second'
+      """;
+
   private static final String EVENT_COLUMNS =
       """
       agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
@@ -214,6 +226,67 @@ public final class EventRepository {
               }
               return out;
             });
+  }
+
+  /** What an append under an idempotency key did. */
+  public sealed interface OnceResult {
+    /** Written now. */
+    record Appended(UUID eventId, long seq) implements OnceResult {}
+
+    /** The key was used before for the same request: that request's event. */
+    record Replayed(UUID eventId, long seq) implements OnceResult {}
+
+    /** The key was used before for a different request; nothing was written. */
+    record KeyReused() implements OnceResult {}
+
+    /** No live agent of the workspace has that id; nothing was written. */
+    record AgentNotFound() implements OnceResult {}
+  }
+
+  /**
+   * Appends {@code event} (a {@code message_received}) to a live agent of the workspace once per
+   * {@code key}: a retry with the same key and {@code fingerprint} gets the first event back.
+   */
+  public Future<OnceResult> appendMessageOnce(
+      UUID workspaceId, UUID agentId, String key, byte[] fingerprint, NewEvent event) {
+    Tuple params =
+        Tuple.tuple()
+            .addUUID(workspaceId)
+            .addUUID(agentId)
+            .addString(key)
+            .addBuffer(io.vertx.core.buffer.Buffer.buffer(fingerprint))
+            .addString(event.source())
+            .addString(event.content())
+            .addValue(event.payload());
+    return pool.preparedQuery(APPEND_MESSAGE_ONCE)
+        .execute(params)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return (OnceResult) new OnceResult.AgentNotFound();
+              }
+              Row row = rows.iterator().next();
+              return switch (row.getString("outcome")) {
+                case "appended" -> {
+                  long seq = row.getLong("seq");
+                  notifier.appended(agentId, seq);
+                  if (row.getBoolean("pending")) {
+                    notifier.wake(agentId);
+                  }
+                  yield new OnceResult.Appended(row.getUUID("event_id"), seq);
+                }
+                case "replayed" ->
+                    new OnceResult.Replayed(row.getUUID("event_id"), row.getLong("seq"));
+                default -> new OnceResult.KeyReused();
+              };
+            });
+  }
+
+  /** Forgets message idempotency keys older than the retention; returns how many. */
+  public Future<Integer> pruneMessageKeys(java.time.Duration retention) {
+    return pool.preparedQuery(PRUNE_MESSAGE_KEYS)
+        .execute(Tuple.of(retention.toSeconds()))
+        .map(rows -> rows.rowCount());
   }
 
   private Future<AppendResult> doAppend(UUID agentId, UUID fenceWakeId, NewEvent e) {

@@ -46,8 +46,7 @@ public final class WebhookIngressVerticle extends VerticleBase {
                 ctx.response()
                     .setStatusCode(503)
                     .putHeader("content-type", "application/json")
-                    .putHeader(
-                        "Retry-After", Integer.toString(DatabaseOutage.RETRY_AFTER_SECONDS))
+                    .putHeader("Retry-After", Integer.toString(DatabaseOutage.RETRY_AFTER_SECONDS))
                     .end(
                         new JsonObject()
                             .put(
