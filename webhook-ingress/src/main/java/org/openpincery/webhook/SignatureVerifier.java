@@ -25,10 +25,11 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>{@code X-Hub-Signature-256: sha256=<hex>} (GitHub), the same HMAC
  *   <li>Standard Webhooks: {@code webhook-id}, {@code webhook-timestamp} and {@code
  *       webhook-signature: v1,<base64> [v1,<base64> …]} over {@code id.timestamp.body}; the key is
- *       the base64 part of a {@code whsec_} secret (else the secret's bytes); a timestamp further
- *       than the tolerance from now is stale. Svix sends the same scheme under {@code svix-id},
- *       {@code svix-timestamp} and {@code svix-signature}; each {@code webhook-} header is taken
- *       first, its {@code svix-} twin in its absence (as Svix's own libraries read them)
+ *       the base64 part of a {@code whsec_} secret, else the secret's bytes or the secret read as
+ *       base64 (as the Standard Webhooks and Svix libraries read it); a timestamp further than the
+ *       tolerance from now is stale. Svix sends the same scheme under {@code svix-id}, {@code
+ *       svix-timestamp} and {@code svix-signature}; each {@code webhook-} header is taken first,
+ *       its {@code svix-} twin in its absence (as Svix's own libraries read them)
  * </ul>
  *
  * <p>A Standard Webhooks timestamp is whole seconds since the epoch ({@code -?[0-9]+}); anything
@@ -141,9 +142,11 @@ final class SignatureVerifier {
     }
     boolean valid = false;
     for (String secret : secrets) {
-      byte[] expected = hmac(standardKey(secret), signed);
-      for (byte[] g : given) {
-        valid |= MessageDigest.isEqual(expected, g);
+      for (byte[] key : standardKeys(secret)) {
+        byte[] expected = hmac(key, signed);
+        for (byte[] g : given) {
+          valid |= MessageDigest.isEqual(expected, g);
+        }
       }
     }
     if (!valid) {
@@ -170,13 +173,25 @@ final class SignatureVerifier {
     return skew <= tolerance.toSeconds();
   }
 
-  private static byte[] standardKey(String secret) {
+  // Two keys per secret, always (the same work whatever the secret): a whsec_ secret's base64 part;
+  // else the secret's bytes, and the secret read as base64 as the Standard Webhooks and Svix
+  // libraries read an unprefixed secret (so a generated hex secret given to them verifies too).
+  private static List<byte[]> standardKeys(String secret) {
     if (secret.startsWith("whsec_")) {
-      try {
-        return Base64.getDecoder().decode(secret.substring("whsec_".length()));
-      } catch (IllegalArgumentException e) {
-        // not base64 after all: use the bytes as they are
+      byte[] key = base64OrBytes(secret.substring("whsec_".length()), secret);
+      return List.of(key, key);
+    }
+    return List.of(secret.getBytes(StandardCharsets.UTF_8), base64OrBytes(secret, secret));
+  }
+
+  private static byte[] base64OrBytes(String base64, String secret) {
+    try {
+      byte[] key = Base64.getDecoder().decode(base64);
+      if (key.length > 0) {
+        return key;
       }
+    } catch (IllegalArgumentException e) {
+      // not base64 after all
     }
     return secret.getBytes(StandardCharsets.UTF_8);
   }

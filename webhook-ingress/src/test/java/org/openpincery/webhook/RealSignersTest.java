@@ -161,6 +161,21 @@ class RealSignersTest {
   }
 
   @Test
+  void theAgentsGeneratedHexSecretGivenToTheLibrariesAsItIsVerifies() throws Exception {
+    fx.serve(Clock.systemUTC(), Map.of());
+    // The shape the gateway generates: 64 hex characters, no whsec_ prefix. The Standard Webhooks
+    // and Svix libraries read it as base64; GitHub's uses its bytes.
+    String generated = "3f1c9a0b7e2d4c6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f";
+    String body = "{\"deploy\": \"done\"}";
+    JsonObject signed = sign(generated, body, "msg_hex", Instant.now().getEpochSecond());
+    for (String library : List.of("svix", "standardwebhooks", "octokit")) {
+      UUID agent = fx.agent("hex-" + library, generated);
+      var r = post(agent, body, signed.getJsonObject(library));
+      assertThat(r.statusCode()).as("%s: %s", library, r.body()).isEqualTo(202);
+    }
+  }
+
+  @Test
   void aSvixAndAStandardWebhooksDeliveryOfOneMessageAreOneDelivery() throws Exception {
     fx.serve(Clock.systemUTC(), Map.of());
     UUID agent = fx.agent("both", SECRET);

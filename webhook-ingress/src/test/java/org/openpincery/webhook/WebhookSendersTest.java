@@ -147,6 +147,20 @@ class WebhookSendersTest {
     }
     assertThat(fx.webhookEvents(agent)).isEmpty();
     assertThat(fx.deliveries()).isZero();
+
+    // With the database gone a lookup could only fail (500): the 400 comes before any.
+    fx.store.closeAsync().await();
+    var noLookup =
+        fx.post(
+            UUID.randomUUID(),
+            body,
+            "svix-id",
+            "msg_t",
+            "svix-timestamp",
+            "later",
+            "svix-signature",
+            sign(SECRET, "msg_t", "later", body));
+    assertThat(noLookup.statusCode()).isEqualTo(400);
   }
 
   @Test
