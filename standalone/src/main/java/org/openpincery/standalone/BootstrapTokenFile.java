@@ -3,6 +3,7 @@ package org.openpincery.standalone;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import org.openpincery.gateway.GatewayConfig;
 
 /**
  * A zero-install run needs a bootstrap token without asking for one: when none is configured,
@@ -22,7 +23,11 @@ final class BootstrapTokenFile {
     return SecretFile.readOrCreate(
         dataDir,
         NAME,
-        token -> token.length() >= 16,
+        new SecretFile.Rule(
+            GatewayConfig.BOOTSTRAP_TOKEN,
+            "a token of at least 16 characters",
+            token -> token.length() >= 16,
+            "write a token of at least 16 characters into it, or delete it for a new random one"),
         () -> {
           byte[] bytes = new byte[32];
           new SecureRandom().nextBytes(bytes);

@@ -56,6 +56,10 @@ final class Standalone {
   private WakeWorkerVerticle wakeWorker;
   private MaintenanceWorkerVerticle maintenanceWorker;
   private SchedulerVerticle scheduler;
+  // Secrets kept in the data directory, read before anything starts (empty: not used, or for the
+  // vault key no file yet).
+  private Optional<String> keptBootstrapToken = Optional.empty();
+  private Optional<String> keptVaultKey = Optional.empty();
 
   private Standalone(StandaloneConfig config) {
     this.config = config;
@@ -78,6 +82,14 @@ final class Standalone {
       prepareDataDir(config.dataDir());
     }
     checkPortFree(config.gateway().host(), config.gateway().port());
+    if (config.databaseUrl().isEmpty()) {
+      if (config.gateway().bootstrapToken().isEmpty()) {
+        keptBootstrapToken = Optional.of(BootstrapTokenFile.readOrCreate(config.dataDir()));
+      }
+      if (config.gateway().vault().isEmpty()) {
+        keptVaultKey = VaultKeyFile.read(config.dataDir());
+      }
+    }
 
     DatabaseUrl url;
     if (config.databaseUrl().isPresent()) {
@@ -100,8 +112,8 @@ final class Standalone {
             v -> catchUp());
     await(listener.start(), "connect the notification listener");
     GatewayConfig gateway = config.gateway();
-    if (gateway.bootstrapToken().isEmpty() && embedded != null) {
-      gateway = gateway.withBootstrapToken(BootstrapTokenFile.readOrCreate(config.dataDir()));
+    if (keptBootstrapToken.isPresent()) {
+      gateway = gateway.withBootstrapToken(keptBootstrapToken.get());
       LOG.info(
           "{} is not set: using the bootstrap token kept in {}",
           GatewayConfig.BOOTSTRAP_TOKEN,
@@ -207,32 +219,37 @@ final class Standalone {
   }
 
   /**
-   * The vault: {@code OPEN_PINCERY_VAULT_KEY}, else (embedded database) a key kept in the data
-   * directory. Without either, start-up refuses a database that already holds credentials.
+   * The vault: {@code OPEN_PINCERY_VAULT_KEY}, else (embedded database) the key kept in the data
+   * directory (see VaultKeyFile: never replaced, created only while no credential is stored).
+   * Without either, start-up refuses a database that already holds credentials.
    */
   private Optional<Vault> vault(GatewayConfig gateway) {
     if (gateway.vault().isPresent()) {
       return gateway.vault();
     }
+    Path keyFile = VaultKeyFile.path(config.dataDir());
     if (embedded != null) {
-      LOG.info(
-          "{} is not set: using the vault key kept in {}",
-          Vault.KEY_SETTING,
-          config.dataDir().resolve("vault-key"));
-      return Optional.of(
-          Vault.of(
-              SecretFile.readOrCreate(
-                  config.dataDir(),
-                  "vault-key",
-                  key -> {
-                    try {
-                      Vault.of(key);
-                      return true;
-                    } catch (IllegalArgumentException e) {
-                      return false;
-                    }
-                  },
-                  Vault::newKey)));
+      String key =
+          keptVaultKey.orElseGet(
+              () -> {
+                long stored = await(store.credentials().count(), "count the stored credentials");
+                if (stored > 0) {
+                  throw new ConfigException(
+                      Vault.KEY_SETTING,
+                      "is not set and "
+                          + keyFile
+                          + " does not exist, but the database holds "
+                          + stored
+                          + " credential(s) sealed under a vault key: restore that key into "
+                          + keyFile
+                          + ", or set "
+                          + Vault.KEY_SETTING
+                          + " to it");
+                }
+                return VaultKeyFile.create(config.dataDir());
+              });
+      LOG.info("{} is not set: using the vault key kept in {}", Vault.KEY_SETTING, keyFile);
+      return Optional.of(Vault.of(key));
     }
     long stored = await(store.credentials().count(), "count the stored credentials");
     if (stored > 0) {

@@ -1,46 +1,53 @@
 package org.openpincery.webhook;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.openpincery.store.WebhookRepository.Keys;
 
-/** Agents' webhook keys (or their absence) for a few seconds; a TTL of zero turns it off. */
+/**
+ * Agents' webhook keys (or their absence) for a few seconds; a TTL of zero turns it off. Bounded
+ * (Caffeine, size-evicted): a flood of deliveries to random agent ids evicts old entries one by one
+ * instead of emptying the cache, and the next deliveries to an evicted agent simply look its keys
+ * up again.
+ */
 final class KeyCache {
 
-  private static final int MAX_ENTRIES = 100_000;
+  static final int MAX_ENTRIES = 100_000;
 
-  private record Entry(Optional<Keys> keys, long validUntilNanos) {}
-
-  private final long ttlNanos;
-  private final ConcurrentHashMap<UUID, Entry> entries = new ConcurrentHashMap<>();
+  private final boolean enabled;
+  private final Cache<UUID, Optional<Keys>> entries;
 
   KeyCache(Duration ttl) {
-    this.ttlNanos = ttl.toNanos();
+    this.enabled = !ttl.isZero();
+    this.entries =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_ENTRIES)
+            .expireAfterWrite(enabled ? ttl : Duration.ofSeconds(1))
+            .build();
   }
 
   /** Empty when not cached; else the agent's keys, themselves empty for an unknown agent. */
   Optional<Optional<Keys>> get(UUID agentId) {
-    Entry e = entries.get(agentId);
-    if (e == null || System.nanoTime() - e.validUntilNanos() >= 0) {
-      return Optional.empty();
-    }
-    return Optional.of(e.keys());
+    return Optional.ofNullable(entries.getIfPresent(agentId));
   }
 
   void put(UUID agentId, Optional<Keys> keys) {
-    if (ttlNanos == 0) {
-      return;
+    if (enabled) {
+      entries.put(agentId, keys);
     }
-    if (entries.size() >= MAX_ENTRIES) {
-      entries.clear(); // bounded: the next deliveries simply look their keys up again
-    }
-    entries.put(agentId, new Entry(keys, System.nanoTime() + ttlNanos));
   }
 
+  /**
+   * Runs the cache's pending maintenance (expired entries go); Caffeine also does it as it goes.
+   */
   void evictExpired() {
-    long now = System.nanoTime();
-    entries.values().removeIf(e -> now - e.validUntilNanos() >= 0);
+    entries.cleanUp();
+  }
+
+  long estimatedSize() {
+    return entries.estimatedSize();
   }
 }

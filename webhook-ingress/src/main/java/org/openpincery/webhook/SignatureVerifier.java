@@ -6,12 +6,12 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,9 +25,16 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>{@code X-Hub-Signature-256: sha256=<hex>} (GitHub), the same HMAC
  *   <li>Standard Webhooks: {@code webhook-id}, {@code webhook-timestamp} and {@code
  *       webhook-signature: v1,<base64> [v1,<base64> …]} over {@code id.timestamp.body}; the key is
- *       the base64 part of a {@code whsec_} secret (else the secret's bytes); a timestamp further
- *       than the tolerance from now is stale
+ *       the base64 part of a {@code whsec_} secret, else the secret's bytes or the secret read as
+ *       base64 (as the Standard Webhooks and Svix libraries read it); a timestamp further than the
+ *       tolerance from now is stale. Svix sends the same scheme under {@code svix-id}, {@code
+ *       svix-timestamp} and {@code svix-signature}; each {@code webhook-} header is taken first,
+ *       its {@code svix-} twin in its absence (as Svix's own libraries read them)
  * </ul>
+ *
+ * <p>A Standard Webhooks timestamp is whole seconds since the epoch ({@code -?[0-9]+}); anything
+ * else is {@linkplain #unreadableTimestamp unreadable}, which the handler answers 400 before any
+ * lookup. A readable one of any size is compared without overflow: a huge one is merely stale.
  */
 final class SignatureVerifier {
 
@@ -43,6 +50,11 @@ final class SignatureVerifier {
     record Invalid() implements Verdict {}
   }
 
+  private static final Pattern TIMESTAMP = Pattern.compile("-?[0-9]+");
+
+  // More digits than this is further from now than any tolerance (at most a day) allows.
+  private static final int MAX_TIMESTAMP_DIGITS = 15;
+
   private final Clock clock;
   private final Duration tolerance;
 
@@ -51,10 +63,29 @@ final class SignatureVerifier {
     this.tolerance = tolerance;
   }
 
+  /** The first of the headers present: a {@code webhook-} name, then its {@code svix-} twin. */
+  static String standardHeader(MultiMap headers, String suffix) {
+    String v = headers.get("webhook-" + suffix);
+    return v != null ? v : headers.get("svix-" + suffix);
+  }
+
+  /**
+   * True when the delivery uses Standard Webhooks and its timestamp header is present but not whole
+   * seconds: a malformed request, whoever it is for.
+   */
+  static boolean unreadableTimestamp(MultiMap headers) {
+    if (standardHeader(headers, "signature") == null) {
+      return false;
+    }
+    String timestamp = standardHeader(headers, "timestamp");
+    return timestamp != null && !TIMESTAMP.matcher(timestamp.strip()).matches();
+  }
+
   Verdict verify(MultiMap headers, byte[] body, List<String> secrets) {
-    String standard = headers.get("webhook-signature");
+    String standard = standardHeader(headers, "signature");
     if (standard != null) {
-      return standardWebhooks(headers, body, secrets, standard);
+      String scheme = headers.contains("webhook-signature") ? "standard-webhooks" : "svix";
+      return standardWebhooks(headers, body, secrets, standard, scheme);
     }
     String github = headers.get("X-Hub-Signature-256");
     if (github != null) {
@@ -89,9 +120,9 @@ final class SignatureVerifier {
   }
 
   private Verdict standardWebhooks(
-      MultiMap headers, byte[] body, List<String> secrets, String signatures) {
-    String id = headers.get("webhook-id");
-    String timestamp = headers.get("webhook-timestamp");
+      MultiMap headers, byte[] body, List<String> secrets, String signatures, String scheme) {
+    String id = standardHeader(headers, "id");
+    String timestamp = standardHeader(headers, "timestamp");
     if (id == null || timestamp == null) {
       return new Verdict.Invalid();
     }
@@ -111,33 +142,56 @@ final class SignatureVerifier {
     }
     boolean valid = false;
     for (String secret : secrets) {
-      byte[] expected = hmac(standardKey(secret), signed);
-      for (byte[] g : given) {
-        valid |= MessageDigest.isEqual(expected, g);
+      for (byte[] key : standardKeys(secret)) {
+        byte[] expected = hmac(key, signed);
+        for (byte[] g : given) {
+          valid |= MessageDigest.isEqual(expected, g);
+        }
       }
     }
     if (!valid) {
       return new Verdict.Invalid();
     }
-    long seconds;
-    try {
-      seconds = Long.parseLong(timestamp.strip());
-    } catch (NumberFormatException e) {
-      return new Verdict.Stale("standard-webhooks");
-    }
-    Duration skew = Duration.between(Instant.ofEpochSecond(seconds), clock.instant()).abs();
-    return skew.compareTo(tolerance) > 0
-        ? new Verdict.Stale("standard-webhooks")
-        : new Verdict.Valid("standard-webhooks");
+    return withinTolerance(timestamp.strip())
+        ? new Verdict.Valid(scheme)
+        : new Verdict.Stale(scheme);
   }
 
-  private static byte[] standardKey(String secret) {
+  // Never Instant.ofEpochSecond on the sender's number: out of its range it throws.
+  private boolean withinTolerance(String timestamp) {
+    if (!TIMESTAMP.matcher(timestamp).matches()) {
+      return false;
+    }
+    String digits =
+        (timestamp.startsWith("-") ? timestamp.substring(1) : timestamp)
+            .replaceFirst("^0+(?=.)", "");
+    if (digits.length() > MAX_TIMESTAMP_DIGITS) {
+      return false;
+    }
+    long seconds = Long.parseLong(timestamp);
+    long skew = Math.abs(clock.instant().getEpochSecond() - seconds);
+    return skew <= tolerance.toSeconds();
+  }
+
+  // Two keys per secret, always (the same work whatever the secret): a whsec_ secret's base64 part;
+  // else the secret's bytes, and the secret read as base64 as the Standard Webhooks and Svix
+  // libraries read an unprefixed secret (so a generated hex secret given to them verifies too).
+  private static List<byte[]> standardKeys(String secret) {
     if (secret.startsWith("whsec_")) {
-      try {
-        return Base64.getDecoder().decode(secret.substring("whsec_".length()));
-      } catch (IllegalArgumentException e) {
-        // not base64 after all: use the bytes as they are
+      byte[] key = base64OrBytes(secret.substring("whsec_".length()), secret);
+      return List.of(key, key);
+    }
+    return List.of(secret.getBytes(StandardCharsets.UTF_8), base64OrBytes(secret, secret));
+  }
+
+  private static byte[] base64OrBytes(String base64, String secret) {
+    try {
+      byte[] key = Base64.getDecoder().decode(base64);
+      if (key.length > 0) {
+        return key;
       }
+    } catch (IllegalArgumentException e) {
+      // not base64 after all
     }
     return secret.getBytes(StandardCharsets.UTF_8);
   }

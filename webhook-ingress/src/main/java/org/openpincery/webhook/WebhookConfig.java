@@ -12,8 +12,13 @@ import org.openpincery.config.Env;
  * @param maxBodyBytes {@code OPEN_PINCERY_WEBHOOK_MAX_BODY_BYTES}: larger bodies get 413
  * @param perAgentPerMinute {@code OPEN_PINCERY_WEBHOOK_RATE_LIMIT}: deliveries per minute per agent
  *     (a burst of that many is allowed); 0 turns it off
+ * @param keyCacheTtl {@code OPEN_PINCERY_WEBHOOK_KEY_CACHE_SECONDS}: how long an agent's keys are
+ *     reused without a lookup; zero turns the cache off
  * @param tolerance {@code OPEN_PINCERY_WEBHOOK_TOLERANCE_SECONDS}: how far a Standard Webhooks
  *     timestamp may be from now
+ * @param failedPerClientPerMinute {@code OPEN_PINCERY_WEBHOOK_FAILED_PER_MINUTE}: refused
+ *     deliveries per minute per client address (a burst of that many) before its next attempts get
+ *     429 without a key lookup; verified deliveries are not counted; 0 turns it off
  */
 public record WebhookConfig(
     String host,
@@ -21,7 +26,8 @@ public record WebhookConfig(
     int maxBodyBytes,
     int perAgentPerMinute,
     Duration keyCacheTtl,
-    Duration tolerance) {
+    Duration tolerance,
+    int failedPerClientPerMinute) {
 
   public static WebhookConfig from(Env env) {
     return new WebhookConfig(
@@ -30,6 +36,7 @@ public record WebhookConfig(
         env.integer("OPEN_PINCERY_WEBHOOK_MAX_BODY_BYTES", 1_048_576, 1, 64 * 1_048_576),
         env.integer("OPEN_PINCERY_WEBHOOK_RATE_LIMIT", 6000, 0, 10_000_000),
         env.seconds("OPEN_PINCERY_WEBHOOK_KEY_CACHE_SECONDS", Duration.ofSeconds(2), 0, 300),
-        env.seconds("OPEN_PINCERY_WEBHOOK_TOLERANCE_SECONDS", Duration.ofMinutes(5), 1, 86_400));
+        env.seconds("OPEN_PINCERY_WEBHOOK_TOLERANCE_SECONDS", Duration.ofMinutes(5), 1, 86_400),
+        env.integer("OPEN_PINCERY_WEBHOOK_FAILED_PER_MINUTE", 600, 0, 10_000_000));
   }
 }

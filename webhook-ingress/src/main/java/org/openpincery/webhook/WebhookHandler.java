@@ -43,13 +43,16 @@ final class WebhookHandler {
           "X-Event-Type",
           "X-Idempotency-Key",
           "webhook-id",
-          "webhook-timestamp");
+          "webhook-timestamp",
+          "svix-id",
+          "svix-timestamp");
   private static final int MAX_SOURCE = 100;
   private static final int MAX_KEY = 200;
 
   private final WebhookRepository webhooks;
   private final SignatureVerifier verifier;
   private final RateLimiter perAgent;
+  private final FailureLimiter failures;
   private final KeyCache keyCache;
   private final WebhookMetrics metrics;
   // Verifies deliveries to agents that have no keys, so that they cost what the others cost.
@@ -60,6 +63,7 @@ final class WebhookHandler {
     this.webhooks = webhooks;
     this.verifier = new SignatureVerifier(clock, config.tolerance());
     this.perAgent = new RateLimiter(config.perAgentPerMinute());
+    this.failures = new FailureLimiter(config.failedPerClientPerMinute());
     this.keyCache = new KeyCache(config.keyCacheTtl());
     this.metrics = new WebhookMetrics(registry);
     byte[] random = new byte[32];
@@ -69,6 +73,7 @@ final class WebhookHandler {
 
   void evictIdle() {
     perAgent.evictIdle();
+    failures.evictIdle();
     keyCache.evictExpired();
   }
 
@@ -86,18 +91,34 @@ final class WebhookHandler {
 
   // Keys come from a short cache; a delivery they do not verify is checked again against fresh
   // keys (a secret rotated a moment ago), so every refusal costs one lookup whether or not the
-  // agent exists, and an agent with no keys is cached like one with keys.
+  // agent exists, and an agent with no keys is cached like one with keys. Lookups that end in a
+  // refusal are limited per client (FailureLimiter); a malformed timestamp needs no lookup at all.
   void handle(RoutingContext ctx) {
+    if (SignatureVerifier.unreadableTimestamp(ctx.request().headers())) {
+      metrics.rejected("invalid_timestamp");
+      error(
+          ctx,
+          400,
+          "invalid_timestamp",
+          "webhook-timestamp (or svix-timestamp) must be whole seconds since the Unix epoch");
+      return;
+    }
     UUID agentId = parseId(ctx.pathParam("id"));
     Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     byte[] bytes = body.getBytes();
+    String client = FailureLimiter.client(ctx.request());
     Optional<Optional<Keys>> cached = keyCache.get(agentId);
     if (cached.isPresent()) {
       SignatureVerifier.Verdict verdict = verify(ctx, bytes, cached.get());
       if (!(verdict instanceof SignatureVerifier.Verdict.Invalid)) {
-        decided(ctx, agentId, bytes, cached.get(), verdict);
+        decided(ctx, agentId, bytes, cached.get(), verdict, client, FailureLimiter.NOT_PREPAID);
         return;
       }
+    }
+    FailureLimiter.Admission admission = failures.admit(client);
+    if (admission instanceof FailureLimiter.Admission.Refused r) {
+      tooManyFailures(ctx, r.retryAfterSeconds());
+      return;
     }
     webhooks
         .keys(agentId)
@@ -105,8 +126,30 @@ final class WebhookHandler {
         .onSuccess(
             keys -> {
               keyCache.put(agentId, keys);
-              decided(ctx, agentId, bytes, keys, verify(ctx, bytes, keys));
+              decided(ctx, agentId, bytes, keys, verify(ctx, bytes, keys), client, admission);
             });
+  }
+
+  // A refusal after a lookup: 401, or 429 once the client's failures are over its limit. Neither
+  // depends on the agent (no oracle).
+  private void refused(RoutingContext ctx, String client, FailureLimiter.Admission admission) {
+    Optional<Long> overLimit = failures.failed(client, admission);
+    if (overLimit.isPresent()) {
+      tooManyFailures(ctx, overLimit.get());
+      return;
+    }
+    metrics.rejected("bad_signature");
+    error(ctx, 401, "invalid_signature", "missing or invalid webhook signature");
+  }
+
+  private void tooManyFailures(RoutingContext ctx, long retryAfterSeconds) {
+    metrics.rejected("too_many_failures");
+    ctx.response().putHeader("Retry-After", Long.toString(retryAfterSeconds));
+    error(
+        ctx,
+        429,
+        "rate_limited",
+        "too many refused deliveries from this address; fix the signature, then retry later");
   }
 
   private SignatureVerifier.Verdict verify(RoutingContext ctx, byte[] bytes, Optional<Keys> keys) {
@@ -125,10 +168,11 @@ final class WebhookHandler {
       UUID agentId,
       byte[] bytes,
       Optional<Keys> keys,
-      SignatureVerifier.Verdict verdict) {
+      SignatureVerifier.Verdict verdict,
+      String client,
+      FailureLimiter.Admission admission) {
     if (keys.isEmpty() || verdict instanceof SignatureVerifier.Verdict.Invalid) {
-      metrics.rejected("bad_signature");
-      error(ctx, 401, "invalid_signature", "missing or invalid webhook signature");
+      refused(ctx, client, admission);
       return;
     }
     if (verdict instanceof SignatureVerifier.Verdict.Stale) {
@@ -168,10 +212,7 @@ final class WebhookHandler {
                   metrics.duplicate();
                   json(ctx, 200, new JsonObject().put("status", "duplicate"));
                 }
-                case Received.NotFound n -> {
-                  metrics.rejected("bad_signature");
-                  error(ctx, 401, "invalid_signature", "missing or invalid webhook signature");
-                }
+                case Received.NotFound n -> refused(ctx, client, admission);
               }
             });
   }
@@ -181,7 +222,7 @@ final class WebhookHandler {
 
     static Delivery of(MultiMap headers, byte[] body, String scheme) {
       String deliveryId =
-          firstPresent(headers, "X-Idempotency-Key", "webhook-id", "X-GitHub-Delivery");
+          firstPresent(headers, "X-Idempotency-Key", "webhook-id", "svix-id", "X-GitHub-Delivery");
       String key =
           deliveryId == null
               ? "sha256:" + HexFormat.of().formatHex(sha256(body))
