@@ -24,6 +24,11 @@ public record ChatResponse(
     JsonObject raw,
     long reasoningChars) {
 
+  public ChatResponse {
+    toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+    usage = usage == null ? ReportedUsage.NONE : usage;
+  }
+
   public ChatResponse(
       String content,
       List<ToolCall> toolCalls,
