@@ -74,6 +74,7 @@ public final class ApiRouter {
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
     ScheduleHandlers schedules = new ScheduleHandlers(store.schedules());
+    ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
     CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
     EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
     String openapi = resource("/openapi.json");
@@ -137,6 +138,10 @@ public final class ApiRouter {
         .get("/api/agents/:id/events/verify")
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(events::verify);
+    router
+        .get("/api/agents/:id/model-calls")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(modelCalls::list);
     router
         .get("/api/agents/:id/events/stream")
         .handler(ctx -> auth.requireSession(ctx, true))

@@ -46,7 +46,7 @@ public final class OfflineChatClient implements ChatClient {
     return Future.succeededFuture(
         new CallOutcome.Answered(
             new ChatResponse(
-                content, List.of(), "stop", new Usage(promptTokens, completionTokens), raw),
+                content, List.of(), "stop", ReportedUsage.of(promptTokens, completionTokens), raw),
             1,
             Duration.ZERO));
   }

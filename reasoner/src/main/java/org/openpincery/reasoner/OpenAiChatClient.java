@@ -5,7 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -13,12 +13,11 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Any OpenAI-compatible chat-completions endpoint (OpenRouter, OpenAI, Ollama, vLLM).
+ * Any OpenAI-compatible chat-completions endpoint (OpenRouter, OpenAI, Ollama, vLLM, llama.cpp's
+ * server, LiteLLM). Answers are read tolerantly ({@link CompletionParser}).
  *
  * <p>Each attempt has a hard timeout. Only transport errors, timeouts, 429 and 5xx are retried, at
  * most {@code maxRetries} times, after {@code Retry-After} when the server sends one (up to a
@@ -121,19 +120,7 @@ public final class OpenAiChatClient implements ChatClient {
                         attempt,
                         since(start)));
               } else {
-                try {
-                  done.complete(
-                      new CallOutcome.Answered(
-                          parse(resp.bodyAsJsonObject()), attempt, since(start)));
-                } catch (RuntimeException e) {
-                  done.complete(
-                      new CallOutcome.Failed(
-                          "malformed",
-                          "the provider's answer is not a chat completion: " + safe(e.getMessage()),
-                          status,
-                          attempt,
-                          since(start)));
-                }
+                done.complete(read(resp.body(), status, attempt, start));
               }
             });
   }
@@ -192,26 +179,30 @@ public final class OpenAiChatClient implements ChatClient {
     }
   }
 
+  /** Reads an answer tolerantly; see {@link CompletionParser}. */
   static ChatResponse parse(JsonObject body) {
-    JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
-    JsonObject message = choice.getJsonObject("message");
-    List<ToolCall> calls = new ArrayList<>();
-    JsonArray raw = message.getJsonArray("tool_calls");
-    if (raw != null) {
-      for (int i = 0; i < raw.size(); i++) {
-        JsonObject c = raw.getJsonObject(i);
-        JsonObject fn = c.getJsonObject("function");
-        calls.add(
-            new ToolCall(c.getString("id"), fn.getString("name"), fn.getString("arguments", "{}")));
-      }
+    return CompletionParser.parse(body);
+  }
+
+  // A 200 whose body is not a chat completion: failed as malformed, with the body's size kept
+  // for the estimate it is charged.
+  private static CallOutcome read(Buffer body, int status, int attempt, long start) {
+    String why;
+    try {
+      JsonObject json = body == null || body.length() == 0 ? null : body.toJsonObject();
+      return new CallOutcome.Answered(parse(json), attempt, since(start));
+    } catch (CompletionParser.Malformed | DecodeException e) {
+      why = safe(e.getMessage());
+    } catch (ClassCastException e) {
+      why = "the body is JSON but not an object";
     }
-    JsonObject usage = body.getJsonObject("usage", new JsonObject());
-    return new ChatResponse(
-        message.getString("content"),
-        calls,
-        choice.getString("finish_reason"),
-        new Usage(usage.getInteger("prompt_tokens", 0), usage.getInteger("completion_tokens", 0)),
-        body);
+    return new CallOutcome.Failed(
+        "malformed",
+        "the provider's answer is not a chat completion: " + why,
+        status,
+        attempt,
+        since(start),
+        body == null ? 0 : body.length());
   }
 
   private static Duration since(long start) {

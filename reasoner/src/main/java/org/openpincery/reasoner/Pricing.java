@@ -21,7 +21,11 @@ public record Pricing(BigDecimal inputPerMTok, BigDecimal outputPerMTok) {
    * characters, rounded up) plus the whole completion budget.
    */
   public BigDecimal worstCase(long promptChars, int maxTokens) {
-    long promptTokens = (promptChars + 2) / 3;
-    return cost(new Usage((int) Math.min(Integer.MAX_VALUE, promptTokens), maxTokens));
+    return cost(new Usage(tokens(promptChars), maxTokens));
+  }
+
+  /** The generous estimate of tokens in a text: one per 3 characters, rounded up. */
+  public static int tokens(long chars) {
+    return (int) Math.min(Integer.MAX_VALUE, (Math.max(0, chars) + 2) / 3);
   }
 }

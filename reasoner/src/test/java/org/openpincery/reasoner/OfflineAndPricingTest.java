@@ -26,7 +26,12 @@ class OfflineAndPricingTest {
                 .await();
     assertThat(wake.response().content()).startsWith(OfflineChatClient.LABEL).contains("ping");
     assertThat(wake.response().finishReason()).isEqualTo("stop");
-    assertThat(config.pricing().cost(wake.response().usage()))
+    assertThat(
+            Charge.of(
+                    new ChatRequest("m", List.of(ChatMessage.user("ping")), List.of(), 100, "wake"),
+                    wake.response(),
+                    config.pricing())
+                .costUsd())
         .isEqualByComparingTo(BigDecimal.ZERO);
 
     var maintenance =

@@ -67,7 +67,7 @@ class OpenAiChatClientTest {
             a -> {
               assertThat(a.response().content()).isEqualTo("hi there");
               assertThat(a.response().finishReason()).isEqualTo("stop");
-              assertThat(a.response().usage()).isEqualTo(new Usage(120, 7));
+              assertThat(a.response().usage()).isEqualTo(ReportedUsage.of(120, 7));
               assertThat(a.attempts()).isEqualTo(1);
             });
     JsonObject sent = model.requests().get(0);
@@ -174,6 +174,81 @@ class OpenAiChatClientTest {
         .isInstanceOfSatisfying(
             CallOutcome.Failed.class, f -> assertThat(f.kind()).isEqualTo("malformed"));
     assertThat(model.requests()).as("a malformed 200 is not retried").hasSize(1);
+  }
+
+  @Test
+  void malformedAnswersSayWhatIsWrongAndAreChargedTheirSize() {
+    List<String> bodies =
+        List.of(
+            "{\"choices\":[{\"message\":null}]}",
+            "{\"choices\":[{\"message\":{\"tool_calls\":[{\"id\":\"x\"}]}}]}",
+            "[1, 2]",
+            "",
+            "{\"error\":{\"message\":\"upstream overloaded\"}}");
+    for (String body : bodies) {
+      model.then(new Malformed(body));
+      CallOutcome outcome = client(Duration.ofSeconds(5), 0).complete(request()).await();
+      assertThat(outcome)
+          .as(body)
+          .isInstanceOfSatisfying(
+              CallOutcome.Failed.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo("malformed");
+                assertThat(f.message())
+                    .startsWith("the provider's answer is not a chat completion: ")
+                    .doesNotContain("Cannot invoke")
+                    .doesNotContain("NullPointer");
+                assertThat(f.answerChars()).isEqualTo(body.length());
+                var stored =
+                    CallRecords.of(
+                        "wake", request(), f, new Pricing(BigDecimal.ONE, BigDecimal.ONE));
+                assertThat(stored.estimated()).isTrue();
+                assertThat(stored.costUsd().signum()).isPositive();
+              });
+    }
+  }
+
+  @Test
+  void everyProviderShapeIsAnAnswerAndIsNeverFree() {
+    for (ScriptedModelServer.Shape shape : ScriptedModelServer.Shape.values()) {
+      model.then(
+          new ScriptedModelServer.Shaped(
+              shape,
+              new ToolCalls(
+                  List.<String[]>of(new String[] {"shell", "{\"command\":\"echo x\"}"}), 10, 5)));
+      model.then(new ScriptedModelServer.Shaped(shape, new Text("all done", "stop", 10, 5)));
+      var calls =
+          (CallOutcome.Answered) client(Duration.ofSeconds(5), 0).complete(request()).await();
+      var text =
+          (CallOutcome.Answered) client(Duration.ofSeconds(5), 0).complete(request()).await();
+
+      ToolCall call = calls.response().toolCalls().getFirst();
+      assertThat(call.id()).as("%s", shape).isEqualTo("call_0");
+      assertThat(call.arguments())
+          .as("%s", shape)
+          .isEqualTo(
+              shape == ScriptedModelServer.Shape.NULL_ARGUMENTS
+                  ? "{}"
+                  : "{\"command\":\"echo x\"}");
+      assertThat(calls.response().finishReason())
+          .as("%s", shape)
+          .isEqualTo(
+              shape == ScriptedModelServer.Shape.STOP_WITH_TOOL_CALLS ? "stop" : "tool_calls");
+      assertThat(text.response().content()).as("%s", shape).isEqualTo("all done");
+      assertThat(text.response().finishReason()).as("%s", shape).isEqualTo("stop");
+      for (var answered : List.of(calls, text)) {
+        Charge charge =
+            Charge.of(request(), answered.response(), new Pricing(BigDecimal.ONE, BigDecimal.ONE));
+        assertThat(charge.costUsd().signum()).as("%s", shape).isPositive();
+        assertThat(charge.estimated())
+            .as("%s", shape)
+            .isEqualTo(
+                switch (shape) {
+                  case NO_USAGE, NULL_USAGE, TOTAL_ONLY_USAGE, ZERO_USAGE -> true;
+                  default -> false;
+                });
+      }
+    }
   }
 
   @Test

@@ -6,6 +6,11 @@ public enum TerminationReason {
   COMPLETED("completed"),
   ITERATION_CAP("iteration_cap"),
   TOOL_CALL_CAP("tool_call_cap"),
+  /**
+   * {@code TRUNCATED_ANSWER_CAP} text answers of one wake were cut short: a {@code finish_reason}
+   * other than {@code stop} ({@code length}, {@code content_filter}, …) without tool calls.
+   */
+  TRUNCATED_ANSWER_CAP("truncated_answer_cap"),
   BUDGET_EXHAUSTED("budget_exhausted"),
   LLM_ERROR("llm_error"),
   PROMPT_INJECTION_SUSPECTED("prompt_injection_suspected"),

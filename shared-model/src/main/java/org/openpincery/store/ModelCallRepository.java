@@ -3,8 +3,12 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -28,9 +32,26 @@ public final class ModelCallRepository {
           RETURNING a.budget_spent_usd
       )
       INSERT INTO model_calls (agent_id, wake_id, purpose, model, request, response, outcome,
-                               http_status, input_tokens, output_tokens, cost_usd, latency_ms)
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM owner, spend
+                               http_status, input_tokens, output_tokens, cost_usd, latency_ms,
+                               estimated)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM owner, spend
       RETURNING id
+      """;
+
+  // Newest first, keyset-paged on (created_at, id) (index model_calls_agent_created_idx, V6). An
+  // unknown cursor matches no row, so it gives an empty page. Bodies are left out: a page stays
+  // small however large the prompts were.
+  private static final String PAGE_CALLS =
+      """
+      SELECT id, wake_id, purpose, model, outcome, http_status, input_tokens, output_tokens,
+             cost_usd, estimated, latency_ms, created_at
+        FROM model_calls m
+       WHERE m.agent_id = $1
+         AND ($2::uuid IS NULL
+              OR (m.created_at, m.id) < (SELECT c.created_at, c.id FROM model_calls c
+                                          WHERE c.id = $2 AND c.agent_id = $1))
+       ORDER BY m.created_at DESC, m.id DESC
+       LIMIT $3
       """;
 
   private final Pool pool;
@@ -39,7 +60,11 @@ public final class ModelCallRepository {
     this.pool = pool;
   }
 
-  /** One call as it happened. {@code response} is null when there was none (timeout, transport). */
+  /**
+   * One call as it happened. {@code response} is null when there was none (timeout, transport).
+   * {@code estimated}: the tokens (and so the cost) are an estimate from sizes, because the
+   * provider reported no usable usage.
+   */
   public record ModelCall(
       String purpose,
       String model,
@@ -50,7 +75,34 @@ public final class ModelCallRepository {
       int inputTokens,
       int outputTokens,
       BigDecimal costUsd,
-      long latencyMillis) {
+      long latencyMillis,
+      boolean estimated) {
+
+    /** A call whose tokens the provider reported. */
+    public ModelCall(
+        String purpose,
+        String model,
+        JsonObject request,
+        JsonObject response,
+        String outcome,
+        int httpStatus,
+        int inputTokens,
+        int outputTokens,
+        BigDecimal costUsd,
+        long latencyMillis) {
+      this(
+          purpose,
+          model,
+          request,
+          response,
+          outcome,
+          httpStatus,
+          inputTokens,
+          outputTokens,
+          costUsd,
+          latencyMillis,
+          false);
+    }
 
     /** The call as the SQL function {@code pincery_insert_model_call} takes it. */
     JsonObject toJson() {
@@ -64,7 +116,8 @@ public final class ModelCallRepository {
           .put("input_tokens", inputTokens)
           .put("output_tokens", outputTokens)
           .put("cost_usd", costUsd.toPlainString())
-          .put("latency_ms", Math.min(Integer.MAX_VALUE, latencyMillis));
+          .put("latency_ms", Math.min(Integer.MAX_VALUE, latencyMillis))
+          .put("estimated", estimated);
     }
   }
 
@@ -89,12 +142,63 @@ public final class ModelCallRepository {
             .addInteger(call.inputTokens())
             .addInteger(call.outputTokens())
             .addBigDecimal(call.costUsd())
-            .addInteger((int) Math.min(Integer.MAX_VALUE, call.latencyMillis()));
+            .addInteger((int) Math.min(Integer.MAX_VALUE, call.latencyMillis()))
+            .addBoolean(call.estimated());
     return pool.preparedQuery(RECORD_CALL)
         .execute(params)
         .map(
             rows ->
                 Rows.<RecordResult>first(rows, row -> new RecordResult.Recorded(row.getUUID("id")))
                     .orElseGet(RecordResult.LeaseLost::new));
+  }
+
+  /**
+   * A stored call as the API lists it, without its request and response bodies.
+   *
+   * @param costUsd dollars charged to the agent's budget
+   * @param httpStatus null when there was no HTTP answer
+   */
+  public record CallSummary(
+      UUID id,
+      UUID wakeId,
+      String purpose,
+      String model,
+      String outcome,
+      Integer httpStatus,
+      Integer inputTokens,
+      Integer outputTokens,
+      BigDecimal costUsd,
+      boolean estimated,
+      Integer latencyMillis,
+      OffsetDateTime createdAt) {}
+
+  /**
+   * An agent's calls, newest first: at most {@code limit}, older than the call {@code before} when
+   * it is given (an id from an earlier page; one that is not this agent's gives an empty page).
+   */
+  public Future<List<CallSummary>> page(UUID agentId, UUID before, int limit) {
+    return pool.preparedQuery(PAGE_CALLS)
+        .execute(Tuple.of(agentId, before, limit))
+        .map(
+            rows -> {
+              List<CallSummary> out = new ArrayList<>(rows.size());
+              for (Row r : rows) {
+                out.add(
+                    new CallSummary(
+                        r.getUUID("id"),
+                        r.getUUID("wake_id"),
+                        r.getString("purpose"),
+                        r.getString("model"),
+                        r.getString("outcome"),
+                        r.getInteger("http_status"),
+                        r.getInteger("input_tokens"),
+                        r.getInteger("output_tokens"),
+                        r.getBigDecimal("cost_usd"),
+                        r.getBoolean("estimated"),
+                        r.getInteger("latency_ms"),
+                        r.getOffsetDateTime("created_at")));
+              }
+              return out;
+            });
   }
 }

@@ -33,6 +33,94 @@ public final class ScriptedModelServer implements AutoCloseable {
   /** Any status with a raw body and optional Retry-After. */
   public record Status(int status, String body, String retryAfter) implements Turn {}
 
+  /**
+   * The shapes in which OpenAI-compatible servers answer, beside OpenAI's own. Each is applied to
+   * the standard answer of a {@link Text} or {@link ToolCalls} turn (see {@link Shaped}).
+   */
+  public enum Shape {
+    /** OpenAI's exact shape. */
+    OPENAI,
+    /** No {@code usage} at all (llama.cpp's server and vLLM in some versions, many proxies). */
+    NO_USAGE,
+    /** {@code "usage": null} (LiteLLM and proxies passing on a backend that sent none). */
+    NULL_USAGE,
+    /** {@code prompt_tokens: null}, the completion and the total given. */
+    PARTIAL_USAGE,
+    /** Only {@code total_tokens}. */
+    TOTAL_ONLY_USAGE,
+    /** Zeros everywhere (Ollama with a cached prompt, in some versions). */
+    ZERO_USAGE,
+    /** Tool-call {@code arguments} as a JSON object instead of a string (Ollama-style). */
+    OBJECT_ARGUMENTS,
+    /** Tool-call {@code arguments: null}. */
+    NULL_ARGUMENTS,
+    /** {@code content} as a list of text parts. */
+    CONTENT_PARTS,
+    /** Tool calls without an {@code id} (llama.cpp, Ollama in some versions). */
+    NO_TOOL_CALL_IDS,
+    /** No {@code finish_reason}. */
+    NO_FINISH_REASON,
+    /** {@code finish_reason: "stop"} beside tool calls (Ollama). */
+    STOP_WITH_TOOL_CALLS,
+    /** A {@code reasoning_content} field beside the answer (vLLM, llama.cpp, DeepSeek-style). */
+    REASONING_CONTENT;
+
+    JsonObject apply(JsonObject standard) {
+      JsonObject body = standard.copy();
+      JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
+      JsonObject message = choice.getJsonObject("message");
+      JsonArray calls = message.getJsonArray("tool_calls", new JsonArray());
+      JsonObject usage = body.getJsonObject("usage");
+      switch (this) {
+        case OPENAI -> {}
+        case NO_USAGE -> body.remove("usage");
+        case NULL_USAGE -> body.putNull("usage");
+        case PARTIAL_USAGE -> usage.putNull("prompt_tokens");
+        case TOTAL_ONLY_USAGE ->
+            body.put("usage", new JsonObject().put("total_tokens", usage.getValue("total_tokens")));
+        case ZERO_USAGE ->
+            body.put(
+                "usage",
+                new JsonObject()
+                    .put("prompt_tokens", 0)
+                    .put("completion_tokens", 0)
+                    .put("total_tokens", 0));
+        case OBJECT_ARGUMENTS ->
+            calls.forEach(
+                c -> {
+                  JsonObject fn = ((JsonObject) c).getJsonObject("function");
+                  fn.put("arguments", new JsonObject(fn.getString("arguments")));
+                });
+        case NULL_ARGUMENTS ->
+            calls.forEach(c -> ((JsonObject) c).getJsonObject("function").putNull("arguments"));
+        case CONTENT_PARTS -> {
+          String text = message.getString("content");
+          if (text != null) {
+            int half = text.length() / 2;
+            message.put(
+                "content",
+                new JsonArray()
+                    .add(new JsonObject().put("type", "text").put("text", text.substring(0, half)))
+                    .add(new JsonObject().put("type", "text").put("text", text.substring(half))));
+          }
+        }
+        case NO_TOOL_CALL_IDS -> calls.forEach(c -> ((JsonObject) c).remove("id"));
+        case NO_FINISH_REASON -> choice.remove("finish_reason");
+        case STOP_WITH_TOOL_CALLS -> {
+          if (!calls.isEmpty()) {
+            choice.put("finish_reason", "stop");
+          }
+        }
+        case REASONING_CONTENT ->
+            message.put("reasoning_content", "Let me think about what was asked of me here.");
+      }
+      return body;
+    }
+  }
+
+  /** A {@link Text} or {@link ToolCalls} turn answered in a provider's shape. */
+  public record Shaped(Shape shape, Turn turn) implements Turn {}
+
   /** Delays the next turn's answer by this many milliseconds (for timeouts). */
   public record Slow(long delayMillis, Turn then) implements Turn {}
 
@@ -184,9 +272,17 @@ public final class ScriptedModelServer implements AutoCloseable {
       }
       case Malformed m ->
           req.response().putHeader("content-type", "application/json").end(m.body());
+      case Text t -> send(req, completion(t));
+      case ToolCalls c -> send(req, completion(c));
+      case Shaped s -> send(req, s.shape().apply(completion(s.turn())));
+    }
+  }
+
+  /** The standard (OpenAI-shaped) answer of a text or tool-calls turn. */
+  private static JsonObject completion(Turn turn) {
+    return switch (turn) {
       case Text t ->
-          ok(
-              req,
+          completion(
               new JsonObject().put("role", "assistant").put("content", t.content()),
               t.finishReason(),
               t.promptTokens(),
@@ -202,36 +298,38 @@ public final class ScriptedModelServer implements AutoCloseable {
                   .put(
                       "function", new JsonObject().put("name", call[0]).put("arguments", call[1])));
         }
-        ok(
-            req,
+        yield completion(
             new JsonObject().put("role", "assistant").putNull("content").put("tool_calls", calls),
             "tool_calls",
             c.promptTokens(),
             c.completionTokens());
       }
-    }
+      default -> throw new IllegalArgumentException("only text and tool calls have a shape");
+    };
   }
 
-  private static void ok(
-      HttpServerRequest req, JsonObject message, String finish, int prompt, int completion) {
-    JsonObject body =
-        new JsonObject()
-            .put("id", "chatcmpl-scripted")
-            .put("object", "chat.completion")
-            .put(
-                "choices",
-                new JsonArray()
-                    .add(
-                        new JsonObject()
-                            .put("index", 0)
-                            .put("message", message)
-                            .put("finish_reason", finish)))
-            .put(
-                "usage",
-                new JsonObject()
-                    .put("prompt_tokens", prompt)
-                    .put("completion_tokens", completion)
-                    .put("total_tokens", prompt + completion));
+  private static JsonObject completion(
+      JsonObject message, String finish, int prompt, int completion) {
+    return new JsonObject()
+        .put("id", "chatcmpl-scripted")
+        .put("object", "chat.completion")
+        .put(
+            "choices",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("index", 0)
+                        .put("message", message)
+                        .put("finish_reason", finish)))
+        .put(
+            "usage",
+            new JsonObject()
+                .put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion));
+  }
+
+  private static void send(HttpServerRequest req, JsonObject body) {
     req.response().putHeader("content-type", "application/json").end(body.encode());
   }
 

@@ -127,6 +127,7 @@ final class WakeLoop {
     private int modelCalls;
     private int toolCallsRun;
     private int invalidStreak;
+    private int truncatedAnswers;
 
     Wake(ClaimResult.Claimed claimed) {
       this.agentId = claimed.agentId();
@@ -248,8 +249,16 @@ final class WakeLoop {
           if ("stop".equals(response.finishReason())) {
             return end(TerminationReason.COMPLETED);
           }
-          // Cut short (length, content filter): the model goes on in the next step, which counts
-          // towards the iteration cap.
+          // Cut short (length, content filter, a provider's error): the model goes on in the next
+          // step, a bounded number of times per wake, since each such call is paid.
+          if (++truncatedAnswers >= config.truncatedAnswerCap()) {
+            LOG.warn(
+                "wake {}: {} answers cut short (last finish_reason {})",
+                wakeId,
+                truncatedAnswers,
+                response.finishReason());
+            return end(TerminationReason.TRUNCATED_ANSWER_CAP);
+          }
           if (!commit()) {
             return lost();
           }

@@ -15,6 +15,9 @@ import org.openpincery.config.Env;
  * @param maintenanceLease {@code MAINTENANCE_LEASE_SECONDS}: time given to maintenance after a wake
  * @param iterationCap {@code ITERATION_CAP}: model calls per wake
  * @param toolCallCap {@code TOOL_CALL_CAP}: tool calls per wake
+ * @param truncatedAnswerCap {@code TRUNCATED_ANSWER_CAP}: text answers cut short (a finish reason
+ *     other than {@code stop}, such as {@code length} or {@code content_filter}) that end the wake
+ *     with {@code truncated_answer_cap}; until then each is asked to go on
  * @param invalidResponseCap {@code INVALID_RESPONSE_CAP}: consecutive responses with an invalid
  *     tool call that end the wake
  * @param maxPromptChars {@code MAX_PROMPT_CHARS}: the prompt's character budget
@@ -30,6 +33,7 @@ public record WakeWorkerConfig(
     Duration maintenanceLease,
     int iterationCap,
     int toolCallCap,
+    int truncatedAnswerCap,
     int invalidResponseCap,
     int maxPromptChars,
     int summaryLimit,
@@ -44,6 +48,7 @@ public record WakeWorkerConfig(
         env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(120), 3, 3600),
         env.integer("ITERATION_CAP", 50, 1, 1000),
         env.integer("TOOL_CALL_CAP", 32, 1, 1000),
+        env.integer("TRUNCATED_ANSWER_CAP", 2, 1, 100),
         env.integer("INVALID_RESPONSE_CAP", 3, 1, 100),
         env.integer("MAX_PROMPT_CHARS", 120_000, 2_000, 10_000_000),
         env.integer("WAKE_SUMMARY_LIMIT", 20, 0, 1000),

@@ -353,7 +353,9 @@ class WakeLoopTest {
 
   @Test
   void capsEndAWake() {
-    try (EngineFixture f = new EngineFixture(Map.of("ITERATION_CAP", "2", "TOOL_CALL_CAP", "3"))) {
+    try (EngineFixture f =
+        new EngineFixture(
+            Map.of("ITERATION_CAP", "2", "TOOL_CALL_CAP", "3", "TRUNCATED_ANSWER_CAP", "5"))) {
       UUID talker = f.agent("talker");
       // Text cut short by length counts towards the iteration cap.
       f.model
