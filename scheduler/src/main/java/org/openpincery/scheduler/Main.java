@@ -16,7 +16,8 @@ public final class Main {
         "scheduler",
         Set.of(),
         (env, vertx, store, registry) -> {
-          SchedulerVerticle scheduler = new SchedulerVerticle(store, SchedulerConfig.from(env));
+          SchedulerVerticle scheduler =
+              new SchedulerVerticle(store, SchedulerConfig.from(env), registry);
           return new WorkerProcess.Tier(scheduler, scheduler::running);
         });
   }

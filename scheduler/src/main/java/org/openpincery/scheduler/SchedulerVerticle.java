@@ -1,5 +1,8 @@
 package org.openpincery.scheduler;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -7,7 +10,9 @@ import io.vertx.core.ThreadingModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.openpincery.store.LifecycleRepository.QueueDepth;
 import org.openpincery.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +30,30 @@ public final class SchedulerVerticle extends AbstractVerticle {
   private final Store store;
   private final SchedulerConfig config;
   private final List<Loop> loops = new ArrayList<>();
+  private final AtomicReference<QueueDepth> depth = new AtomicReference<>(new QueueDepth(0, 0, 0));
   private volatile boolean stopping;
 
   public SchedulerVerticle(Store store, SchedulerConfig config) {
+    this(store, config, new SimpleMeterRegistry());
+  }
+
+  /**
+   * @param registry where the queue gauges go: {@code pincery_pending_agents} (input waiting for a
+   *     wake no worker has taken: what wake workers scale on), {@code pincery_awake_agents}, {@code
+   *     pincery_maintenance_agents}; every scheduler reports the same numbers (take the max)
+   */
+  public SchedulerVerticle(Store store, SchedulerConfig config, MeterRegistry registry) {
     this.store = store;
     this.config = config;
+    Gauge.builder("pincery_pending_agents", depth, d -> d.get().pending())
+        .description("Agents with input waiting for a wake that no worker has taken")
+        .register(registry);
+    Gauge.builder("pincery_awake_agents", depth, d -> d.get().awake())
+        .description("Agents in a wake")
+        .register(registry);
+    Gauge.builder("pincery_maintenance_agents", depth, d -> d.get().maintenance())
+        .description("Agents waiting for or in a maintenance pass")
+        .register(registry);
   }
 
   /** How this verticle must be deployed: its loops await futures on virtual threads. */
@@ -114,6 +138,20 @@ public final class SchedulerVerticle extends AbstractVerticle {
                         store.webhooks().pruneDeliveries(config.dedupRetention()),
                         store.events().pruneMessageKeys(config.dedupRetention()))
                     .map(all -> 0),
+            Integer.MAX_VALUE));
+    loops.add(
+        new Loop(
+            "queue-gauges",
+            config.sweepInterval(),
+            () ->
+                store
+                    .lifecycle()
+                    .queueDepth()
+                    .map(
+                        d -> {
+                          depth.set(d);
+                          return 0;
+                        }),
             Integer.MAX_VALUE));
     for (Loop loop : loops) {
       loop.timer = vertx.setPeriodic(1, loop.interval.toMillis(), id -> loop.runOnce());

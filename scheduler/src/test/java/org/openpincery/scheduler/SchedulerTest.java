@@ -203,7 +203,36 @@ class SchedulerTest {
   }
 
   @Test
-  void expiredSessionsAndOldDeliveryKeysArePruned() throws Exception {
+  void theQueueGaugesCountAgentsWaitingForAWakeAndAwake() throws Exception {
+    UUID waiting = store.agents().createAgent(workspace, "waiting", "s", null).await();
+    UUID working = store.agents().createAgent(workspace, "working", "s", null).await();
+    store.agents().createAgent(workspace, "idle", "s", null).await();
+    store.events().append(waiting, NewEvent.messageReceived("person", "hi")).await();
+    store.events().append(working, NewEvent.messageReceived("person", "hi")).await();
+    assertThat(store.lifecycle().claim(working, "w", Duration.ofMinutes(5)).await())
+        .isInstanceOf(ClaimResult.Claimed.class);
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    Vertx vertx = Vertx.vertx();
+    vertxes.add(vertx);
+    vertx
+        .deployVerticle(
+            new SchedulerVerticle(
+                Store.open(vertx, new DatabaseConfig(url, 4, "scheduler")),
+                SchedulerConfig.from(Env.of(Map.of("SCHEDULER_SWEEP_INTERVAL_SECONDS", "1"))),
+                registry),
+            SchedulerVerticle.deploymentOptions())
+        .await();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                registry.get("pincery_pending_agents").gauge().value() == 1
+                    && registry.get("pincery_awake_agents").gauge().value() == 1);
+    assertThat(registry.get("pincery_maintenance_agents").gauge().value()).isZero();
+  }
+
+  @Test
+  void expiredSessionsAndOldDeliveryAndIdempotencyKeysArePruned() throws Exception {
     UUID agent = store.agents().createAgent(workspace, "pruned", "s", null).await();
     exec("INSERT INTO users (email, name) VALUES ('a@example.org', 'A')");
     exec(
@@ -218,13 +247,22 @@ class SchedulerTest {
             + "', 'old', 1, now() - interval '100 hours'), ('"
             + agent
             + "', 'recent', 2, now())");
+    exec(
+        "INSERT INTO message_idempotency_keys (agent_id, key, fingerprint, created_at) VALUES ('"
+            + agent
+            + "', 'old', '\\x00', now() - interval '100 hours'), ('"
+            + agent
+            + "', 'recent', '\\x00', now())");
     startScheduler(Map.of("SCHEDULER_PRUNE_INTERVAL_SECONDS", "1"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
                 count("SELECT count(*) FROM sessions") == 1
-                    && count("SELECT count(*) FROM webhook_deliveries") == 1);
+                    && count("SELECT count(*) FROM webhook_deliveries") == 1
+                    && count("SELECT count(*) FROM message_idempotency_keys") == 1);
+    assertThat(count("SELECT count(*) FROM message_idempotency_keys WHERE key = 'recent'"))
+        .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM webhook_deliveries WHERE dedup_key = 'recent'"))
         .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM sessions WHERE token_hash = sha256('live')"))

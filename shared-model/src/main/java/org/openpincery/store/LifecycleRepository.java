@@ -98,6 +98,16 @@ public final class LifecycleRepository {
        LIMIT $1
       """;
 
+  // The queue as gauges see it; each count is served by a partial index (agents_pending_idx,
+  // agents_awake_idx), so it costs little however many agents sleep.
+  private static final String QUEUE_DEPTH =
+      """
+      SELECT (SELECT count(*) FROM agents
+               WHERE status = 'asleep' AND is_enabled AND has_pending) AS pending,
+             (SELECT count(*) FROM agents WHERE status = 'awake') AS awake,
+             (SELECT count(*) FROM agents WHERE status = 'maintenance') AS maintenance
+      """;
+
   private final Pool pool;
   private final Notifier notifier;
 
@@ -303,6 +313,24 @@ public final class LifecycleRepository {
             ids -> {
               ids.forEach(notifier::wake);
               return ids.size();
+            });
+  }
+
+  /**
+   * How many agents wait for a wake (asleep, enabled, with pending input), are awake, and wait for
+   * or are in maintenance.
+   */
+  public record QueueDepth(long pending, long awake, long maintenance) {}
+
+  /** The queue's depth now (read only). */
+  public Future<QueueDepth> queueDepth() {
+    return pool.query(QUEUE_DEPTH)
+        .execute()
+        .map(
+            rows -> {
+              Row row = rows.iterator().next();
+              return new QueueDepth(
+                  row.getLong("pending"), row.getLong("awake"), row.getLong("maintenance"));
             });
   }
 

@@ -7,11 +7,11 @@ import org.openpincery.config.Env;
 import org.openpincery.config.Logging;
 
 /**
- * The one entry point of the product's jar (and container image): {@code java -jar
- * open-pincery.jar [tier]}. Without a tier, or with {@code standalone}, every tier runs in one JVM
- * with an embedded PostgreSQL (or {@code DATABASE_URL}); with a tier name, that tier alone runs as
- * its own process against {@code DATABASE_URL} (split deployments), and {@code migrate} applies the
- * schema and exits.
+ * The one entry point of the product's jar (and container image): {@code java -jar open-pincery.jar
+ * [tier]}. Without a tier, or with {@code standalone}, every tier runs in one JVM with an embedded
+ * PostgreSQL (or {@code DATABASE_URL}); with a tier name, that tier alone runs as its own process
+ * against {@code DATABASE_URL} (split deployments), and {@code migrate} applies the schema and
+ * exits.
  *
  * <p>Exit codes: 78 a setting is wrong (the line on stderr names it), 64 an unknown tier, 1 any
  * other start-up failure. SIGTERM stops everything, PostgreSQL included.

@@ -153,7 +153,7 @@ final class Standalone {
     await(
         vertx.deployVerticle(maintenanceWorker, MaintenanceWorkerVerticle.deploymentOptions()),
         "start the maintenance worker");
-    scheduler = new SchedulerVerticle(store, config.scheduler());
+    scheduler = new SchedulerVerticle(store, config.scheduler(), metrics.registry());
     await(
         vertx.deployVerticle(scheduler, SchedulerVerticle.deploymentOptions()),
         "start the scheduler");
