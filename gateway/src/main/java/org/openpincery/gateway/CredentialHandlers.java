@@ -40,7 +40,7 @@ final class CredentialHandlers {
     // and its UTF-8 bytes, which hold no unpaired surrogate.
     Bodies.storable("value", value);
     if (StorableText.longerThan(value, MAX_VALUE_CHARS)) {
-      throw ApiError.badRequest("'value' must be at most " + MAX_VALUE_CHARS + " characters");
+      throw ApiError.badRequest("'value' is longer than " + MAX_VALUE_CHARS + " characters");
     }
     var workspace = Authenticator.principal(ctx).workspaceId();
     credentials
