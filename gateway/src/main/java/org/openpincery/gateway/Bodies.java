@@ -13,9 +13,9 @@ import org.openpincery.model.StorableText;
 /**
  * Strict reading of JSON request bodies: the right content type, well-formed UTF-8, an object, only
  * known fields, each of the right type. Every violation is a 4xx {@link ApiError} naming the field.
- * Text that PostgreSQL cannot store (U+0000, an unpaired surrogate such as the escape {@code
- * "\ud800"}) is refused as {@code 400 invalid_text}; lengths count characters (code points), as
- * OpenAPI's {@code maxLength} does.
+ * Text that PostgreSQL cannot store (U+0000, an unpaired surrogate such as the escape <code>
+ * "&#92;ud800"</code>) is refused as {@code 400 invalid_text}; lengths count characters (code
+ * points), as OpenAPI's {@code maxLength} does.
  */
 final class Bodies {
 

@@ -25,9 +25,10 @@ import org.openpincery.vault.Vault;
 
 /**
  * Every text field an operator route accepts × text PostgreSQL cannot store (U+0000, an unpaired
- * surrogate sent as the JSON escape {@code \ud800}), a body that is not well-formed UTF-8, and
- * 4-byte characters exactly at the field's limit and one over: the limit counts characters (code
- * points), the refusals are a 4xx JSON error naming the field, nothing is written, never a 5xx.
+ * surrogate sent as the JSON escape <code>&#92;ud800</code>), a body that is not well-formed UTF-8,
+ * and 4-byte characters exactly at the field's limit and one over: the limit counts characters
+ * (code points), the refusals are a 4xx JSON error naming the field, nothing is written, never a
+ * 5xx.
  */
 class OperatorTextTest {
 

@@ -15,17 +15,17 @@ import java.util.Optional;
 /**
  * Text that PostgreSQL can store as is, and a lossless escape for text that it cannot.
  *
- * <p>PostgreSQL refuses U+0000 in {@code text} and {@code \u0000} in {@code jsonb} strings and keys
- * ("unsupported Unicode escape sequence"), and refuses text that is not valid UTF-8, which is what
- * an unpaired UTF-16 surrogate in a Java {@code String} becomes. Every other code point is
+ * <p>PostgreSQL refuses U+0000 in {@code text} and <code>&#92;u0000</code> in {@code jsonb} strings
+ * and keys ("unsupported Unicode escape sequence"), and refuses text that is not valid UTF-8, which
+ * is what an unpaired UTF-16 surrogate in a Java {@code String} becomes. Every other code point is
  * storable. The product refuses such text from operators (a 400 naming the field) and keeps it,
  * escaped, from webhooks, tools and models; docs/api.md ("Text the product cannot store as is")
  * states the policy per path.
  *
- * <p>The escape: {@code \} becomes {@code \\}, U+0000 becomes {@code \u0000} and an unpaired
- * surrogate {@code \}{@code uXXXX} (four lower-case hex digits). It is applied to a whole field (or
- * a whole JSON value, every string and key in it), never to part of one, so {@link #unescape} gives
- * the original back exactly; the record that holds the field says it was escaped.
+ * <p>The escape: {@code \} becomes {@code \\}, U+0000 becomes <code>&#92;u0000</code> and an
+ * unpaired surrogate <code>&#92;uXXXX</code> (four lower-case hex digits). It is applied to a whole
+ * field (or a whole JSON value, every string and key in it), never to part of one, so {@link
+ * #unescape} gives the original back exactly; the record that holds the field says it was escaped.
  *
  * <p>Lengths of text from outside are counted in code points ({@link #codePoints}): a limit of
  * 1,000 characters takes 1,000 emoji, as OpenAPI's {@code maxLength} means.
@@ -144,8 +144,8 @@ public final class StorableText {
   }
 
   /**
-   * The text {@link #escape} was given. {@code \\} and {@code \}{@code uXXXX} are undone; any other
-   * backslash is kept as it is.
+   * The text {@link #escape} was given. {@code \\} and <code>&#92;uXXXX</code> are undone; any
+   * other backslash is kept as it is.
    */
   public static String unescape(String s) {
     if (s == null || s.indexOf('\\') < 0) {

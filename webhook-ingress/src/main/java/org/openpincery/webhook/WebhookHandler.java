@@ -185,8 +185,8 @@ final class WebhookHandler {
    *
    * <ul>
    *   <li>JSON that parses (a JSON type, or no type) is kept as JSON in {@code payload.body}; when
-   *       a string or key in it holds U+0000 or an unpaired surrogate (e.g. {@code "\ud800"}), the
-   *       store keeps it escaped and names it in {@code payload.escaped} ({@link
+   *       a string or key in it holds U+0000 or an unpaired surrogate (e.g. <code>"&#92;ud800"
+   *       </code>), the store keeps it escaped and names it in {@code payload.escaped} ({@link
    *       org.openpincery.model.NewEvent#storable}).
    *   <li>Text (a text type, or a JSON type that does not parse) that is well-formed UTF-8 is the
    *       content; a NUL in it is kept escaped the same way ({@code escaped: ["content"]}).
