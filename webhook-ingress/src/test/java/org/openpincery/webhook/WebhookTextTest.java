@@ -227,4 +227,63 @@ class WebhookTextTest {
     HttpResponse<String> again = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
   }
+
+  // The JDK's client refuses control characters and raw bytes in headers; a raw socket sends what
+  // any sender might. Returns the status line.
+  private static String rawPost(UUID agent, byte[] extraHeaders, byte[] body) throws Exception {
+    String signature =
+        HexFormat.of()
+            .formatHex(SignatureVerifier.hmac(SECRET.getBytes(StandardCharsets.UTF_8), body));
+    String head =
+        "POST /api/agents/"
+            + agent
+            + "/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "X-Webhook-Signature: sha256="
+            + signature
+            + "\r\nContent-Length: "
+            + body.length
+            + "\r\nConnection: close\r\n";
+    try (var socket = new java.net.Socket("127.0.0.1", port)) {
+      var out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(extraHeaders);
+      out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)
+          .lines()
+          .findFirst()
+          .orElse("");
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aHeaderWithNulIsRefusedBelowTheHandlerAndRawBytesInKeptHeadersAreKept() throws Exception {
+    UUID agent =
+        store.agents().createAgent(workspace, "a" + UUID.randomUUID(), SECRET, null).await();
+    byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
+
+    // HTTP forbids NUL in a header: the server's codec refuses it, a 4xx, before any handler.
+    String refused = rawPost(agent, bytes("User-Agent: bot", new byte[] {0}, "one\r\n"), body);
+    assertThat(refused).matches("HTTP/1\\.1 4\\d\\d .*");
+    assertThat(store.events().pageNewest(agent, 10).await()).isEmpty();
+
+    // Raw bytes (UTF-8 of an emoji, a stray 0xff) are read as ISO-8859-1: storable, kept as read.
+    byte[] emoji = "\uD83D\uDE00".getBytes(StandardCharsets.UTF_8);
+    String accepted =
+        rawPost(
+            agent,
+            bytes(
+                "User-Agent: bot ",
+                emoji,
+                "\r\nX-Idempotency-Key: key-",
+                new byte[] {(byte) 0xff},
+                "\r\n"),
+            body);
+    assertThat(accepted).startsWith("HTTP/1.1 202");
+    StoredEvent e = store.events().pageNewest(agent, 1).await().getFirst();
+    assertThat(e.payload().getJsonObject("headers").getString("user-agent"))
+        .isEqualTo("bot " + new String(emoji, StandardCharsets.ISO_8859_1));
+    assertThat(e.payload().getString("delivery_id")).isEqualTo("key-\u00ff");
+  }
 }
