@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.StorableText;
 import org.openpincery.store.AgentRepository;
 import org.openpincery.store.AgentRepository.AgentPatch;
 import org.openpincery.store.AgentRepository.WriteResult;
@@ -150,7 +151,8 @@ final class AgentHandlers {
     JsonObject body = Bodies.object(ctx, Set.of("webhook_secret"), false);
     Optional<String> supplied = Bodies.string(body, "webhook_secret", 512, false);
     if (supplied.isPresent()
-        && (supplied.get().length() < MIN_SUPPLIED_SECRET || supplied.get().isBlank())) {
+        && (StorableText.codePoints(supplied.get()) < MIN_SUPPLIED_SECRET
+            || supplied.get().isBlank())) {
       throw ApiError.badRequest(
           "'webhook_secret' must be at least " + MIN_SUPPLIED_SECRET + " characters");
     }

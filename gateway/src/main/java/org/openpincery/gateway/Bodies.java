@@ -8,10 +8,14 @@ import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.Set;
+import org.openpincery.model.StorableText;
 
 /**
- * Strict reading of JSON request bodies: the right content type, an object, only known fields, each
- * of the right type. Every violation is a 4xx {@link ApiError} naming the field.
+ * Strict reading of JSON request bodies: the right content type, well-formed UTF-8, an object, only
+ * known fields, each of the right type. Every violation is a 4xx {@link ApiError} naming the field.
+ * Text that PostgreSQL cannot store (U+0000, an unpaired surrogate such as the escape <code>
+ * "&#92;ud800"</code>) is refused as {@code 400 invalid_text}; lengths count characters (code
+ * points), as OpenAPI's {@code maxLength} does.
  */
 final class Bodies {
 
@@ -31,9 +35,15 @@ final class Bodies {
         || !type.toLowerCase(java.util.Locale.ROOT).strip().startsWith("application/json")) {
       throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
     }
+    // Decoded strictly first: the JSON parser takes some ill-formed UTF-8 (an encoded surrogate)
+    // without complaint, and what it makes of it PostgreSQL refuses.
+    String text =
+        StorableText.decodeUtf8(raw.getBytes())
+            .orElseThrow(
+                () -> new ApiError(400, "invalid_text", "the body is not well-formed UTF-8"));
     Object value;
     try {
-      value = Json.decodeValue(raw);
+      value = Json.decodeValue(text);
     } catch (DecodeException e) {
       throw new ApiError(400, "invalid_json", "the body is not valid JSON");
     }
@@ -53,7 +63,10 @@ final class Bodies {
     return object;
   }
 
-  /** An optional string field, trimmed of nothing, checked for length and control characters. */
+  /**
+   * An optional string field, trimmed of nothing, checked for storable text, length (in code
+   * points) and control characters.
+   */
   static Optional<String> string(JsonObject body, String field, int maxLength, boolean multiline) {
     if (!body.containsKey(field) || body.getValue(field) == null) {
       return Optional.empty();
@@ -61,7 +74,8 @@ final class Bodies {
     if (!(body.getValue(field) instanceof String s)) {
       throw ApiError.badRequest("'" + field + "' must be a string");
     }
-    if (s.length() > maxLength) {
+    storable(field, s);
+    if (StorableText.longerThan(s, maxLength)) {
       throw ApiError.badRequest("'" + field + "' is longer than " + maxLength + " characters");
     }
     for (int i = 0; i < s.length(); i++) {
@@ -72,6 +86,15 @@ final class Bodies {
       }
     }
     return Optional.of(s);
+  }
+
+  /** Refuses text PostgreSQL cannot store: 400 {@code invalid_text} naming the field and why. */
+  static void storable(String field, String s) {
+    StorableText.problem(s)
+        .ifPresent(
+            problem -> {
+              throw new ApiError(400, "invalid_text", "'" + field + "' contains " + problem);
+            });
   }
 
   static String requiredString(JsonObject body, String field, int maxLength, boolean multiline) {

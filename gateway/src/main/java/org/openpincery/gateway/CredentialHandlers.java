@@ -6,6 +6,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.openpincery.model.StorableText;
 import org.openpincery.store.CredentialRepository;
 import org.openpincery.store.CredentialRepository.CreateResult;
 import org.openpincery.vault.Vault;
@@ -35,8 +36,11 @@ final class CredentialHandlers {
     if (!(body.getValue("value") instanceof String value) || value.isEmpty()) {
       throw ApiError.badRequest("'value' must be a non-empty string");
     }
-    if (value.length() > MAX_VALUE_CHARS) {
-      throw ApiError.badRequest("'value' must be at most " + MAX_VALUE_CHARS + " characters");
+    // Sealed, never stored as text; but it becomes an environment variable, which holds no NUL,
+    // and its UTF-8 bytes, which hold no unpaired surrogate.
+    Bodies.storable("value", value);
+    if (StorableText.longerThan(value, MAX_VALUE_CHARS)) {
+      throw ApiError.badRequest("'value' is longer than " + MAX_VALUE_CHARS + " characters");
     }
     var workspace = Authenticator.principal(ctx).workspaceId();
     credentials

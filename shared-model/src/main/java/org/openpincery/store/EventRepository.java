@@ -182,7 +182,7 @@ public final class EventRepository {
     String[] contents = new String[n];
     String[] payloads = new String[n];
     for (int i = 0; i < n; i++) {
-      NewEvent e = batch.get(i);
+      NewEvent e = batch.get(i).storable();
       if (e.toolName() != null
           || e.toolInput() != null
           || e.toolOutput() != null
@@ -293,7 +293,9 @@ public final class EventRepository {
     return execAppend(APPEND_EVENT, appendParams(agentId, fenceWakeId, e), agentId);
   }
 
-  private static Tuple appendParams(UUID agentId, UUID fenceWakeId, NewEvent e) {
+  // Every single append goes through here: text PostgreSQL cannot store is escaped, not refused.
+  private static Tuple appendParams(UUID agentId, UUID fenceWakeId, NewEvent event) {
+    NewEvent e = event.storable();
     return Tuple.tuple()
         .addUUID(agentId)
         .addString(e.type().wire())

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.openpincery.model.StorableText;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.notify.Notifier;
 
@@ -243,7 +244,9 @@ public final class LifecycleRepository {
 
   /**
    * Ends a maintenance pass with its result and its model call ({@code call} may be null when no
-   * call was made), in one transaction fenced by the wake.
+   * call was made), in one transaction fenced by the wake. The projection is the model's rewrite of
+   * untrusted text: a field PostgreSQL cannot store is kept {@link StorableText#escape escaped},
+   * named in the event's {@code escaped} array, rather than failing the pass.
    */
   public Future<FinishResult> completeMaintenance(
       UUID agentId,
@@ -254,18 +257,38 @@ public final class LifecycleRepository {
       boolean keptPrevious,
       io.vertx.core.json.JsonObject detail,
       ModelCallRepository.ModelCall call) {
+    List<String> escaped = new ArrayList<>();
+    String storedIdentity = storable("identity", identity, escaped);
+    String storedWorkList = storable("work_list", workList, escaped);
+    String storedSummary = storable("summary", summary, escaped);
+    io.vertx.core.json.JsonObject storedDetail = detail;
+    if (!escaped.isEmpty()) {
+      storedDetail = detail == null ? new io.vertx.core.json.JsonObject() : detail.copy();
+      storedDetail.put("escaped", new io.vertx.core.json.JsonArray(escaped));
+    }
+    if (!StorableText.isStorable(storedDetail)) {
+      storedDetail = (io.vertx.core.json.JsonObject) StorableText.escapeJson(storedDetail);
+    }
     return pool.preparedQuery(COMPLETE_MAINTENANCE)
         .execute(
             Tuple.tuple()
                 .addUUID(agentId)
                 .addUUID(wakeId)
-                .addString(identity)
-                .addString(workList)
-                .addString(summary)
+                .addString(storedIdentity)
+                .addString(storedWorkList)
+                .addString(storedSummary)
                 .addBoolean(keptPrevious)
-                .addValue(detail)
-                .addValue(call == null ? null : call.toJson()))
+                .addValue(storedDetail)
+                .addValue(call == null ? null : call.storable().toJson()))
         .map(rows -> finished(agentId, rows));
+  }
+
+  private static String storable(String field, String value, List<String> escaped) {
+    if (StorableText.isStorable(value)) {
+      return value;
+    }
+    escaped.add(field);
+    return StorableText.escape(value);
   }
 
   // No row: the pass no longer owned the agent. Otherwise asleep, and woken again if work waits.

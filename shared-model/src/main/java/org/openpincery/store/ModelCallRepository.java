@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.openpincery.model.StorableText;
 
 /**
  * Every model request and response, with tokens, cost, latency and outcome, so any wake can be
@@ -104,6 +105,38 @@ public final class ModelCallRepository {
           false);
     }
 
+    /**
+     * This call as PostgreSQL can store it: itself, or a copy whose request or response (whichever
+     * holds text that jsonb refuses: U+0000, an unpaired surrogate) has every string and key {@link
+     * StorableText#escape escaped} and {@code "pincery_escaped": true} added at its top level. The
+     * raw answer of a provider is outside text; recording it never fails on it.
+     */
+    public ModelCall storable() {
+      JsonObject req = storableJson(request);
+      JsonObject res = storableJson(response);
+      if (req == request && res == response) {
+        return this;
+      }
+      return new ModelCall(
+          purpose,
+          model,
+          req,
+          res,
+          outcome,
+          httpStatus,
+          inputTokens,
+          outputTokens,
+          costUsd,
+          latencyMillis);
+    }
+
+    private static JsonObject storableJson(JsonObject json) {
+      if (StorableText.isStorable(json)) {
+        return json;
+      }
+      return ((JsonObject) StorableText.escapeJson(json)).put("pincery_escaped", true);
+    }
+
     /** The call as the SQL function {@code pincery_insert_model_call} takes it. */
     JsonObject toJson() {
       return new JsonObject()
@@ -128,7 +161,8 @@ public final class ModelCallRepository {
     record LeaseLost() implements RecordResult {}
   }
 
-  public Future<RecordResult> record(UUID agentId, UUID wakeId, ModelCall call) {
+  public Future<RecordResult> record(UUID agentId, UUID wakeId, ModelCall unchecked) {
+    ModelCall call = unchecked.storable();
     Tuple params =
         Tuple.tuple()
             .addUUID(agentId)

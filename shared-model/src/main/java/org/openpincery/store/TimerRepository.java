@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.openpincery.model.StorableText;
 import org.openpincery.notify.Notifier;
 
 /** Timers agents set for themselves, and the scheduler's firing of the due ones. */
@@ -61,8 +62,11 @@ public final class TimerRepository {
   }
 
   public Future<SetResult> set(UUID agentId, UUID wakeId, OffsetDateTime dueAt, String note) {
+    // The note is the model's text: one PostgreSQL cannot store is kept escaped, not refused.
+    String stored =
+        note == null ? "" : StorableText.isStorable(note) ? note : StorableText.escape(note);
     return pool.preparedQuery(SET_TIMER)
-        .execute(Tuple.of(agentId, wakeId, dueAt, note == null ? "" : note))
+        .execute(Tuple.of(agentId, wakeId, dueAt, stored))
         .map(
             rows ->
                 Rows.<SetResult>first(

@@ -175,7 +175,7 @@ public final class WakeRepository {
   public Future<StepResult> step(Step step) {
     JsonArray events = new JsonArray();
     for (StepEvent e : step.events()) {
-      NewEvent ev = e.event();
+      NewEvent ev = e.event().storable();
       JsonObject item =
           new JsonObject()
               .put("type", ev.type().wire())
@@ -195,7 +195,7 @@ public final class WakeRepository {
             .addUUID(step.agentId())
             .addUUID(step.wakeId())
             .addLong(step.lease().toMillis())
-            .addValue(step.modelCall() == null ? null : step.modelCall().toJson())
+            .addValue(step.modelCall() == null ? null : step.modelCall().storable().toJson())
             .addValue(events)
             .addString(step.end() == null ? null : step.end().wire())
             .addLong(step.seenSeq())

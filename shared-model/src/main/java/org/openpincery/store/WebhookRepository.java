@@ -8,6 +8,9 @@ import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.openpincery.model.EventType;
+import org.openpincery.model.NewEvent;
+import org.openpincery.model.StorableText;
 import org.openpincery.notify.Notifier;
 
 /** Signed inbound webhooks: the keys that verify them, and receiving one exactly once. */
@@ -84,11 +87,21 @@ public final class WebhookRepository {
 
   /**
    * Appends {@code webhook_received} unless the delivery's key was already received. Concurrent
-   * deliveries are committed together (group commit); each completes after its commit.
+   * deliveries are committed together (group commit); each completes after its commit. Text that
+   * PostgreSQL cannot store is escaped as {@link NewEvent#storable} says; the dedup key must be
+   * storable already.
    */
   public Future<Received> receive(
       UUID agentId, String dedupKey, String source, String content, JsonObject payload) {
-    return commits.submit(new Delivery(agentId, dedupKey, source, content, payload));
+    if (!StorableText.isStorable(dedupKey)) {
+      return Future.failedFuture(new IllegalArgumentException("a dedup key must be storable"));
+    }
+    NewEvent event =
+        NewEvent.of(EventType.WEBHOOK_RECEIVED, source, content).withPayload(payload).storable();
+    JsonObject storedPayload =
+        payload == null && event.payload().isEmpty() ? null : event.payload();
+    return commits.submit(
+        new Delivery(agentId, dedupKey, event.source(), event.content(), storedPayload));
   }
 
   private Future<Received> receiveOne(Delivery d) {

@@ -304,4 +304,14 @@ class ShellSandboxTest {
     assertThat(r.getInteger("output_cap_bytes")).isEqualTo(4096);
     assertThat(r.getString("stdout")).hasSize(4096);
   }
+
+  @Test
+  void outputWithNulBytesIsStoredAndTheWakeCompletes() {
+    UUID agent = f.agent("nul-printer");
+    JsonObject r = shell(agent, "printf 'a\\000b'; printf 'c\\000d' >&2", new JsonObject());
+    assertThat(r.getString("stdout")).isEqualTo("a\u0000b");
+    assertThat(r.getString("stderr")).isEqualTo("c\u0000d");
+    assertThat(f.events(agent, "wake_end").getLast().terminationReason()).isEqualTo("completed");
+    assertThat(f.events(agent, "wake_start")).hasSize(1);
+  }
 }

@@ -6,6 +6,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,14 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.limits.RateLimiter;
+import org.openpincery.model.StorableText;
 import org.openpincery.store.WebhookRepository;
 import org.openpincery.store.WebhookRepository.Keys;
 import org.openpincery.store.WebhookRepository.Received;
@@ -217,7 +220,24 @@ final class WebhookHandler {
             });
   }
 
-  /** What a verified delivery becomes: its dedup key, source, content and payload. */
+  /**
+   * What a verified delivery becomes: its dedup key, source, content and payload. Whatever its
+   * bytes, it is kept losslessly and accepted (a sender retries a 5xx for days):
+   *
+   * <ul>
+   *   <li>JSON that parses (a JSON type, or no type) is kept as JSON in {@code payload.body}; when
+   *       a string or key in it holds U+0000 or an unpaired surrogate (e.g. <code>"&#92;ud800"
+   *       </code>), the store keeps it escaped and names it in {@code payload.escaped} ({@link
+   *       org.openpincery.model.NewEvent#storable}).
+   *   <li>Text (a text type, or a JSON type that does not parse) that is well-formed UTF-8 is the
+   *       content; a NUL in it is kept escaped the same way ({@code escaped: ["content"]}).
+   *   <li>Text that is not well-formed UTF-8 keeps its bytes in {@code payload.body_base64} with
+   *       {@code payload.encoding: "base64"}; the content is a readable view of them ({@link
+   *       StorableText#escapedView}) and {@code escaped} names it.
+   *   <li>Any other type keeps its bytes in {@code body_base64} the same way, and the content says
+   *       what it is.
+   * </ul>
+   */
   record Delivery(String dedupKey, String source, String content, JsonObject payload) {
 
     static Delivery of(MultiMap headers, byte[] body, String scheme) {
@@ -226,7 +246,7 @@ final class WebhookHandler {
       String key =
           deliveryId == null
               ? "sha256:" + HexFormat.of().formatHex(sha256(body))
-              : deliveryId.length() > MAX_KEY
+              : StorableText.longerThan(deliveryId, MAX_KEY) || !StorableText.isStorable(deliveryId)
                   ? "sha256:"
                       + HexFormat.of()
                           .formatHex(sha256(deliveryId.getBytes(StandardCharsets.UTF_8)))
@@ -251,9 +271,13 @@ final class WebhookHandler {
       String content = null;
       String source = null;
       Object json = null;
-      if (type.equals("application/json") || type.endsWith("+json") || type.isEmpty()) {
+      // Strictly: a lenient decoder would turn ill-formed bytes into U+FFFD and lose them.
+      Optional<String> text = StorableText.decodeUtf8(body);
+      boolean jsonType =
+          type.equals("application/json") || type.endsWith("+json") || type.isEmpty();
+      if (jsonType && text.isPresent()) {
         try {
-          json = Json.decodeValue(Buffer.buffer(body));
+          json = Json.decodeValue(text.get());
         } catch (DecodeException e) {
           json = null;
         }
@@ -263,15 +287,28 @@ final class WebhookHandler {
         if (json instanceof JsonObject o && o.getValue("source") instanceof String s) {
           source = s;
         }
-      } else if (type.isEmpty() || isText(type)) {
-        content = new String(body, StandardCharsets.UTF_8);
+      } else if (jsonType || isText(type)) {
+        if (text.isPresent()) {
+          content = text.get();
+        } else {
+          content = StorableText.escapedView(body);
+          keepBytes(payload, body).put("escaped", new JsonArray().add("content"));
+        }
       } else {
-        content = "(a " + type + " body of " + body.length + " bytes, not shown)";
+        content =
+            "(a " + type + " body of " + body.length + " bytes, kept as base64 in the payload)";
+        keepBytes(payload, body);
       }
       if (source == null) {
         source = headers.get("User-Agent");
       }
       return new Delivery(key, clean(source), content, payload);
+    }
+
+    private static JsonObject keepBytes(JsonObject payload, byte[] body) {
+      return payload
+          .put("encoding", "base64")
+          .put("body_base64", Base64.getEncoder().encodeToString(body));
     }
 
     private static boolean isText(String type) {
@@ -290,7 +327,10 @@ final class WebhookHandler {
       if (s.isEmpty()) {
         return "webhook";
       }
-      return s.length() > MAX_SOURCE ? s.substring(0, MAX_SOURCE) : s;
+      // A label, not a record: an unpaired surrogate is shown escaped, and the cut never splits a
+      // pair.
+      return StorableText.truncate(
+          StorableText.isStorable(s) ? s : StorableText.escape(s), MAX_SOURCE);
     }
 
     private static String firstPresent(MultiMap headers, String... names) {
