@@ -127,7 +127,8 @@ public final class ModelCallRepository {
           inputTokens,
           outputTokens,
           costUsd,
-          latencyMillis);
+          latencyMillis,
+          estimated);
     }
 
     private static JsonObject storableJson(JsonObject json) {
