@@ -8,10 +8,12 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.StorableText;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.notify.Notifier;
 
@@ -91,11 +93,24 @@ public final class WakeRepository {
   }
 
   /**
+   * A change to the agent's timers that a tool asked for, committed with its step
+   * (pincery_wake_step V8), never before it.
+   */
+  public sealed interface TimerChange {
+    /** A new pending timer; {@code note} is the model's text (escaped here if PostgreSQL must). */
+    record Set(UUID id, OffsetDateTime dueAt, String note) implements TimerChange {}
+
+    /** The agent's pending timer {@code id} cancelled (nothing if it fired or is gone). */
+    record Cancel(UUID id) implements TimerChange {}
+  }
+
+  /**
    * One step to commit.
    *
    * @param modelCall the step's model call, or null
    * @param end the termination reason when this step ends the wake, else null
    * @param seenSeq with {@code end}: the inbox seq up to which the model was shown input
+   * @param timers timers set or cancelled by the step's tools, in order
    */
   public record Step(
       UUID agentId,
@@ -105,7 +120,26 @@ public final class WakeRepository {
       List<StepEvent> events,
       TerminationReason end,
       long seenSeq,
-      Duration maintenanceLease) {}
+      Duration maintenanceLease,
+      List<TimerChange> timers) {
+
+    public Step {
+      timers = List.copyOf(timers);
+    }
+
+    /** A step that changes no timer. */
+    public Step(
+        UUID agentId,
+        UUID wakeId,
+        Duration lease,
+        ModelCallRepository.ModelCall modelCall,
+        List<StepEvent> events,
+        TerminationReason end,
+        long seenSeq,
+        Duration maintenanceLease) {
+      this(agentId, wakeId, lease, modelCall, events, end, seenSeq, maintenanceLease, List.of());
+    }
+  }
 
   /** The outcome of committing a step. */
   public sealed interface StepResult {
@@ -190,6 +224,21 @@ public final class WakeRepository {
       }
       events.add(item);
     }
+    for (TimerChange change : step.timers()) {
+      events.add(
+          switch (change) {
+            case TimerChange.Set set ->
+                new JsonObject()
+                    .put(
+                        "timer_set",
+                        new JsonObject()
+                            .put("id", set.id().toString())
+                            .put("due_at", set.dueAt().toString())
+                            .put("note", storableNote(set.note())));
+            case TimerChange.Cancel cancel ->
+                new JsonObject().put("timer_cancel", cancel.id().toString());
+          });
+    }
     Tuple params =
         Tuple.tuple()
             .addUUID(step.agentId())
@@ -201,6 +250,14 @@ public final class WakeRepository {
             .addLong(step.seenSeq())
             .addLong(step.maintenanceLease().toMillis());
     return pool.preparedQuery(STEP).execute(params).map(rows -> committed(step, rows));
+  }
+
+  // The note is the model's text: one PostgreSQL cannot store is kept escaped, not refused.
+  private static String storableNote(String note) {
+    if (note == null) {
+      return "";
+    }
+    return StorableText.isStorable(note) ? note : StorableText.escape(note);
   }
 
   private StepResult committed(Step step, io.vertx.sqlclient.RowSet<Row> rows) {

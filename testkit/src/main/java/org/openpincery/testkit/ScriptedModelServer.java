@@ -124,6 +124,12 @@ public final class ScriptedModelServer implements AutoCloseable {
   /** Delays the next turn's answer by this many milliseconds (for timeouts). */
   public record Slow(long delayMillis, Turn then) implements Turn {}
 
+  /**
+   * Answers with {@code then} only once {@code gate} completes: a test acts while the model
+   * "thinks" and decides exactly when the answer leaves.
+   */
+  public record Gated(java.util.concurrent.CompletableFuture<?> gate, Turn then) implements Turn {}
+
   /** 200 with a body that is not JSON. */
   public record Malformed(String body) implements Turn {}
 
@@ -262,6 +268,8 @@ public final class ScriptedModelServer implements AutoCloseable {
     switch (turn) {
       case EchoSystem e -> throw new IllegalStateException("resolved before answering");
       case Slow s -> vertx.setTimer(Math.max(1, s.delayMillis()), t -> answer(req, s.then()));
+      case Gated g ->
+          g.gate().whenComplete((v, err) -> vertx.runOnContext(x -> answer(req, g.then())));
       case Status s -> {
         var resp =
             req.response().setStatusCode(s.status()).putHeader("content-type", "application/json");

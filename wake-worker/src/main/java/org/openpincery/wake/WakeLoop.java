@@ -114,6 +114,7 @@ final class WakeLoop {
     private final List<Long> turnSeqs = new ArrayList<>();
     private final List<Boolean> shown = new ArrayList<>();
     private final List<StepEvent> pending = new ArrayList<>();
+    private final List<WakeRepository.TimerChange> pendingTimers = new ArrayList<>();
     private ModelCall pendingCall;
     private WakeRepository.WakeContext context;
     private ToolScope scope;
@@ -325,6 +326,7 @@ final class WakeLoop {
             result.ok(),
             result.detail());
         pending.addAll(result.events());
+        pendingTimers.addAll(result.timers());
         pending.add(StepEvent.own(toolResultEvent(call, result)));
         results.add(result.output());
         sleep |= result.endsWake();
@@ -433,9 +435,11 @@ final class WakeLoop {
                       List.copyOf(pending),
                       end,
                       end == null ? 0 : seenSeq,
-                      config.maintenanceLease()))
+                      config.maintenanceLease(),
+                      List.copyOf(pendingTimers)))
               .await();
       pending.clear();
+      pendingTimers.clear();
       pendingCall = null;
       return result;
     }

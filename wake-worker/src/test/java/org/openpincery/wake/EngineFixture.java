@@ -130,6 +130,16 @@ final class EngineFixture implements AutoCloseable {
     store.lifecycle().finishMaintenance(agent, s.wakeId()).await();
   }
 
+  /** One number from the database, read directly (for tests that inspect rows). */
+  long count(String sql) throws java.sql.SQLException {
+    try (var c = TestPostgres.connect(url);
+        var st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** The user-role texts of one recorded model request. */
   static List<String> userTexts(JsonObject request) {
     return request.getJsonArray("messages").stream()

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.openpincery.model.EventType;
@@ -112,21 +113,13 @@ public final class StandardTools {
         return ToolOutcome.error("'at' is more than a year ahead");
       }
     }
-    var set =
-        scope
-            .store()
-            .timers()
-            .set(scope.agentId(), scope.wakeId(), due, args.getString("note", ""))
-            .await();
-    return switch (set) {
-      case TimerRepository.SetResult.Set s ->
-          ToolOutcome.ok(
-              new JsonObject()
-                  .put("id", s.id().toString())
-                  .put("due_at", s.dueAt().withOffsetSameInstant(ZoneOffset.UTC).toString())
-                  .encode());
-      case TimerRepository.SetResult.LeaseLost l -> ToolOutcome.lost();
-    };
+    // Committed with the step that records this call, never on its own (issue: a timer that
+    // outlived its step): the id is ours, so the model can be told it now.
+    UUID id = UUID.randomUUID();
+    due = due.truncatedTo(ChronoUnit.MICROS); // as PostgreSQL keeps it
+    return ToolOutcome.okWithTimer(
+        new JsonObject().put("id", id.toString()).put("due_at", due.toString()).encode(),
+        new WakeRepository.TimerChange.Set(id, due, args.getString("note", "")));
   }
 
   private static ToolOutcome cancelTimer(ToolScope scope, JsonObject args) {
@@ -136,9 +129,13 @@ public final class StandardTools {
     } catch (IllegalArgumentException e) {
       return ToolOutcome.error("'id' must be a timer id as list_timers shows it");
     }
-    boolean cancelled = scope.store().timers().cancel(scope.agentId(), id).await();
-    return cancelled
-        ? ToolOutcome.ok("cancelled timer " + id)
+    boolean pending =
+        scope.store().timers().pending(scope.agentId()).await().stream()
+            .anyMatch(t -> t.id().equals(id));
+    return pending
+        ? ToolOutcome.okWithTimer(
+            "cancelled timer " + id + " (with this step)",
+            new WakeRepository.TimerChange.Cancel(id))
         : ToolOutcome.error("you have no pending timer " + id);
   }
 

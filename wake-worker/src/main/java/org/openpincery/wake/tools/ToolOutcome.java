@@ -3,6 +3,7 @@ package org.openpincery.wake.tools;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.openpincery.store.WakeRepository.StepEvent;
+import org.openpincery.store.WakeRepository.TimerChange;
 
 /**
  * What a tool did.
@@ -13,6 +14,7 @@ import org.openpincery.store.WakeRepository.StepEvent;
  * @param endsWake the tool asked to end the wake ({@code sleep})
  * @param leaseLost a fenced write of the tool found the wake taken away
  * @param detail facts for the {@code tool_result} event's payload (sandbox, exit code, duration)
+ * @param timers timers set or cancelled, committed with the step (never before it)
  */
 public record ToolOutcome(
     String output,
@@ -20,16 +22,33 @@ public record ToolOutcome(
     List<StepEvent> events,
     boolean endsWake,
     boolean leaseLost,
-    JsonObject detail) {
+    JsonObject detail,
+    List<TimerChange> timers) {
 
   public ToolOutcome {
     events = List.copyOf(events);
     detail = detail == null ? new JsonObject() : detail;
+    timers = List.copyOf(timers);
   }
 
   public ToolOutcome(
       String output, boolean ok, List<StepEvent> events, boolean endsWake, boolean leaseLost) {
-    this(output, ok, events, endsWake, leaseLost, null);
+    this(output, ok, events, endsWake, leaseLost, null, List.of());
+  }
+
+  public ToolOutcome(
+      String output,
+      boolean ok,
+      List<StepEvent> events,
+      boolean endsWake,
+      boolean leaseLost,
+      JsonObject detail) {
+    this(output, ok, events, endsWake, leaseLost, detail, List.of());
+  }
+
+  /** A successful result whose timer change is committed with the step. */
+  public static ToolOutcome okWithTimer(String output, TimerChange change) {
+    return new ToolOutcome(output, true, List.of(), false, false, null, List.of(change));
   }
 
   public static ToolOutcome ok(String output) {
@@ -47,6 +66,7 @@ public record ToolOutcome(
 
   /** The same outcome with facts for the event's payload. */
   public ToolOutcome withDetail(JsonObject more) {
-    return new ToolOutcome(output, ok, events, endsWake, leaseLost, detail.copy().mergeIn(more));
+    return new ToolOutcome(
+        output, ok, events, endsWake, leaseLost, detail.copy().mergeIn(more), timers);
   }
 }
