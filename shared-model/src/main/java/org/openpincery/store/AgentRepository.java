@@ -31,7 +31,7 @@ public final class AgentRepository {
   private static final String VIEW_COLUMNS =
       """
       id, workspace_id, name, status, is_enabled, disabled_reason, budget_limit_usd,
-      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at
+      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at, deleted_at
       """;
 
   private static final String INSERT_AGENT =
@@ -47,15 +47,16 @@ public final class AgentRepository {
        WHERE id = $1
       """;
 
+  // $2: deleted agents too.
   private static final String LIST_AGENTS =
       "SELECT "
           + VIEW_COLUMNS
-          + " FROM agents WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id";
+          + " FROM agents WHERE workspace_id = $1 AND ($2 OR deleted_at IS NULL)"
+          + " ORDER BY created_at, id";
 
+  // Deleted agents included: their history stays readable.
   private static final String GET_AGENT =
-      "SELECT "
-          + VIEW_COLUMNS
-          + " FROM agents WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL";
+      "SELECT " + VIEW_COLUMNS + " FROM agents WHERE id = $1 AND workspace_id = $2";
 
   private static final String LATEST_PROJECTION =
       """
@@ -97,12 +98,27 @@ public final class AgentRepository {
       RETURNING (is_enabled AND status = 'asleep' AND inbox_seq > consumed_seq) AS pending
       """;
 
-  // Soft delete: the log and projections stay; the name is freed for a new agent.
+  // Soft delete: the log and projections stay; the name is freed for a new agent. In the same
+  // statement its pending timers are cancelled and its schedules ended, so nothing fires into a
+  // deleted agent's log (the disabled flag alone would only stop the wakes, not the appends). A
+  // running wake sees the agent disabled at its next heartbeat and ends with reason `disabled`.
   private static final String DELETE_AGENT =
       """
-      UPDATE agents
-         SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(), updated_at = now()
-       WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+      WITH deleted AS (
+          UPDATE agents
+             SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(),
+                 updated_at = now()
+           WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+          RETURNING id),
+      cancelled_timers AS (
+          UPDATE timers t SET cancelled_at = now()
+            FROM deleted d
+           WHERE t.agent_id = d.id AND t.fired_at IS NULL AND t.cancelled_at IS NULL),
+      ended_schedules AS (
+          UPDATE schedules s SET deleted_at = now()
+            FROM deleted d
+           WHERE s.agent_id = d.id AND s.deleted_at IS NULL)
+      SELECT count(*) AS deleted FROM deleted
       """;
 
   // The old secret keeps verifying until the grace period ends, so senders can be switched over.
@@ -175,9 +191,15 @@ public final class AgentRepository {
         .recover(AgentRepository::nameTaken);
   }
 
+  /** The workspace's live agents. */
   public Future<List<AgentView>> list(UUID workspaceId) {
+    return list(workspaceId, false);
+  }
+
+  /** The workspace's agents, oldest first; deleted ones too when {@code includeDeleted}. */
+  public Future<List<AgentView>> list(UUID workspaceId, boolean includeDeleted) {
     return pool.preparedQuery(LIST_AGENTS)
-        .execute(Tuple.of(workspaceId))
+        .execute(Tuple.of(workspaceId, includeDeleted))
         .map(
             rows -> {
               List<AgentView> agents = new ArrayList<>(rows.size());
@@ -186,7 +208,7 @@ public final class AgentRepository {
             });
   }
 
-  /** A live agent of the workspace. */
+  /** An agent of the workspace, deleted or not (see {@link AgentView#deleted()}). */
   public Future<Optional<AgentView>> get(UUID workspaceId, UUID agentId) {
     return pool.preparedQuery(GET_AGENT)
         .execute(Tuple.of(agentId, workspaceId))
@@ -236,11 +258,14 @@ public final class AgentRepository {
         .recover(AgentRepository::nameTaken);
   }
 
-  /** Soft-deletes: disabled with reason {@code deleted}; false when there is no such agent. */
+  /**
+   * Soft-deletes: disabled with reason {@code deleted}, pending timers cancelled, schedules ended;
+   * the log stays. False when there is no such live agent (none, or already deleted).
+   */
   public Future<Boolean> delete(UUID workspaceId, UUID agentId) {
     return pool.preparedQuery(DELETE_AGENT)
         .execute(Tuple.of(agentId, workspaceId))
-        .map(rows -> rows.rowCount() == 1);
+        .map(rows -> rows.iterator().next().getLong("deleted") == 1);
   }
 
   /** Installs a new webhook secret; returns when the previous one stops verifying. */
@@ -302,7 +327,8 @@ public final class AgentRepository {
         row.getLong("inbox_seq"),
         row.getLong("consumed_seq"),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getOffsetDateTime("deleted_at"));
   }
 
   private static AgentState toState(Row row) {
