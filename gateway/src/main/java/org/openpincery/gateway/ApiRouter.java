@@ -52,12 +52,6 @@ public final class ApiRouter {
     ClientAddress clients = new ClientAddress(config.trustedProxies());
     RateLimiter unauthenticated = new RateLimiter(config.unauthenticatedPerMinute());
     RateLimiter authenticated = new RateLimiter(config.authenticatedPerMinute());
-    vertx.setPeriodic(
-        60_000,
-        t -> {
-          unauthenticated.evictIdle();
-          authenticated.evictIdle();
-        });
     Authenticator auth =
         new Authenticator(
             store.auth(),
@@ -70,10 +64,11 @@ public final class ApiRouter {
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
-    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules());
+    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules(), store.agents());
     CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
-    EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
-    String openapi = resource("/openapi.json");
+    EventStream stream =
+        new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
+    String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);

@@ -17,9 +17,12 @@ final class RequestIds {
   private RequestIds() {}
 
   static void assign(RoutingContext ctx) {
-    String given = ctx.request().getHeader(HEADER);
-    String id =
-        given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    // The server's edge (HttpEdges) has usually chosen it already.
+    String id = ctx.response().headers().get(HEADER);
+    if (id == null) {
+      String given = ctx.request().getHeader(HEADER);
+      id = given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    }
     ctx.put(KEY, id);
     ctx.response().putHeader(HEADER, id);
   }

@@ -36,7 +36,9 @@ final class Responses {
         .put("event_seq", a.eventSeq())
         .put("pending_work", a.inboxSeq() > a.consumedSeq())
         .put("created_at", a.createdAt().toString())
-        .put("updated_at", a.updatedAt().toString());
+        .put("updated_at", a.updatedAt().toString())
+        .put("deleted", a.deleted())
+        .put("deleted_at", a.deleted() ? a.deletedAt().toString() : null);
   }
 
   static JsonObject event(StoredEvent e) {

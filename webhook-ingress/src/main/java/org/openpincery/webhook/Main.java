@@ -8,6 +8,7 @@ import org.openpincery.config.DatabaseConfig;
 import org.openpincery.config.Env;
 import org.openpincery.config.Logging;
 import org.openpincery.db.DatabaseUrl;
+import org.openpincery.http.HttpEdges;
 import org.openpincery.store.Store;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ public final class Main {
     try {
       Logging.configure(env);
       WebhookConfig config = WebhookConfig.from(env);
+      java.time.Duration idleTimeout = HttpEdges.idleTimeout(env);
       DatabaseUrl url = env.requiredDatabaseUrl();
       Vertx vertx = Vertx.vertx();
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-webhooks"));
@@ -32,7 +34,8 @@ public final class Main {
         id =
             vertx
                 .deployVerticle(
-                    new WebhookIngressVerticle(store, config, new SimpleMeterRegistry()),
+                    new WebhookIngressVerticle(
+                        store, config, new SimpleMeterRegistry(), idleTimeout),
                     new DeploymentOptions())
                 .await();
       } catch (RuntimeException e) {

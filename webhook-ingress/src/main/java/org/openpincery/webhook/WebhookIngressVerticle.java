@@ -6,24 +6,38 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
+import java.time.Duration;
+import org.openpincery.http.HttpEdges;
 import org.openpincery.store.Store;
 
 /**
  * Webhook ingress as its own HTTP server (split deployments), on the event loop: the webhook route,
- * {@code /health}, and JSON errors for what the framework refuses (413, 404, 405).
+ * {@code /health}, and the API's JSON error shape with an {@code X-Request-Id} for everything the
+ * framework or the codec refuses (400, 404, 405, 413, 414, 431; see {@link HttpEdges}).
  */
 public final class WebhookIngressVerticle extends VerticleBase {
 
   private final Store store;
   private final WebhookConfig config;
   private final MeterRegistry registry;
+  private final Duration idleTimeout;
   private HttpServer server;
 
   public WebhookIngressVerticle(Store store, WebhookConfig config, MeterRegistry registry) {
+    this(store, config, registry, Duration.ofSeconds(120));
+  }
+
+  /**
+   * @param idleTimeout {@code OPEN_PINCERY_IDLE_TIMEOUT_SECONDS}: an idle connection closes
+   */
+  public WebhookIngressVerticle(
+      Store store, WebhookConfig config, MeterRegistry registry, Duration idleTimeout) {
     this.store = store;
     this.config = config;
     this.registry = registry;
+    this.idleTimeout = idleTimeout;
   }
 
   @Override
@@ -37,24 +51,36 @@ public final class WebhookIngressVerticle extends VerticleBase {
                     .putHeader("content-type", "application/json")
                     .end(new JsonObject().put("status", "ok").encode()));
     WebhookRoutes.mount(router, vertx, store, config, registry, Clock.systemUTC());
-    for (int status : new int[] {404, 405, 413, 500}) {
-      router.errorHandler(
-          status,
-          ctx ->
-              ctx.response()
-                  .setStatusCode(status)
-                  .putHeader("content-type", "application/json")
-                  .end(
-                      new JsonObject()
-                          .put(
-                              "error",
-                              new JsonObject()
-                                  .put("code", status == 413 ? "body_too_large" : "http_" + status)
-                                  .put("message", ctx.response().getStatusMessage()))
-                          .encode()));
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
+      router.errorHandler(status, ctx -> frameworkError(ctx, status));
     }
-    server = vertx.createHttpServer().requestHandler(router);
+    server = vertx.createHttpServer(HttpEdges.serverOptions(idleTimeout));
+    HttpEdges.install(server, router);
     return server.listen(config.port(), config.host());
+  }
+
+  private static void frameworkError(RoutingContext ctx, int status) {
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    String code =
+        switch (status) {
+          case 400 -> "invalid_request";
+          case 404 -> "not_found";
+          case 405 -> "method_not_allowed";
+          case 413 -> "payload_too_large";
+          default -> "internal_error";
+        };
+    String message =
+        switch (status) {
+          case 400 -> "the request is malformed";
+          case 404 -> "no route for " + ctx.request().path();
+          case 405 -> ctx.request().method() + " is not allowed here";
+          case 413 -> "the body is larger than this server accepts";
+          default -> "something went wrong on our side";
+        };
+    HttpEdges.sendError(ctx.response(), status, code, message);
   }
 
   public int actualPort() {
