@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,20 @@ public final class ApiRouter {
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);
+    // Every request is answered within the request timeout, except event streams, which answer at
+    // once and then last (their end is the idle timeout, the session, or the client).
+    TimeoutHandler timeout = TimeoutHandler.create(config.requestTimeout().toMillis(), 503);
+    router
+        .route()
+        .handler(
+            ctx -> {
+              if (ctx.request().path().endsWith("/events/stream")) {
+                ctx.next();
+              } else {
+                ErrorResponses.requestTimeout(ctx, config.requestTimeout());
+                timeout.handle(ctx);
+              }
+            });
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     router
         .route("/api/*")
@@ -164,7 +179,7 @@ public final class ApiRouter {
 
     // One JSON error shape for everything, the framework's own 404/405/413 included.
     router.route().failureHandler(ErrorResponses::handle);
-    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500}) {
+    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
       router.errorHandler(status, ErrorResponses::handle);
     }
     return router;

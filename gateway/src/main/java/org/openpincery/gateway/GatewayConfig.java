@@ -56,7 +56,8 @@ public record GatewayConfig(
     Optional<Vault> vault,
     Optional<String> publicUrl,
     Duration idleTimeout,
-    int maxStreamsPerSession) {
+    int maxStreamsPerSession,
+    Duration requestTimeout) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
@@ -106,7 +107,8 @@ public record GatewayConfig(
         Vault.fromEnv(env),
         env.string(PUBLIC_URL),
         HttpEdges.idleTimeout(env),
-        env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000));
+        env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000),
+        HttpEdges.requestTimeout(env));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -128,7 +130,8 @@ public record GatewayConfig(
         vault,
         publicUrl,
         idleTimeout,
-        maxStreamsPerSession);
+        maxStreamsPerSession,
+        requestTimeout);
   }
 
   /** The absolute URL of a path on this API when a public URL is set, else the path itself. */
@@ -192,7 +195,8 @@ public record GatewayConfig(
         keys,
         publicUrl,
         idleTimeout,
-        maxStreamsPerSession);
+        maxStreamsPerSession,
+        requestTimeout);
   }
 
   private static BigDecimal budget(Env env) {
@@ -234,6 +238,8 @@ public record GatewayConfig(
         + idleTimeout
         + ", maxStreamsPerSession="
         + maxStreamsPerSession
+        + ", requestTimeout="
+        + requestTimeout
         + "]";
   }
 }

@@ -12,6 +12,9 @@ final class Responses {
   private Responses() {}
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) {
+      return; // the request timed out meanwhile and was answered
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("content-type", "application/json")

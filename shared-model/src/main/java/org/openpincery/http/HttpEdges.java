@@ -47,6 +47,16 @@ public final class HttpEdges {
    */
   public static final String IDLE_TIMEOUT = "OPEN_PINCERY_IDLE_TIMEOUT_SECONDS";
 
+  /**
+   * {@code OPEN_PINCERY_REQUEST_TIMEOUT_SECONDS}: a request not answered within this long (its body
+   * still arriving, or the server still working) gets {@code 503 request_timeout}. Event streams
+   * are exempt: they answer at once and then last.
+   */
+  public static final String REQUEST_TIMEOUT = "OPEN_PINCERY_REQUEST_TIMEOUT_SECONDS";
+
+  /** The {@code code} of a request-timeout answer. */
+  public static final String REQUEST_TIMEOUT_CODE = "request_timeout";
+
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   private HttpEdges() {}
@@ -54,6 +64,19 @@ public final class HttpEdges {
   /** The idle timeout setting: 120 s by default, from 5 s to 1 hour. */
   public static Duration idleTimeout(Env env) {
     return env.seconds(IDLE_TIMEOUT, Duration.ofSeconds(120), 5, 3600);
+  }
+
+  /** The request timeout setting: 30 s by default, from 1 s to 10 minutes. */
+  public static Duration requestTimeout(Env env) {
+    return env.seconds(REQUEST_TIMEOUT, Duration.ofSeconds(30), 1, 600);
+  }
+
+  /** The message of a request-timeout answer. */
+  public static String requestTimeoutMessage(Duration timeout) {
+    return "no answer within "
+        + timeout.toSeconds()
+        + " s (the body did not arrive, or the server was too slow); a write may or may not"
+        + " have taken effect";
   }
 
   /**

@@ -26,6 +26,7 @@ public final class Main {
       Logging.configure(env);
       WebhookConfig config = WebhookConfig.from(env);
       java.time.Duration idleTimeout = HttpEdges.idleTimeout(env);
+      java.time.Duration requestTimeout = HttpEdges.requestTimeout(env);
       DatabaseUrl url = env.requiredDatabaseUrl();
       Vertx vertx = Vertx.vertx();
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-webhooks"));
@@ -35,7 +36,7 @@ public final class Main {
             vertx
                 .deployVerticle(
                     new WebhookIngressVerticle(
-                        store, config, new SimpleMeterRegistry(), idleTimeout),
+                        store, config, new SimpleMeterRegistry(), idleTimeout, requestTimeout),
                     new DeploymentOptions())
                 .await();
       } catch (RuntimeException e) {

@@ -50,7 +50,8 @@ class WebhookServerEdgesTest {
                     "OPEN_PINCERY_WEBHOOK_PORT", "0",
                     "OPEN_PINCERY_WEBHOOK_MAX_BODY_BYTES", "1024")));
     var verticle =
-        new WebhookIngressVerticle(store, config, new SimpleMeterRegistry(), Duration.ofSeconds(5));
+        new WebhookIngressVerticle(
+            store, config, new SimpleMeterRegistry(), Duration.ofSeconds(5), Duration.ofSeconds(1));
     vertx.deployVerticle(verticle).await();
     port = verticle.actualPort();
   }
@@ -118,6 +119,22 @@ class WebhookServerEdgesTest {
     JsonObject error = new JsonObject(r.body()).getJsonObject("error");
     assertThat(error.getString("code")).isEqualTo(c.code());
     assertThat(error.getString("message")).isNotBlank();
+  }
+
+  @Test
+  void aDeliveryWhoseBodyNeverArrivesGetsARequestTimeout() throws Exception {
+    RawHttp.Response r =
+        RawHttp.exchange(
+            port,
+            "POST "
+                + PATH
+                + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n{\"only\":");
+
+    assertThat(r.statusLine()).startsWith("HTTP/1.1 503");
+    assertThat(r.header("x-request-id")).isNotBlank();
+    assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
+        .isEqualTo("request_timeout");
   }
 
   @Test
