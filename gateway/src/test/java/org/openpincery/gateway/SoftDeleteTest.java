@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.openpincery.store.ClaimResult;
+import org.openpincery.store.TimerRepository;
 
 /**
  * Delete is a soft delete: the agent keeps its history and hash chain, readable as before, and
@@ -105,6 +110,37 @@ class SoftDeleteTest {
       assertThat(api.count("SELECT count(*) FROM events WHERE agent_id = '" + id + "'")).isZero();
       assertThat(api.count("SELECT count(*) FROM timers WHERE cancelled_at IS NOT NULL"))
           .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aTimerSetByAWakeStillRunningAfterTheDeleteNeverFires() throws Exception {
+    try (GatewayFixture api = new GatewayFixture()) {
+      String token = api.bootstrap();
+      UUID id = UUID.fromString(api.createAgent(token, "busy"));
+      api.call("POST", "/api/agents/" + id + "/messages", token, "{\"content\":\"work\"}");
+      var claimed =
+          (ClaimResult.Claimed)
+              api.store.lifecycle().claim(id, "test-worker", Duration.ofMinutes(1)).await();
+
+      assertThat(api.call("DELETE", "/api/agents/" + id, token, null).status()).isEqualTo(204);
+      var set =
+          api.store
+              .timers()
+              .set(id, claimed.wakeId(), OffsetDateTime.now().minusSeconds(1), "after delete")
+              .await();
+
+      assertThat(set)
+          .as("the wake is not cut short")
+          .isInstanceOf(TimerRepository.SetResult.Set.class);
+      assertThat(api.store.timers().pending(id).await()).isEmpty();
+      assertThat(api.store.timers().fireDue(100).await()).isEmpty();
+      assertThat(
+              api.count(
+                  "SELECT count(*) FROM events WHERE agent_id = '"
+                      + id
+                      + "' AND event_type = 'timer_fired'"))
+          .isZero();
     }
   }
 

@@ -98,27 +98,39 @@ public final class AgentRepository {
       RETURNING (is_enabled AND status = 'asleep' AND inbox_seq > consumed_seq) AS pending
       """;
 
-  // Soft delete: the log and projections stay; the name is freed for a new agent. In the same
-  // statement its pending timers are cancelled and its schedules ended, so nothing fires into a
-  // deleted agent's log (the disabled flag alone would only stop the wakes, not the appends). A
-  // running wake sees the agent disabled at its next heartbeat and ends with reason `disabled`.
-  private static final String DELETE_AGENT =
+  // Soft delete (the log and projections stay; the name is freed for a new agent) is three
+  // statements in one transaction, taking locks in the order the scheduler takes them (timer and
+  // schedule rows first, then the agent row), so a firing batch and a delete wait for each other
+  // but never deadlock. 1: end the pending timers and live schedules of a live agent (waiting for
+  // a batch that is firing one of them, which commits its event before the delete).
+  private static final String END_TIMERS_AND_SCHEDULES =
       """
-      WITH deleted AS (
-          UPDATE agents
-             SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(),
-                 updated_at = now()
-           WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
-          RETURNING id),
-      cancelled_timers AS (
+      WITH cancelled_timers AS (
           UPDATE timers t SET cancelled_at = now()
-            FROM deleted d
-           WHERE t.agent_id = d.id AND t.fired_at IS NULL AND t.cancelled_at IS NULL),
-      ended_schedules AS (
-          UPDATE schedules s SET deleted_at = now()
-            FROM deleted d
-           WHERE s.agent_id = d.id AND s.deleted_at IS NULL)
-      SELECT count(*) AS deleted FROM deleted
+            FROM agents a
+           WHERE t.agent_id = a.id AND a.id = $1 AND a.workspace_id = $2
+             AND a.deleted_at IS NULL AND t.fired_at IS NULL AND t.cancelled_at IS NULL)
+      UPDATE schedules s SET deleted_at = now()
+        FROM agents a
+       WHERE s.agent_id = a.id AND a.id = $1 AND a.workspace_id = $2
+         AND a.deleted_at IS NULL AND s.deleted_at IS NULL
+      """;
+
+  // 2: mark the agent deleted and disabled; a running wake ends at its next heartbeat.
+  private static final String MARK_DELETED =
+      """
+      UPDATE agents
+         SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(), updated_at = now()
+       WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+      """;
+
+  // 3: a timer a running wake set between 1 and 2 (SET_TIMER holds a share lock on the agent row,
+  // so by now it has committed, and this statement's fresh snapshot sees it). Timers set after 2
+  // are born cancelled (see TimerRepository).
+  private static final String CANCEL_LATE_TIMERS =
+      """
+      UPDATE timers SET cancelled_at = now()
+       WHERE agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
       """;
 
   // The old secret keeps verifying until the grace period ends, so senders can be switched over.
@@ -263,9 +275,19 @@ public final class AgentRepository {
    * the log stays. False when there is no such live agent (none, or already deleted).
    */
   public Future<Boolean> delete(UUID workspaceId, UUID agentId) {
-    return pool.preparedQuery(DELETE_AGENT)
-        .execute(Tuple.of(agentId, workspaceId))
-        .map(rows -> rows.iterator().next().getLong("deleted") == 1);
+    Tuple ids = Tuple.of(agentId, workspaceId);
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(END_TIMERS_AND_SCHEDULES)
+                .execute(ids)
+                .compose(v -> conn.preparedQuery(MARK_DELETED).execute(ids))
+                .compose(
+                    marked ->
+                        marked.rowCount() == 0
+                            ? Future.succeededFuture(false)
+                            : conn.preparedQuery(CANCEL_LATE_TIMERS)
+                                .execute(Tuple.of(agentId))
+                                .map(v -> true)));
   }
 
   /** Installs a new webhook secret; returns when the previous one stops verifying. */
