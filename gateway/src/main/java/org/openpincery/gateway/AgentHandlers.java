@@ -57,7 +57,11 @@ final class AgentHandlers {
               switch (result) {
                 case WriteResult.Written w ->
                     Responses.json(
-                        ctx, 201, Responses.agent(w.agent()).put("webhook_secret", secret));
+                        ctx,
+                        201,
+                        Responses.agent(w.agent())
+                            .put("webhook_url", webhookUrl(w.agent().id()))
+                            .put("webhook_secret", secret));
                 case WriteResult.NameTaken t -> ctx.fail(nameTaken(name));
                 case WriteResult.NotFound n -> ctx.fail(ApiError.notFound("no such workspace"));
               }
@@ -65,10 +69,11 @@ final class AgentHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** GET /api/agents. */
+  /** GET /api/agents?include_deleted=true|false (default false). */
   void list(RoutingContext ctx) {
+    boolean includeDeleted = booleanParam(ctx, "include_deleted");
     agents
-        .list(Authenticator.principal(ctx).workspaceId())
+        .list(Authenticator.principal(ctx).workspaceId(), includeDeleted)
         .onSuccess(
             list -> {
               JsonArray array = new JsonArray();
@@ -78,7 +83,10 @@ final class AgentHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** GET /api/agents/:id, with the latest identity, work list and wake summary. */
+  /**
+   * GET /api/agents/:id, with the latest identity, work list and wake summary, and the URL to send
+   * its webhooks to. A deleted agent is shown too ({@code deleted: true}).
+   */
   void show(RoutingContext ctx) {
     UUID id = agentId(ctx);
     agents
@@ -93,6 +101,7 @@ final class AgentHandlers {
                   .map(
                       projection -> {
                         JsonObject json = Responses.agent(agent.get());
+                        json.put("webhook_url", webhookUrl(id));
                         json.put("identity", projection.map(p -> p.identity()).orElse(null));
                         json.put("work_list", projection.map(p -> p.workList()).orElse(null));
                         json.put("wake_summary", projection.map(p -> p.summary()).orElse(null));
@@ -123,13 +132,16 @@ final class AgentHandlers {
               switch (result) {
                 case WriteResult.Written w -> Responses.json(ctx, 200, Responses.agent(w.agent()));
                 case WriteResult.NameTaken t -> ctx.fail(nameTaken(patch.name().orElse("")));
-                case WriteResult.NotFound n -> ctx.fail(noSuchAgent());
+                case WriteResult.NotFound n -> failMissing(ctx, id);
               }
             })
         .onFailure(ctx::fail);
   }
 
-  /** DELETE /api/agents/:id: soft delete (disabled, reason "deleted"); the log is kept. */
+  /**
+   * DELETE /api/agents/:id: soft delete (disabled, reason "deleted"; timers cancelled, schedules
+   * ended); the log is kept and stays readable. Deleting it again is {@code 409 agent_deleted}.
+   */
   void delete(RoutingContext ctx) {
     UUID id = agentId(ctx);
     agents
@@ -139,7 +151,7 @@ final class AgentHandlers {
               if (deleted) {
                 ctx.response().setStatusCode(204).end();
               } else {
-                ctx.fail(noSuchAgent());
+                failMissing(ctx, id);
               }
             })
         .onFailure(ctx::fail);
@@ -163,7 +175,7 @@ final class AgentHandlers {
         .onSuccess(
             expires -> {
               if (expires.isEmpty()) {
-                ctx.fail(noSuchAgent());
+                failMissing(ctx, id);
                 return;
               }
               Responses.json(
@@ -203,7 +215,7 @@ final class AgentHandlers {
                   metrics.messageAccepted();
                   accepted(ctx, a.eventId(), a.seq());
                 }
-                case AppendResult.AgentNotFound n -> ctx.fail(noSuchAgent());
+                case AppendResult.AgentNotFound n -> failMissing(ctx, id);
                 case AppendResult.LeaseLost l -> ctx.fail(noSuchAgent());
               }
             })
@@ -253,6 +265,43 @@ final class AgentHandlers {
 
   static ApiError noSuchAgent() {
     return ApiError.notFound("no such agent");
+  }
+
+  /** Every write to a deleted agent: it keeps its history but takes no new input or change. */
+  static ApiError agentDeleted() {
+    return ApiError.conflict(
+        "agent_deleted", "this agent was deleted: its history stays readable, it takes no input");
+  }
+
+  /**
+   * After a write found no live agent: {@code 409 agent_deleted} when it is a deleted agent of the
+   * caller's workspace, else {@code 404 not_found}.
+   */
+  static void failMissing(AgentRepository agents, RoutingContext ctx, UUID id) {
+    agents
+        .get(Authenticator.principal(ctx).workspaceId(), id)
+        .onSuccess(
+            a -> ctx.fail(a.isPresent() && a.get().deleted() ? agentDeleted() : noSuchAgent()))
+        .onFailure(ctx::fail);
+  }
+
+  private void failMissing(RoutingContext ctx, UUID id) {
+    failMissing(agents, ctx, id);
+  }
+
+  private String webhookUrl(UUID id) {
+    return config.link("/api/agents/" + id + "/webhooks");
+  }
+
+  private static boolean booleanParam(RoutingContext ctx, String name) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null || raw.equals("false")) {
+      return false;
+    }
+    if (raw.equals("true")) {
+      return true;
+    }
+    throw ApiError.badRequest("'" + name + "' must be true or false");
   }
 
   private static String name(String name) {

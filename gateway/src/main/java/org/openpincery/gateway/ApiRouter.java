@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -54,12 +55,6 @@ public final class ApiRouter {
     ClientAddress clients = new ClientAddress(config.trustedProxies());
     RateLimiter unauthenticated = new RateLimiter(config.unauthenticatedPerMinute());
     RateLimiter authenticated = new RateLimiter(config.authenticatedPerMinute());
-    vertx.setPeriodic(
-        60_000,
-        t -> {
-          unauthenticated.evictIdle();
-          authenticated.evictIdle();
-        });
     Authenticator auth =
         new Authenticator(
             store.auth(),
@@ -73,14 +68,29 @@ public final class ApiRouter {
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
     AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
-    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules());
+    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules(), store.agents());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
     CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
-    EventStream stream = new EventStream(vertx, store.agents(), store.events(), config, metrics);
-    String openapi = resource("/openapi.json");
+    EventStream stream =
+        new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
+    String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);
+    // Every request is answered within the request timeout, except event streams, which answer at
+    // once and then last (their end is the idle timeout, the session, or the client).
+    TimeoutHandler timeout = TimeoutHandler.create(config.requestTimeout().toMillis(), 503);
+    router
+        .route()
+        .handler(
+            ctx -> {
+              if (ctx.request().path().endsWith("/events/stream")) {
+                ctx.next();
+              } else {
+                ErrorResponses.requestTimeout(ctx, config.requestTimeout());
+                timeout.handle(ctx);
+              }
+            });
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     router
         .route("/api/*")
@@ -177,7 +187,7 @@ public final class ApiRouter {
 
     // One JSON error shape for everything, the framework's own 404/405/413 included.
     router.route().failureHandler(ErrorResponses::handle);
-    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500}) {
+    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
       router.errorHandler(status, ErrorResponses::handle);
     }
     return router;

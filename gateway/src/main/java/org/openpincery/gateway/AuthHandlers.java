@@ -80,13 +80,16 @@ final class AuthHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** POST /api/logout: revokes the presented session. */
+  /** POST /api/logout: revokes the presented session and ends its event streams. */
   void logout(RoutingContext ctx) {
     var principal = Authenticator.principal(ctx);
     auth.revoke(principal.sessionId())
         .onSuccess(
             v -> {
               authenticator.forget(principal);
+              ctx.vertx()
+                  .eventBus()
+                  .publish(EventStream.SESSION_ENDED, principal.sessionId().toString());
               ctx.response().setStatusCode(204).end();
             })
         .onFailure(ctx::fail);

@@ -14,6 +14,7 @@ import org.openpincery.store.AuthRepository.Principal;
 final class Authenticator {
 
   private static final String PRINCIPAL = "principal";
+  private static final String TOKEN_DIGEST = "token_digest";
 
   private final AuthRepository auth;
   private final RateLimiter unauthenticated;
@@ -52,7 +53,7 @@ final class Authenticator {
     byte[] digest = Tokens.sha256(token.get());
     Optional<Principal> cached = sessions.get(digest);
     if (cached.isPresent()) {
-      admit(ctx, cached.get());
+      admit(ctx, cached.get(), digest);
       return;
     }
     auth.authenticate(digest)
@@ -63,18 +64,19 @@ final class Authenticator {
                 return;
               }
               sessions.put(digest, principal.get());
-              admit(ctx, principal.get());
+              admit(ctx, principal.get(), digest);
             })
         .onFailure(ctx::fail);
   }
 
-  private void admit(RoutingContext ctx, Principal principal) {
+  private void admit(RoutingContext ctx, Principal principal, byte[] digest) {
     RateLimiter.Decision d = authenticated.acquire("session:" + principal.sessionId());
     if (!d.allowed()) {
       tooMany(ctx, d, "authenticated");
       return;
     }
     ctx.put(PRINCIPAL, principal);
+    ctx.put(TOKEN_DIGEST, digest);
     ctx.next();
   }
 
@@ -121,5 +123,10 @@ final class Authenticator {
 
   static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  /** The SHA-256 of the session token presented (for re-checking a long-lived stream). */
+  static byte[] tokenDigest(RoutingContext ctx) {
+    return ctx.get(TOKEN_DIGEST);
   }
 }

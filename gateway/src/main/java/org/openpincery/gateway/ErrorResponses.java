@@ -3,6 +3,8 @@ package org.openpincery.gateway;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import org.openpincery.http.HttpEdges;
 import org.openpincery.store.DatabaseOutage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,12 @@ final class ErrorResponses {
       case 413 ->
           send(ctx, 413, "payload_too_large", "the body is larger than this server accepts");
       case 415 -> send(ctx, 415, "unsupported_media_type", "send the body as application/json");
+      case 503 ->
+          send(
+              ctx,
+              503,
+              HttpEdges.REQUEST_TIMEOUT_CODE,
+              HttpEdges.requestTimeoutMessage(requestTimeout(ctx)));
       default -> {
         LOG.atError()
             .addKeyValue("request_id", RequestIds.of(ctx))
@@ -69,7 +77,22 @@ final class ErrorResponses {
     }
   }
 
+  private static final String REQUEST_TIMEOUT_KEY = "request_timeout";
+
+  /** Remembers the request timeout for the message of its 503. */
+  static void requestTimeout(RoutingContext ctx, Duration timeout) {
+    ctx.put(REQUEST_TIMEOUT_KEY, timeout);
+  }
+
+  private static Duration requestTimeout(RoutingContext ctx) {
+    Duration d = ctx.get(REQUEST_TIMEOUT_KEY);
+    return d == null ? Duration.ZERO : d;
+  }
+
   static void send(RoutingContext ctx, int status, String code, String message) {
+    if (ctx.response().ended()) {
+      return; // answered already (a request timeout, then the handler's late result)
+    }
     if (ctx.response().headWritten()) {
       ctx.response().reset();
       return;

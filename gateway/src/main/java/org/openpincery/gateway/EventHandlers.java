@@ -87,7 +87,10 @@ final class EventHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** Succeeds when the agent is a live agent of the caller's workspace, else fails with 404. */
+  /**
+   * Succeeds when the agent is an agent of the caller's workspace, deleted ones included (their
+   * history stays readable), else fails with 404.
+   */
   Future<Void> ownedBy(RoutingContext ctx, UUID agentId) {
     return agents
         .get(Authenticator.principal(ctx).workspaceId(), agentId)

@@ -4,11 +4,17 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.notify.Channel;
 import org.openpincery.store.AgentRepository;
+import org.openpincery.store.AuthRepository;
 import org.openpincery.store.EventRepository;
 
 /**
@@ -20,29 +26,56 @@ import org.openpincery.store.EventRepository;
  * connection; notifications that arrive during a read trigger one more read. A heartbeat comment
  * keeps proxies from closing an idle stream, and also re-reads, which covers a notification lost
  * while the listener was reconnecting.
+ *
+ * <p>Streams are bounded per session ({@code OPEN_PINCERY_MAX_STREAMS_PER_SESSION}; one more is
+ * {@code 429 too_many_streams}) and live no longer than their session: a logout through this
+ * process ends them at once (a local event-bus message on {@link #SESSION_ENDED}), and at each
+ * heartbeat the session is looked up again in the database, so one revoked elsewhere or expired
+ * ends its streams within one heartbeat interval. A deleted agent's stream stays readable (its log
+ * is kept), it just no longer grows.
  */
 final class EventStream {
 
   static final String RESYNC = "*";
+
+  /** Local event-bus address: the body is the id of a session that has just been revoked. */
+  static final String SESSION_ENDED = "pincery.session.ended";
+
   private static final int BATCH = 500;
 
   private final Vertx vertx;
+  private final AuthRepository auth;
   private final AgentRepository agents;
   private final EventRepository events;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
+  // Touched only on the verticle's event loop (handlers, timers and the local consumer below).
+  private final Map<UUID, Set<Session>> bySession = new HashMap<>();
 
   EventStream(
       Vertx vertx,
+      AuthRepository auth,
       AgentRepository agents,
       EventRepository events,
       GatewayConfig config,
       GatewayMetrics metrics) {
     this.vertx = vertx;
+    this.auth = auth;
     this.agents = agents;
     this.events = events;
     this.config = config;
     this.metrics = metrics;
+    vertx
+        .eventBus()
+        .<String>localConsumer(SESSION_ENDED, m -> endSession(UUID.fromString(m.body())));
+  }
+
+  /** Ends every stream of a session (it was revoked). */
+  void endSession(UUID sessionId) {
+    Set<Session> open = bySession.get(sessionId);
+    if (open != null) {
+      List.copyOf(open).forEach(Session::end);
+    }
   }
 
   void open(RoutingContext ctx) {
@@ -56,17 +89,30 @@ final class EventStream {
       requested = EventHandlers.longParam("after_seq", afterParam);
     }
     Long cursorParam = requested;
+    var principal = Authenticator.principal(ctx);
+    byte[] tokenDigest = Authenticator.tokenDigest(ctx);
     agents
-        .get(Authenticator.principal(ctx).workspaceId(), agentId)
+        .get(principal.workspaceId(), agentId)
         .onSuccess(
             agent -> {
               if (agent.isEmpty()) {
                 ctx.fail(AgentHandlers.noSuchAgent());
                 return;
               }
+              int max = config.maxStreamsPerSession();
+              if (bySession.getOrDefault(principal.sessionId(), Set.of()).size() >= max) {
+                ctx.fail(
+                    new ApiError(
+                        429,
+                        "too_many_streams",
+                        "this session already has "
+                            + max
+                            + " open event streams; close one first"));
+                return;
+              }
               // Without a cursor a stream starts at the head: only new events.
               long cursor = cursorParam != null ? cursorParam : agent.get().eventSeq();
-              new Session(ctx, agentId, cursor).start();
+              new Session(ctx, agentId, cursor, principal.sessionId(), tokenDigest).start();
             })
         .onFailure(ctx::fail);
   }
@@ -75,6 +121,8 @@ final class EventStream {
     private final RoutingContext ctx;
     private final HttpServerResponse response;
     private final UUID agentId;
+    private final UUID sessionId;
+    private final byte[] tokenDigest;
     private final String prefix;
     private long lastSent;
     private boolean reading;
@@ -83,10 +131,12 @@ final class EventStream {
     private MessageConsumer<String> consumer;
     private long heartbeat;
 
-    Session(RoutingContext ctx, UUID agentId, long cursor) {
+    Session(RoutingContext ctx, UUID agentId, long cursor, UUID sessionId, byte[] tokenDigest) {
       this.ctx = ctx;
       this.response = ctx.response();
       this.agentId = agentId;
+      this.sessionId = sessionId;
+      this.tokenDigest = tokenDigest;
       this.prefix = agentId + ":";
       this.lastSent = cursor;
     }
@@ -101,6 +151,7 @@ final class EventStream {
       response.write(
           "retry: 2000\n: stream of agent " + agentId + " after seq " + lastSent + "\n\n");
       metrics.streamOpened();
+      bySession.computeIfAbsent(sessionId, k -> new LinkedHashSet<>()).add(this);
       consumer =
           vertx
               .eventBus()
@@ -119,6 +170,7 @@ final class EventStream {
                 if (!closed) {
                   response.write(": heartbeat\n\n");
                   read();
+                  recheckSession();
                 }
               });
       response.closeHandler(v -> close());
@@ -171,11 +223,39 @@ final class EventStream {
       }
     }
 
+    /** Ends the stream when its session was revoked elsewhere or has expired. */
+    private void recheckSession() {
+      auth.authenticate(tokenDigest)
+          .onSuccess(
+              p -> {
+                if (p.isEmpty() || !p.get().expiresAt().isAfter(OffsetDateTime.now())) {
+                  end();
+                }
+              });
+      // A failed lookup (database away) keeps the stream; the next heartbeat asks again.
+    }
+
+    /** Ends the response (the session is over); the client's reconnect will get 401. */
+    void end() {
+      if (closed) {
+        return;
+      }
+      close();
+      response.end(": session ended\n\n");
+    }
+
     private void close() {
       if (closed) {
         return;
       }
       closed = true;
+      Set<Session> open = bySession.get(sessionId);
+      if (open != null) {
+        open.remove(this);
+        if (open.isEmpty()) {
+          bySession.remove(sessionId);
+        }
+      }
       metrics.streamClosed();
       vertx.cancelTimer(heartbeat);
       if (consumer != null) {

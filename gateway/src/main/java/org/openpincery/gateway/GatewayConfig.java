@@ -1,11 +1,14 @@
 package org.openpincery.gateway;
 
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
+import org.openpincery.http.HttpEdges;
 import org.openpincery.vault.Vault;
 
 /**
@@ -16,8 +19,9 @@ import org.openpincery.vault.Vault;
  * @param unauthenticatedPerMinute {@code OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED} requests per
  *     minute per client address; 0 turns the limit off
  * @param authenticatedPerMinute {@code OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED} per session; 0 off
- * @param trustedProxies {@code OPEN_PINCERY_TRUSTED_PROXIES}: addresses or CIDRs whose {@code
- *     X-Forwarded-For} is believed
+ * @param trustedProxies {@code OPEN_PINCERY_TRUSTED_PROXIES}: IP addresses or CIDRs (IPv4 or IPv6,
+ *     comma-separated) whose {@code X-Forwarded-For} is believed; an entry that is not one (a host
+ *     name, a prefix out of range) refuses start-up
  * @param maxBodyBytes {@code OPEN_PINCERY_MAX_BODY_BYTES}; larger bodies get 413
  * @param webhookGrace {@code OPEN_PINCERY_WEBHOOK_GRACE_SECONDS}: how long a rotated-out webhook
  *     secret keeps verifying
@@ -27,6 +31,13 @@ import org.openpincery.vault.Vault;
  *     answers 503
  * @param shutdownGrace {@code OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS}: in-flight requests get this
  *     long
+ * @param publicUrl {@code OPEN_PINCERY_PUBLIC_URL}: the absolute http(s) base URL clients reach
+ *     this API at (no trailing slash); {@code /openapi.json}'s server and agents' {@code
+ *     webhook_url} use it. Empty: both are relative
+ * @param idleTimeout {@code OPEN_PINCERY_IDLE_TIMEOUT_SECONDS}: a connection without traffic for
+ *     this long closes; must be longer than {@code sseHeartbeat}
+ * @param maxStreamsPerSession {@code OPEN_PINCERY_MAX_STREAMS_PER_SESSION}: open event streams per
+ *     session; one more is {@code 429 too_many_streams}
  */
 public record GatewayConfig(
     String host,
@@ -42,9 +53,16 @@ public record GatewayConfig(
     Duration sseHeartbeat,
     Duration shutdownGrace,
     Duration sessionCacheTtl,
-    Optional<Vault> vault) {
+    Optional<Vault> vault,
+    Optional<String> publicUrl,
+    Duration idleTimeout,
+    int maxStreamsPerSession,
+    Duration requestTimeout) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
+  public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
+  public static final String TRUSTED_PROXIES = "OPEN_PINCERY_TRUSTED_PROXIES";
+  static final String SSE_HEARTBEAT = "OPEN_PINCERY_SSE_HEARTBEAT_SECONDS";
   static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 
   public GatewayConfig {
@@ -57,6 +75,17 @@ public record GatewayConfig(
           }
         });
     trustedProxies = List.copyOf(trustedProxies);
+    ClientAddress.parse(trustedProxies); // refuses a bad entry now, not on each request
+    publicUrl = publicUrl.map(GatewayConfig::publicUrl);
+    if (sseHeartbeat.compareTo(idleTimeout) >= 0) {
+      throw new ConfigException(
+          SSE_HEARTBEAT,
+          "must be shorter than "
+              + HttpEdges.IDLE_TIMEOUT
+              + " ("
+              + idleTimeout.toSeconds()
+              + " s), or idle event streams would be closed");
+    }
   }
 
   /** Reads every setting; {@code defaultHost} differs between standalone and a split gateway. */
@@ -68,16 +97,74 @@ public record GatewayConfig(
         env.seconds("OPEN_PINCERY_SESSION_TTL_SECONDS", Duration.ofDays(30), 60, 365L * 86400),
         env.integer("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", 10, 0, 1_000_000),
         env.integer("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", 60, 0, 10_000_000),
-        env.string("OPEN_PINCERY_TRUSTED_PROXIES")
-            .map(s -> List.of(s.split("\\s*,\\s*")))
-            .orElse(List.of()),
+        env.string(TRUSTED_PROXIES).map(s -> List.of(s.split("\\s*,\\s*"))).orElse(List.of()),
         env.integer("OPEN_PINCERY_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20),
         env.seconds("OPEN_PINCERY_WEBHOOK_GRACE_SECONDS", Duration.ofHours(24), 0, 30L * 86400),
         budget(env),
-        env.seconds("OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", Duration.ofSeconds(15), 1, 3600),
+        env.seconds(SSE_HEARTBEAT, Duration.ofSeconds(15), 1, 3600),
         env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
         env.seconds("OPEN_PINCERY_SESSION_CACHE_SECONDS", Duration.ofSeconds(2), 0, 60),
-        Vault.fromEnv(env));
+        Vault.fromEnv(env),
+        env.string(PUBLIC_URL),
+        HttpEdges.idleTimeout(env),
+        env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000),
+        HttpEdges.requestTimeout(env));
+  }
+
+  /** The same settings listening on another port (0: any free one; tests). */
+  public GatewayConfig withPort(int otherPort) {
+    return new GatewayConfig(
+        host,
+        otherPort,
+        bootstrapToken,
+        sessionTtl,
+        unauthenticatedPerMinute,
+        authenticatedPerMinute,
+        trustedProxies,
+        maxBodyBytes,
+        webhookGrace,
+        defaultBudgetUsd,
+        sseHeartbeat,
+        shutdownGrace,
+        sessionCacheTtl,
+        vault,
+        publicUrl,
+        idleTimeout,
+        maxStreamsPerSession,
+        requestTimeout);
+  }
+
+  /** The absolute URL of a path on this API when a public URL is set, else the path itself. */
+  public String link(String path) {
+    return publicUrl.map(base -> base + path).orElse(path);
+  }
+
+  private static String publicUrl(String raw) {
+    URI uri;
+    try {
+      uri = new URI(raw);
+    } catch (URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null
+        || uri.getScheme() == null
+        || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+        || uri.getHost() == null
+        || uri.getRawUserInfo() != null
+        || uri.getRawQuery() != null
+        || uri.getRawFragment() != null) {
+      throw new ConfigException(
+          PUBLIC_URL,
+          "must be an absolute http or https URL without user, query or fragment, such as"
+              + " https://pincery.example.com, got '"
+              + raw
+              + "'");
+    }
+    String text = uri.toString();
+    while (text.endsWith("/")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return text;
   }
 
   /** The same settings with a bootstrap token supplied by the launcher (standalone's own). */
@@ -105,7 +192,11 @@ public record GatewayConfig(
         sseHeartbeat,
         shutdownGrace,
         sessionCacheTtl,
-        keys);
+        keys,
+        publicUrl,
+        idleTimeout,
+        maxStreamsPerSession,
+        requestTimeout);
   }
 
   private static BigDecimal budget(Env env) {
@@ -141,6 +232,14 @@ public record GatewayConfig(
         + trustedProxies
         + ", maxBodyBytes="
         + maxBodyBytes
+        + ", publicUrl="
+        + publicUrl.orElse("unset")
+        + ", idleTimeout="
+        + idleTimeout
+        + ", maxStreamsPerSession="
+        + maxStreamsPerSession
+        + ", requestTimeout="
+        + requestTimeout
         + "]";
   }
 }

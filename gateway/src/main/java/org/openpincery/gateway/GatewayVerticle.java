@@ -3,14 +3,17 @@ package org.openpincery.gateway;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.openpincery.http.HttpEdges;
 
 /**
  * Serves a router on the event loop. Stopping is graceful: the server stops accepting, in-flight
- * requests get {@code shutdownGrace} to finish, then connections close.
+ * requests get {@code shutdownGrace} to finish, then connections close. What the codec or the size
+ * limits refuse is answered by {@link HttpEdges} in the same JSON shape as the router's errors; a
+ * connection idle for {@code OPEN_PINCERY_IDLE_TIMEOUT_SECONDS} closes (event streams send
+ * heartbeats more often, so an open stream is never idle).
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -30,10 +33,9 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     server =
-        vertx
-            .createHttpServer(
-                new HttpServerOptions().setCompressionSupported(true).setIdleTimeout(0))
-            .requestHandler(routerFactory.apply(vertx));
+        vertx.createHttpServer(
+            HttpEdges.serverOptions(config.idleTimeout()).setCompressionSupported(true));
+    HttpEdges.install(server, routerFactory.apply(vertx));
     return server.listen(config.port(), config.host());
   }
 

@@ -12,6 +12,9 @@ final class Responses {
   private Responses() {}
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) {
+      return; // the request timed out meanwhile and was answered
+    }
     ctx.response()
         .setStatusCode(status)
         .putHeader("content-type", "application/json")
@@ -36,7 +39,9 @@ final class Responses {
         .put("event_seq", a.eventSeq())
         .put("pending_work", a.inboxSeq() > a.consumedSeq())
         .put("created_at", a.createdAt().toString())
-        .put("updated_at", a.updatedAt().toString());
+        .put("updated_at", a.updatedAt().toString())
+        .put("deleted", a.deleted())
+        .put("deleted_at", a.deleted() ? a.deletedAt().toString() : null);
   }
 
   static JsonObject event(StoredEvent e) {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.openpincery.model.ScheduleSpec;
+import org.openpincery.store.AgentRepository;
 import org.openpincery.store.ScheduleRepository;
 
 /**
@@ -17,12 +18,17 @@ import org.openpincery.store.ScheduleRepository;
 final class ScheduleHandlers {
 
   private final ScheduleRepository schedules;
+  private final AgentRepository agents;
 
-  ScheduleHandlers(ScheduleRepository schedules) {
+  ScheduleHandlers(ScheduleRepository schedules, AgentRepository agents) {
     this.schedules = schedules;
+    this.agents = agents;
   }
 
-  /** POST /api/agents/:id/schedules {every_seconds | cron, note?}: 201. */
+  /**
+   * POST /api/agents/:id/schedules {every_seconds | cron, note?}: 201; {@code 409 agent_deleted} on
+   * a deleted agent.
+   */
   void create(RoutingContext ctx) {
     UUID agent = AgentHandlers.agentId(ctx);
     JsonObject body = Bodies.object(ctx, Set.of("every_seconds", "cron", "note"), true);
@@ -57,7 +63,7 @@ final class ScheduleHandlers {
         .onSuccess(
             created -> {
               if (created.isEmpty()) {
-                ctx.fail(AgentHandlers.noSuchAgent());
+                AgentHandlers.failMissing(agents, ctx, agent);
               } else {
                 Responses.json(ctx, 201, created.get().toJson());
               }
@@ -79,7 +85,10 @@ final class ScheduleHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** DELETE /api/agents/:id/schedules/:schedule_id: 204; it never fires again. */
+  /**
+   * DELETE /api/agents/:id/schedules/:schedule_id: 204; it never fires again. A deleted agent's
+   * schedules ended with it: {@code 409 agent_deleted}.
+   */
   void delete(RoutingContext ctx) {
     UUID agent = AgentHandlers.agentId(ctx);
     UUID schedule = scheduleId(ctx);
@@ -89,9 +98,17 @@ final class ScheduleHandlers {
             deleted -> {
               if (deleted) {
                 ctx.response().setStatusCode(204).end();
-              } else {
-                ctx.fail(ApiError.notFound("no such schedule"));
+                return;
               }
+              agents
+                  .get(Authenticator.principal(ctx).workspaceId(), agent)
+                  .onSuccess(
+                      a ->
+                          ctx.fail(
+                              a.isPresent() && a.get().deleted()
+                                  ? AgentHandlers.agentDeleted()
+                                  : ApiError.notFound("no such schedule")))
+                  .onFailure(ctx::fail);
             })
         .onFailure(ctx::fail);
   }

@@ -79,23 +79,7 @@ final class GatewayFixture implements AutoCloseable {
     env.put("OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED", "1000000");
     env.put("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", "10000000");
     env.putAll(settings);
-    GatewayConfig read = GatewayConfig.from(Env.of(env), "127.0.0.1");
-    this.config =
-        new GatewayConfig(
-            read.host(),
-            0,
-            read.bootstrapToken(),
-            read.sessionTtl(),
-            read.unauthenticatedPerMinute(),
-            read.authenticatedPerMinute(),
-            read.trustedProxies(),
-            read.maxBodyBytes(),
-            read.webhookGrace(),
-            read.defaultBudgetUsd(),
-            read.sseHeartbeat(),
-            read.shutdownGrace(),
-            read.sessionCacheTtl(),
-            read.vault());
+    this.config = GatewayConfig.from(Env.of(env), "127.0.0.1").withPort(0);
     this.metrics = metrics;
     this.store = Store.open(vertx, new DatabaseConfig(served, 8, "gateway-test"));
     this.listener =

@@ -92,6 +92,29 @@ class LimitsTest {
     }
   }
 
+  @Test
+  void anIpv6ProxyRangeIsTrusted() {
+    try (GatewayFixture api =
+        new GatewayFixture(
+            Map.of(
+                "OPEN_PINCERY_RATE_LIMIT_UNAUTHENTICATED",
+                "2",
+                "OPEN_PINCERY_TRUSTED_PROXIES",
+                "127.0.0.1, 2001:db8:aa::/48"))) {
+      assertThat(unauth(api, "198.51.100.1, 2001:db8:aa::1")).isEqualTo(401);
+      assertThat(unauth(api, "198.51.100.1, 2001:db8:aa:ffff::2")).isEqualTo(401);
+      assertThat(unauth(api, "198.51.100.1, 2001:db8:aa::3"))
+          .as("the same client behind any proxy of the range")
+          .isEqualTo(429);
+      assertThat(unauth(api, "198.51.100.1, 2001:db8:bb::1"))
+          .as("outside the range, the hop itself is the client")
+          .isEqualTo(401);
+      assertThat(unauth(api, "2001:db8:cc::7, 2001:db8:aa::1"))
+          .as("an IPv6 client behind the range")
+          .isEqualTo(401);
+    }
+  }
+
   private static int unauth(GatewayFixture api, String forwardedFor) {
     return api.call("GET", "/api/agents", null, null, Map.of("X-Forwarded-For", forwardedFor))
         .status();

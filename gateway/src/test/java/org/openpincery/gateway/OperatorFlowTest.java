@@ -178,12 +178,14 @@ class OperatorFlowTest {
 
     // Delete: gone from the API, name free again, log kept.
     assertThat(api.call("DELETE", "/api/agents/" + id, token, null).status()).isEqualTo(204);
-    assertThat(api.call("GET", "/api/agents/" + id, token, null).status()).isEqualTo(404);
-    assertThat(api.call("DELETE", "/api/agents/" + id, token, null).status()).isEqualTo(404);
+    // Soft delete: still shown (marked deleted), refusing writes with one answer.
+    assertThat(api.call("GET", "/api/agents/" + id, token, null).json().getBoolean("deleted"))
+        .isTrue();
+    assertThat(api.call("DELETE", "/api/agents/" + id, token, null).status()).isEqualTo(409);
     assertThat(
             api.call("POST", "/api/agents/" + id + "/messages", token, "{\"content\":\"x\"}")
-                .status())
-        .isEqualTo(404);
+                .errorCode())
+        .isEqualTo("agent_deleted");
     assertThat(
             api.count(
                 "SELECT count(*) FROM agents WHERE id = '"

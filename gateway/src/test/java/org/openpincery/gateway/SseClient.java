@@ -86,6 +86,11 @@ final class SseClient implements AutoCloseable {
     return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** True when the server ends the stream within {@code wait}. */
+  boolean endsWithin(Duration wait) throws InterruptedException {
+    return reader.join(wait);
+  }
+
   @Override
   public void close() throws IOException {
     body.close();

@@ -1,12 +1,19 @@
 package org.openpincery.limits;
 
-import java.util.concurrent.ConcurrentHashMap;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Token buckets per key (a client address, a session, an agent): {@code perMinute} requests of
  * burst, refilled evenly over the minute. In memory per process; a split deployment with N
  * processes allows up to N times the rate to a client that is spread across them.
+ *
+ * <p>Buckets live in a bounded cache (Caffeine): a bucket untouched for a minute has refilled
+ * completely, so forgetting it changes nothing, and that is when it expires. At most {@link
+ * #MAX_KEYS} keys are kept; beyond that the least recently used are dropped, which can only give
+ * their owners a fresh burst, never refuse anyone wrongly.
  */
 public final class RateLimiter {
 
@@ -17,7 +24,10 @@ public final class RateLimiter {
 
   private final int perMinute;
   private final double tokensPerNano;
-  private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Cache<String, Bucket> buckets;
+
+  /** The most keys remembered at once (about 100 bytes each). */
+  public static final int MAX_KEYS = 1_000_000;
 
   private static final class Bucket {
     double tokens;
@@ -35,6 +45,11 @@ public final class RateLimiter {
   public RateLimiter(int perMinute) {
     this.perMinute = perMinute;
     this.tokensPerNano = perMinute / (double) TimeUnit.MINUTES.toNanos(1);
+    this.buckets =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterAccess(Duration.ofMinutes(1))
+            .build();
   }
 
   public Decision acquire(String key) {
@@ -45,7 +60,7 @@ public final class RateLimiter {
     if (perMinute == 0) {
       return ALLOWED;
     }
-    Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(perMinute, now));
+    Bucket bucket = buckets.get(key, k -> new Bucket(perMinute, now));
     synchronized (bucket) {
       bucket.tokens =
           Math.min(perMinute, bucket.tokens + (now - bucket.updatedNanos) * tokensPerNano);
@@ -59,17 +74,16 @@ public final class RateLimiter {
     }
   }
 
-  /** Forgets buckets that have refilled completely: they would allow a full burst anyway. */
+  /**
+   * Runs the cache's pending maintenance (expired buckets are also dropped as a side effect of
+   * use). Kept for callers that run it on a timer; nothing depends on it any more.
+   */
   public void evictIdle() {
-    long now = System.nanoTime();
-    buckets
-        .entrySet()
-        .removeIf(
-            e -> {
-              Bucket b = e.getValue();
-              synchronized (b) {
-                return b.tokens + (now - b.updatedNanos) * tokensPerNano >= perMinute;
-              }
-            });
+    buckets.cleanUp();
+  }
+
+  /** How many keys are remembered now (an estimate; for tests and metrics). */
+  public long size() {
+    return buckets.estimatedSize();
   }
 }

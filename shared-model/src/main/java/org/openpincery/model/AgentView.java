@@ -8,6 +8,8 @@ import java.util.UUID;
  * An agent as the operator API shows it.
  *
  * @param budgetLimitUsd {@code null} when the budget is explicitly unlimited
+ * @param deletedAt when the agent was (soft-)deleted, else {@code null}; a deleted agent keeps its
+ *     log and projections, is disabled with reason {@code deleted}, and takes no new input
  */
 public record AgentView(
     UUID id,
@@ -22,4 +24,10 @@ public record AgentView(
     long inboxSeq,
     long consumedSeq,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {}
+    OffsetDateTime updatedAt,
+    OffsetDateTime deletedAt) {
+
+  public boolean deleted() {
+    return deletedAt != null;
+  }
+}

@@ -31,7 +31,7 @@ public final class AgentRepository {
   private static final String VIEW_COLUMNS =
       """
       id, workspace_id, name, status, is_enabled, disabled_reason, budget_limit_usd,
-      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at
+      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at, deleted_at
       """;
 
   private static final String INSERT_AGENT =
@@ -47,15 +47,16 @@ public final class AgentRepository {
        WHERE id = $1
       """;
 
+  // $2: deleted agents too.
   private static final String LIST_AGENTS =
       "SELECT "
           + VIEW_COLUMNS
-          + " FROM agents WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id";
+          + " FROM agents WHERE workspace_id = $1 AND ($2 OR deleted_at IS NULL)"
+          + " ORDER BY created_at, id";
 
+  // Deleted agents included: their history stays readable.
   private static final String GET_AGENT =
-      "SELECT "
-          + VIEW_COLUMNS
-          + " FROM agents WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL";
+      "SELECT " + VIEW_COLUMNS + " FROM agents WHERE id = $1 AND workspace_id = $2";
 
   private static final String LATEST_PROJECTION =
       """
@@ -97,12 +98,39 @@ public final class AgentRepository {
       RETURNING (is_enabled AND status = 'asleep' AND inbox_seq > consumed_seq) AS pending
       """;
 
-  // Soft delete: the log and projections stay; the name is freed for a new agent.
-  private static final String DELETE_AGENT =
+  // Soft delete (the log and projections stay; the name is freed for a new agent) is three
+  // statements in one transaction, taking locks in the order the scheduler takes them (timer and
+  // schedule rows first, then the agent row), so a firing batch and a delete wait for each other
+  // but never deadlock. 1: end the pending timers and live schedules of a live agent (waiting for
+  // a batch that is firing one of them, which commits its event before the delete).
+  private static final String END_TIMERS_AND_SCHEDULES =
+      """
+      WITH cancelled_timers AS (
+          UPDATE timers t SET cancelled_at = now()
+            FROM agents a
+           WHERE t.agent_id = a.id AND a.id = $1 AND a.workspace_id = $2
+             AND a.deleted_at IS NULL AND t.fired_at IS NULL AND t.cancelled_at IS NULL)
+      UPDATE schedules s SET deleted_at = now()
+        FROM agents a
+       WHERE s.agent_id = a.id AND a.id = $1 AND a.workspace_id = $2
+         AND a.deleted_at IS NULL AND s.deleted_at IS NULL
+      """;
+
+  // 2: mark the agent deleted and disabled; a running wake ends at its next heartbeat.
+  private static final String MARK_DELETED =
       """
       UPDATE agents
          SET is_enabled = false, disabled_reason = 'deleted', deleted_at = now(), updated_at = now()
        WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+      """;
+
+  // 3: a timer a running wake set between 1 and 2 (SET_TIMER holds a share lock on the agent row,
+  // so by now it has committed, and this statement's fresh snapshot sees it). Timers set after 2
+  // are born cancelled (see TimerRepository).
+  private static final String CANCEL_LATE_TIMERS =
+      """
+      UPDATE timers SET cancelled_at = now()
+       WHERE agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
       """;
 
   // The old secret keeps verifying until the grace period ends, so senders can be switched over.
@@ -175,9 +203,15 @@ public final class AgentRepository {
         .recover(AgentRepository::nameTaken);
   }
 
+  /** The workspace's live agents. */
   public Future<List<AgentView>> list(UUID workspaceId) {
+    return list(workspaceId, false);
+  }
+
+  /** The workspace's agents, oldest first; deleted ones too when {@code includeDeleted}. */
+  public Future<List<AgentView>> list(UUID workspaceId, boolean includeDeleted) {
     return pool.preparedQuery(LIST_AGENTS)
-        .execute(Tuple.of(workspaceId))
+        .execute(Tuple.of(workspaceId, includeDeleted))
         .map(
             rows -> {
               List<AgentView> agents = new ArrayList<>(rows.size());
@@ -186,7 +220,7 @@ public final class AgentRepository {
             });
   }
 
-  /** A live agent of the workspace. */
+  /** An agent of the workspace, deleted or not (see {@link AgentView#deleted()}). */
   public Future<Optional<AgentView>> get(UUID workspaceId, UUID agentId) {
     return pool.preparedQuery(GET_AGENT)
         .execute(Tuple.of(agentId, workspaceId))
@@ -236,11 +270,24 @@ public final class AgentRepository {
         .recover(AgentRepository::nameTaken);
   }
 
-  /** Soft-deletes: disabled with reason {@code deleted}; false when there is no such agent. */
+  /**
+   * Soft-deletes: disabled with reason {@code deleted}, pending timers cancelled, schedules ended;
+   * the log stays. False when there is no such live agent (none, or already deleted).
+   */
   public Future<Boolean> delete(UUID workspaceId, UUID agentId) {
-    return pool.preparedQuery(DELETE_AGENT)
-        .execute(Tuple.of(agentId, workspaceId))
-        .map(rows -> rows.rowCount() == 1);
+    Tuple ids = Tuple.of(agentId, workspaceId);
+    return pool.withTransaction(
+        conn ->
+            conn.preparedQuery(END_TIMERS_AND_SCHEDULES)
+                .execute(ids)
+                .compose(v -> conn.preparedQuery(MARK_DELETED).execute(ids))
+                .compose(
+                    marked ->
+                        marked.rowCount() == 0
+                            ? Future.succeededFuture(false)
+                            : conn.preparedQuery(CANCEL_LATE_TIMERS)
+                                .execute(Tuple.of(agentId))
+                                .map(v -> true)));
   }
 
   /** Installs a new webhook secret; returns when the previous one stops verifying. */
@@ -302,7 +349,8 @@ public final class AgentRepository {
         row.getLong("inbox_seq"),
         row.getLong("consumed_seq"),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getOffsetDateTime("deleted_at"));
   }
 
   private static AgentState toState(Row row) {

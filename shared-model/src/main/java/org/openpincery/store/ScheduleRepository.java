@@ -34,7 +34,7 @@ public final class ScheduleRepository {
       "SELECT s."
           + COLUMNS.replace(", ", ", s.")
           + " FROM schedules s JOIN agents a ON a.id = s.agent_id"
-          + " WHERE s.agent_id = $1 AND a.workspace_id = $2 AND a.deleted_at IS NULL"
+          + " WHERE s.agent_id = $1 AND a.workspace_id = $2"
           + " AND s.deleted_at IS NULL ORDER BY s.created_at, s.id";
 
   private static final String DELETE =

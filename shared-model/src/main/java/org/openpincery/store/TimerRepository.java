@@ -14,12 +14,17 @@ import org.openpincery.notify.Notifier;
 /** Timers agents set for themselves, and the scheduler's firing of the due ones. */
 public final class TimerRepository {
 
-  // Fenced: only a wake that owns the agent sets its timers.
+  // Fenced: only a wake that owns the agent sets its timers. On an agent deleted while its wake
+  // still runs, the timer is born cancelled: the wake goes on to its end (it sees the agent
+  // disabled at its next heartbeat) and nothing fires into the deleted agent's log. The share lock
+  // makes a concurrent delete wait for this insert, or this insert see the delete (see
+  // AgentRepository's delete).
   private static final String SET_TIMER =
       """
-      INSERT INTO timers (agent_id, due_at, note, created_by_wake)
-      SELECT a.id, $3, $4, $2 FROM agents a
+      INSERT INTO timers (agent_id, due_at, note, created_by_wake, cancelled_at)
+      SELECT a.id, $3, $4, $2, CASE WHEN a.deleted_at IS NOT NULL THEN now() END FROM agents a
        WHERE a.id = $1 AND a.wake_id = $2 AND a.status = 'awake'
+         FOR SHARE
       RETURNING id, due_at
       """;
 

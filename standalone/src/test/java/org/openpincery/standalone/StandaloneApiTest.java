@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openpincery.testkit.RawHttp;
 
 /** The operator API served by the standalone process, with JSON logs, as an operator runs it. */
 class StandaloneApiTest {
@@ -52,6 +53,30 @@ class StandaloneApiTest {
       assertThat(boot.statusCode()).isEqualTo(201);
       String requestId = boot.headers().firstValue("X-Request-Id").orElseThrow();
       String sessionToken = new JsonObject(boot.body()).getString("session_token");
+
+      // What no handler writes is answered in the same shape, on the API and the webhook route.
+      for (String path :
+          List.of("/api/agents", "/api/agents/00000000-0000-4000-8000-000000000001/webhooks")) {
+        for (var edge :
+            List.of(
+                Map.entry(
+                    "POST " + path + "?q=" + "x".repeat(9 * 1024) + " HTTP/1.1\r\nHost: t\r\n\r\n",
+                    "414 uri_too_long"),
+                Map.entry(
+                    "POST "
+                        + path
+                        + " HTTP/1.1\r\nHost: t\r\nX-Big: "
+                        + "y".repeat(9 * 1024)
+                        + "\r\n\r\n",
+                    "431 headers_too_large"))) {
+          RawHttp.Response r = RawHttp.exchange(port, edge.getKey());
+          String[] expected = edge.getValue().split(" ");
+          assertThat(r.statusLine()).startsWith("HTTP/1.1 " + expected[0]);
+          assertThat(r.header("x-request-id")).isNotBlank();
+          assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
+              .isEqualTo(expected[1]);
+        }
+      }
 
       await().atMost(Duration.ofSeconds(10)).until(() -> p.stdoutText().contains(requestId));
       List<String> lines = p.stdoutText().lines().filter(l -> !l.isBlank()).toList();

@@ -12,6 +12,8 @@ import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.testkit.TestPostgres;
 
@@ -121,6 +123,47 @@ class StartupFailureTest {
     assertThat(result.exitCode).isEqualTo(78);
     assertThat(result.stderr)
         .startsWith("open-pincery: OPEN_PINCERY_PORT: must be a whole number from 1 to 65535");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.0/40", "10.0.0.0/-1", "fd00::/129", "not-an-address"})
+  void badTrustedProxyEntryIsNamed(String entry) throws Exception {
+    var result =
+        run(
+            Map.of(
+                "OPEN_PINCERY_DATA_DIR",
+                work.resolve("data").toString(),
+                "OPEN_PINCERY_TRUSTED_PROXIES",
+                "127.0.0.1," + entry));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_TRUSTED_PROXIES: '" + entry + "'");
+    assertThat(work.resolve("data").resolve("postgres")).doesNotExist();
+  }
+
+  @Test
+  void publicUrlThatIsNotAnAbsoluteHttpUrlIsNamed() throws Exception {
+    var result = run(Map.of("OPEN_PINCERY_PUBLIC_URL", "pincery.example.com"));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith("open-pincery: OPEN_PINCERY_PUBLIC_URL: must be an absolute http or https URL");
+  }
+
+  @Test
+  void heartbeatNotShorterThanTheIdleTimeoutIsNamed() throws Exception {
+    var result =
+        run(
+            Map.of(
+                "OPEN_PINCERY_IDLE_TIMEOUT_SECONDS", "30",
+                "OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", "30"));
+
+    assertThat(result.exitCode).isEqualTo(78);
+    assertThat(result.stderr)
+        .startsWith(
+            "open-pincery: OPEN_PINCERY_SSE_HEARTBEAT_SECONDS: must be shorter than"
+                + " OPEN_PINCERY_IDLE_TIMEOUT_SECONDS");
   }
 
   private record Result(int exitCode, String stderr) {}

@@ -8,6 +8,7 @@ import org.openpincery.config.DatabaseConfig;
 import org.openpincery.config.Env;
 import org.openpincery.config.Logging;
 import org.openpincery.db.DatabaseUrl;
+import org.openpincery.http.HttpEdges;
 import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.ops.Metrics;
 import org.openpincery.ops.Readiness;
@@ -30,6 +31,8 @@ public final class Main {
     try {
       Logging.configure(env);
       WebhookConfig config = WebhookConfig.from(env);
+      java.time.Duration idleTimeout = HttpEdges.idleTimeout(env);
+      java.time.Duration requestTimeout = HttpEdges.requestTimeout(env);
       DatabaseUrl url = env.requiredDatabaseUrl();
       Metrics metrics = Metrics.from(env);
       Vertx vertx = metrics.vertx();
@@ -42,7 +45,8 @@ public final class Main {
         id =
             vertx
                 .deployVerticle(
-                    new WebhookIngressVerticle(store, config, metrics.registry(), health),
+                    new WebhookIngressVerticle(
+                        store, config, metrics.registry(), health, idleTimeout, requestTimeout),
                     new DeploymentOptions())
                 .await();
       } catch (RuntimeException e) {
