@@ -11,10 +11,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import io.vertx.micrometer.PrometheusRequestHandler;
 import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
@@ -106,37 +103,38 @@ public final class Metrics {
 
   /**
    * A Vert.x instance whose meters go to {@link #registry()}, and that serves them at {@code
-   * /metrics} on the address when there is one. The address is checked first, because the embedded
-   * server only logs a failure to bind: one that cannot be bound is a {@link ConfigException}.
+   * /metrics} on the address when there is one, with Vert.x Micrometer's Prometheus handler on a
+   * listener of its own. (Not its embedded server: that one ignores the server options given to it
+   * and answers HTTP/2 clear-text upgrades, some of which it then leaves unanswered.)
+   *
+   * @throws ConfigException naming {@code METRICS_ADDR} when the address cannot be bound
    */
   public Vertx vertx() {
     if (address.isEmpty()) {
       return Vertx.vertx();
     }
+    Vertx vertx =
+        Vertx.builder()
+            .with(
+                new VertxOptions()
+                    .setMetricsOptions(
+                        new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+            .withMetrics(new MicrometerMetricsFactory(registry))
+            .build();
     Address a = address.get();
-    try (ServerSocket probe = new ServerSocket()) {
-      probe.setReuseAddress(true);
-      probe.bind(new InetSocketAddress(a.host(), a.port()));
-    } catch (IOException | IllegalArgumentException e) {
+    try {
+      vertx
+          .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+          .requestHandler(
+              PrometheusRequestHandler.create((PrometheusMeterRegistry) registry, "/metrics"))
+          .listen(a.port(), a.host())
+          .await();
+    } catch (RuntimeException e) {
+      vertx.close();
       throw new ConfigException(
           METRICS_ADDR,
           "cannot listen on " + a.host() + ":" + a.port() + " (" + e.getMessage() + ")");
     }
-    return Vertx.builder()
-        .with(
-            new VertxOptions()
-                .setMetricsOptions(
-                    new MicrometerMetricsOptions()
-                        .setEnabled(true)
-                        .setJvmMetricsEnabled(true)
-                        .setPrometheusOptions(
-                            new VertxPrometheusOptions()
-                                .setEnabled(true)
-                                .setStartEmbeddedServer(true)
-                                .setEmbeddedServerEndpoint("/metrics")
-                                .setEmbeddedServerOptions(
-                                    new HttpServerOptions().setHost(a.host()).setPort(a.port())))))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    return vertx;
   }
 }

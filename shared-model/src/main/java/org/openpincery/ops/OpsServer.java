@@ -29,7 +29,8 @@ public final class OpsServer {
   public static HttpServer start(Vertx vertx, Config config, HealthEndpoints endpoints) {
     HttpServer server =
         vertx
-            .createHttpServer(new HttpServerOptions().setIdleTimeout(60))
+            .createHttpServer(
+                new HttpServerOptions().setIdleTimeout(60).setHttp2ClearTextEnabled(false))
             .requestHandler(
                 req -> {
                   switch (req.path()) {

@@ -66,6 +66,11 @@ public final class WorkerProcess {
       DatabaseUrl url = env.requiredDatabaseUrl();
       OpsServer.Config ops = OpsServer.Config.from(env);
       Metrics metrics = Metrics.from(env);
+      if (metrics.address().map(a -> a.port() == ops.port()).orElse(false)) {
+        throw new ConfigException(
+            Metrics.METRICS_ADDR,
+            "uses port " + ops.port() + ", which " + OpsServer.PORT + " uses too; choose another");
+      }
       Vertx vertx = metrics.vertx();
       Store store = Store.open(vertx, DatabaseConfig.from(env, url, "pincery-" + tier));
       Tier built = factory.create(env, vertx, store, metrics.registry());

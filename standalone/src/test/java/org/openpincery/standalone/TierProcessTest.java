@@ -47,6 +47,9 @@ class TierProcessTest {
     DatabaseUrl db = TestPostgres.emptyDatabase();
     int port = FreePort.pick();
     int metricsPort = FreePort.pick();
+    while (metricsPort == port) {
+      metricsPort = FreePort.pick();
+    }
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(db));
     env.put(portSetting, Integer.toString(port));
@@ -114,16 +117,21 @@ class TierProcessTest {
     assertThat(process.process.isAlive()).as("the tier exited: %s", process.stderrText()).isTrue();
     try {
       return get(port, path).statusCode();
-    } catch (java.io.IOException e) {
-      return -1; // not listening yet
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof java.io.IOException) {
+        return -1; // not listening yet
+      }
+      throw e;
     }
   }
 
+  // Bounded as a whole (the client's own timeout ends at the headers).
   private HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .get(20, java.util.concurrent.TimeUnit.SECONDS);
   }
 }
