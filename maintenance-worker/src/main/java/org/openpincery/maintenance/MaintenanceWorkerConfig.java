@@ -35,7 +35,7 @@ public record MaintenanceWorkerConfig(
             + UUID.randomUUID().toString().substring(0, 8),
         env.integer("MAINTENANCE_CONCURRENCY", 8, 1, 4096),
         Duration.ofMillis(env.integer("MAINTENANCE_POLL_MILLIS", 1000, 10, 60_000)),
-        env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(120), 3, 3600),
+        env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),
         env.integer("MAX_PROMPT_CHARS", 120_000, 2_000, 10_000_000),
         env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600));
   }

@@ -26,6 +26,8 @@ public enum EventType {
   WAKE_ABANDONED("wake_abandoned", false),
   MAINTENANCE_COMPLETED("maintenance_completed", false),
   MAINTENANCE_FAILED("maintenance_failed", false),
+  // The worker of a maintenance pass stopped heartbeating: the pass went back to the queue.
+  MAINTENANCE_REQUEUED("maintenance_requeued", false),
 
   // The agent's own acts: never wake it.
   ASSISTANT_MESSAGE("assistant_message", false),

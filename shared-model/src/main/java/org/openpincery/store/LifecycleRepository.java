@@ -68,13 +68,15 @@ public final class LifecycleRepository {
       SELECT agent_id, wake_id, phase, pending FROM pincery_reap_expired($1)
       """;
 
-  // Takes unclaimed maintenance passes (a wake that ended leaves lease_owner NULL) up to the
-  // worker's free slots; SKIP LOCKED so several maintenance workers take different agents.
+  // Takes unclaimed maintenance passes (a wake that ended, or the reaper re-queueing a pass whose
+  // worker died, leaves lease_owner NULL) up to the worker's free slots; SKIP LOCKED so several
+  // maintenance workers take different agents. Each take counts (V9: a third expired take ends
+  // the pass).
   private static final String CLAIM_MAINTENANCE =
       """
       UPDATE agents a
          SET lease_owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond',
-             updated_at = now()
+             maintenance_attempts = a.maintenance_attempts + 1, updated_at = now()
        WHERE a.id IN (SELECT id FROM agents
                        WHERE status = 'maintenance' AND lease_owner IS NULL
                        ORDER BY id
@@ -303,7 +305,10 @@ public final class LifecycleRepository {
     return new FinishResult.Finished(pending);
   }
 
-  /** Ends up to {@code limit} wakes or maintenance passes whose lease has expired. */
+  /**
+   * Ends up to {@code limit} wakes whose lease has expired, puts maintenance passes whose worker's
+   * lease expired back in the queue (or ends one taken three times without finishing).
+   */
   public Future<List<Reaped>> reapExpired(int limit) {
     return pool.preparedQuery(REAP_EXPIRED_LEASES)
         .execute(Tuple.of(limit))
@@ -319,6 +324,9 @@ public final class LifecycleRepository {
                         row.getBoolean("pending"));
                 if (r.pendingWork()) {
                   notifier.wake(r.agentId());
+                }
+                if (r.requeued()) {
+                  notifier.maintenance(r.agentId());
                 }
                 reaped.add(r);
               }

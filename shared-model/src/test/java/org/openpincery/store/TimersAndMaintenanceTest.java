@@ -73,19 +73,82 @@ class TimersAndMaintenanceTest {
   }
 
   @Test
-  void maintenanceOfALostWakeWritesNothing() throws Exception {
-    UUID agent = db.newAgent("lost-maintenance");
+  void aPassWaitingInTheQueueIsNeverReapedHoweverLongItWaits() throws Exception {
+    UUID agent = db.newAgent("queued-maintenance");
     var w = wake(agent);
+    // The end of the wake gives the queued pass no time at all: it still waits, never dropped.
     await(
         db.store.lifecycle().endWake(agent, w.wakeId(), 0, TerminationReason.SLEEP, Duration.ZERO));
-    await(db.store.lifecycle().reapExpired(100));
 
+    assertThat(await(db.store.lifecycle().reapExpired(100)))
+        .noneMatch(r -> r.agentId().equals(agent));
+    assertThat(await(db.store.agents().find(agent)).orElseThrow().status())
+        .isEqualTo(AgentStatus.MAINTENANCE);
+    assertThat(await(db.store.lifecycle().claimMaintenance("m", LEASE, 100)))
+        .anyMatch(c -> c.agentId().equals(agent) && c.wakeId().equals(w.wakeId()));
+  }
+
+  @Test
+  void aTakenPassWhoseWorkerStoppedGoesBackToTheQueueAndAThirdFailedTakeEndsIt() throws Exception {
+    UUID agent = db.newAgent("requeued-maintenance");
+    var w = wake(agent);
+    await(db.store.lifecycle().endWake(agent, w.wakeId(), 0, TerminationReason.SLEEP, LEASE));
+
+    for (int take = 1; take <= 2; take++) {
+      assertThat(await(db.store.lifecycle().claimMaintenance("dies-" + take, Duration.ZERO, 100)))
+          .anyMatch(c -> c.agentId().equals(agent));
+      assertThat(await(db.store.lifecycle().reapExpired(100)))
+          .contains(new Reaped(agent, w.wakeId(), "maintenance_requeued", false));
+      var state = await(db.store.agents().find(agent)).orElseThrow();
+      assertThat(state.status()).isEqualTo(AgentStatus.MAINTENANCE);
+      assertThat(state.wakeId()).isEqualTo(w.wakeId());
+    }
+    assertThat(
+            db.count(
+                "SELECT count(*) FROM events WHERE event_type = 'maintenance_requeued'"
+                    + " AND agent_id = '"
+                    + agent
+                    + "'"))
+        .isEqualTo(2);
+
+    // The third take dies too: a pass that kills its workers is ended, the agent freed.
+    assertThat(await(db.store.lifecycle().claimMaintenance("dies-3", Duration.ZERO, 100)))
+        .anyMatch(c -> c.agentId().equals(agent));
+    assertThat(await(db.store.lifecycle().reapExpired(100)))
+        .contains(new Reaped(agent, w.wakeId(), "maintenance", false));
+    assertThat(await(db.store.agents().find(agent)).orElseThrow().status())
+        .isEqualTo(AgentStatus.ASLEEP);
     var result =
         await(
             db.store.lifecycle().finishMaintenance(agent, w.wakeId(), "x", "y", "z", false, null));
-
     assertThat(result).isInstanceOf(FinishResult.LeaseLost.class);
     assertThat(db.count("SELECT count(*) FROM projections WHERE agent_id = '" + agent + "'"))
+        .isZero();
+    assertThat(await(db.store.events().verifyChain(agent)))
+        .isInstanceOf(ChainVerification.Valid.class);
+  }
+
+  @Test
+  void aRequeuedPassIsFinishedByTheNextWorkerAndTheAttemptsStartAgainAtTheNextWake()
+      throws Exception {
+    UUID agent = db.newAgent("second-worker");
+    var w = wake(agent);
+    await(db.store.lifecycle().endWake(agent, w.wakeId(), 0, TerminationReason.SLEEP, LEASE));
+    await(db.store.lifecycle().claimMaintenance("dies", Duration.ZERO, 100));
+    await(db.store.lifecycle().reapExpired(100));
+    assertThat(await(db.store.lifecycle().claimMaintenance("lives", LEASE, 100)))
+        .anyMatch(c -> c.agentId().equals(agent));
+    assertThat(
+            await(
+                db.store
+                    .lifecycle()
+                    .finishMaintenance(agent, w.wakeId(), "id", "work", "sum", false, null)))
+        .isInstanceOf(FinishResult.Finished.class);
+    assertThat(db.count("SELECT maintenance_attempts FROM agents WHERE id = '" + agent + "'"))
+        .isEqualTo(2);
+    var next = wake(agent);
+    await(db.store.lifecycle().endWake(agent, next.wakeId(), 0, TerminationReason.SLEEP, LEASE));
+    assertThat(db.count("SELECT maintenance_attempts FROM agents WHERE id = '" + agent + "'"))
         .isZero();
   }
 

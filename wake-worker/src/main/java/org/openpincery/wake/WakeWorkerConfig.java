@@ -45,7 +45,7 @@ public record WakeWorkerConfig(
         env.integer("WAKE_CONCURRENCY", 32, 1, 4096),
         Duration.ofMillis(env.integer("WAKE_POLL_MILLIS", 1000, 10, 60_000)),
         env.seconds("WAKE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),
-        env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(120), 3, 3600),
+        env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),
         env.integer("ITERATION_CAP", 50, 1, 1000),
         env.integer("TOOL_CALL_CAP", 32, 1, 1000),
         env.integer("TRUNCATED_ANSWER_CAP", 2, 1, 100),

@@ -1,0 +1,169 @@
+-- Maintenance never drops a pass (issue: under load, passes that waited in the queue ran out of
+-- their lease and the agent went back to sleep without its new projection; a killed maintenance
+-- worker held its agents for the whole 120 s lease).
+--  * A pass that waits to be taken (status 'maintenance', no lease_owner) has no deadline: the
+--    reaper leaves it alone, however long the queue (its lease_expires_at, which the row's check
+--    requires, no longer counts).
+--  * A taken pass holds a short lease its worker heartbeats (MAINTENANCE_LEASE_SECONDS); when the
+--    lease runs out (the worker died or stalled), the reaper puts the pass back in the queue
+--    (event maintenance_requeued) for any maintenance worker to take.
+--  * A pass taken MAX_ATTEMPTS (3) times without finishing is a poison pill (it kills its
+--    workers): the reaper then ends it as before (wake_abandoned, phase maintenance, reason
+--    lease_lost; the previous projection stays) so the agent is not blocked for ever.
+-- maintenance_attempts counts the takes of the current pass; the end of a wake resets it.
+
+ALTER TABLE agents ADD COLUMN maintenance_attempts smallint NOT NULL DEFAULT 0;
+
+CREATE OR REPLACE FUNCTION pincery_reap_expired(p_limit integer)
+RETURNS TABLE (agent_id uuid, wake_id uuid, phase text, pending boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_row record;
+    v_pending boolean;
+BEGIN
+    FOR v_row IN
+        SELECT a.id, a.wake_id, a.status, a.maintenance_attempts FROM agents a
+         WHERE a.status <> 'asleep' AND a.lease_expires_at < now()
+           AND (a.status = 'awake' OR a.lease_owner IS NOT NULL)
+         ORDER BY a.lease_expires_at
+         LIMIT p_limit
+           FOR NO KEY UPDATE SKIP LOCKED
+    LOOP
+        IF v_row.status = 'maintenance' AND v_row.maintenance_attempts < 3 THEN
+            PERFORM pincery_append_event(v_row.id, 'maintenance_requeued', 'runtime',
+                v_row.wake_id, NULL, NULL, NULL, NULL, NULL,
+                jsonb_build_object('attempts', v_row.maintenance_attempts), v_row.wake_id);
+            -- Unowned again: the claim takes it; its old deadline no longer counts (see above).
+            UPDATE agents a
+               SET lease_owner = NULL, updated_at = now()
+             WHERE a.id = v_row.id;
+            RETURN QUERY SELECT v_row.id, v_row.wake_id, 'maintenance_requeued'::text, false;
+            CONTINUE;
+        END IF;
+        PERFORM pincery_append_event(v_row.id, 'wake_abandoned', 'runtime', v_row.wake_id, NULL,
+            NULL, NULL, NULL, 'lease_lost',
+            CASE WHEN v_row.status = 'maintenance'
+                 THEN jsonb_build_object('phase', v_row.status,
+                                         'attempts', v_row.maintenance_attempts)
+                 ELSE jsonb_build_object('phase', v_row.status) END,
+            v_row.wake_id);
+        UPDATE agents a
+           SET status = 'asleep', wake_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
+               maintenance_attempts = 0, updated_at = now()
+         WHERE a.id = v_row.id
+        RETURNING (a.is_enabled AND a.inbox_seq > a.consumed_seq) INTO v_pending;
+        RETURN QUERY SELECT v_row.id, v_row.wake_id, v_row.status, v_pending;
+    END LOOP;
+END;
+$$;
+
+-- As in V8, and the end of a wake starts its maintenance pass's attempts at 0.
+CREATE OR REPLACE FUNCTION pincery_wake_step(
+    p_agent_id uuid, p_wake_id uuid, p_lease_ms bigint, p_call jsonb, p_events jsonb,
+    p_end_reason text, p_seen_seq bigint, p_maintenance_lease_ms bigint)
+RETURNS TABLE (inbox_seq bigint, is_enabled boolean, budget_limit_usd numeric,
+               budget_spent_usd numeric, last_seq bigint, consumed_seq bigint, deliveries jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_agent      agents%ROWTYPE;
+    v_item       jsonb;
+    v_target     uuid;
+    v_event      record;
+    v_seq        bigint;
+    v_hash       bytea;
+    v_cost       numeric := 0;
+    v_deliveries jsonb := '[]'::jsonb;
+BEGIN
+    IF jsonb_path_exists(coalesce(p_events, '[]'::jsonb), '$[*].to_agent_id') THEN
+        PERFORM 1 FROM agents a
+          WHERE a.id = p_agent_id
+             OR a.id IN (SELECT (e->>'to_agent_id')::uuid FROM jsonb_array_elements(p_events) e
+                          WHERE e ? 'to_agent_id')
+          ORDER BY a.id
+            FOR NO KEY UPDATE;
+    END IF;
+    SELECT * INTO v_agent FROM agents a
+     WHERE a.id = p_agent_id AND a.wake_id = p_wake_id AND a.status = 'awake'
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    v_seq := v_agent.event_seq;
+    v_hash := v_agent.hash_head;
+
+    IF p_call IS NOT NULL THEN
+        v_cost := pincery_insert_model_call(p_agent_id, p_wake_id, p_call);
+    END IF;
+
+    FOR v_item IN SELECT * FROM jsonb_array_elements(coalesce(p_events, '[]'::jsonb)) LOOP
+        IF v_item ? 'timer_set' THEN
+            -- An agent deleted while this wake ran gets its timer already cancelled: it never
+            -- fires (the delete cancelled the others).
+            INSERT INTO timers (id, agent_id, due_at, note, created_by_wake, cancelled_at)
+            VALUES ((v_item->'timer_set'->>'id')::uuid, p_agent_id,
+                    (v_item->'timer_set'->>'due_at')::timestamptz,
+                    coalesce(v_item->'timer_set'->>'note', ''), p_wake_id,
+                    CASE WHEN v_agent.deleted_at IS NOT NULL THEN now() END);
+            CONTINUE;
+        END IF;
+        IF v_item ? 'timer_cancel' THEN
+            UPDATE timers t SET cancelled_at = now()
+             WHERE t.id = (v_item->>'timer_cancel')::uuid AND t.agent_id = p_agent_id
+               AND t.fired_at IS NULL AND t.cancelled_at IS NULL;
+            CONTINUE;
+        END IF;
+        v_target := (v_item->>'to_agent_id')::uuid;
+        IF v_target IS NULL THEN
+            v_seq := v_seq + 1;
+            v_hash := pincery_insert_event(p_agent_id, v_seq, v_hash, v_item->>'type',
+                v_item->>'source', p_wake_id, v_item->>'content', v_item->>'tool_name',
+                nullif(v_item->'tool_input', 'null'::jsonb), v_item->>'tool_output', NULL,
+                nullif(v_item->'payload', 'null'::jsonb));
+        ELSIF EXISTS (SELECT 1 FROM agents t WHERE t.id = v_target
+                         AND t.workspace_id = v_agent.workspace_id AND t.deleted_at IS NULL) THEN
+            SELECT * INTO v_event FROM pincery_append_event(v_target, v_item->>'type',
+                v_item->>'source', NULL, v_item->>'content', NULL, NULL, NULL, NULL,
+                nullif(v_item->'payload', 'null'::jsonb), NULL);
+            v_deliveries := v_deliveries || jsonb_build_object(
+                'agent_id', v_target, 'seq', v_event.seq, 'pending', v_event.pending);
+        END IF;
+    END LOOP;
+
+    IF p_end_reason IS NOT NULL THEN
+        v_seq := v_seq + 1;
+        v_hash := pincery_insert_event(p_agent_id, v_seq, v_hash, 'wake_end', 'runtime',
+            p_wake_id, NULL, NULL, NULL, NULL, p_end_reason,
+            jsonb_build_object('seen_seq', p_seen_seq));
+    END IF;
+
+    UPDATE agents a
+       SET event_seq = v_seq,
+           hash_head = v_hash,
+           budget_spent_usd = a.budget_spent_usd + v_cost,
+           status = CASE WHEN p_end_reason IS NULL THEN a.status ELSE 'maintenance' END,
+           lease_owner = CASE WHEN p_end_reason IS NULL THEN a.lease_owner END,
+           lease_expires_at = now() + CASE WHEN p_end_reason IS NULL THEN p_lease_ms
+                                           ELSE p_maintenance_lease_ms END
+                                      * interval '1 millisecond',
+           consumed_seq = CASE WHEN p_end_reason IS NULL THEN a.consumed_seq
+                               ELSE greatest(a.consumed_seq, least(p_seen_seq, a.inbox_seq)) END,
+           is_enabled = a.is_enabled AND coalesce(p_end_reason, '') <> 'budget_exhausted',
+           disabled_reason = CASE WHEN p_end_reason = 'budget_exhausted' AND a.is_enabled
+                                  THEN 'budget_exhausted' ELSE a.disabled_reason END,
+           llm_failures = CASE WHEN p_end_reason IS NULL THEN a.llm_failures
+                               WHEN p_end_reason = 'llm_error' THEN a.llm_failures + 1 ELSE 0 END,
+           wake_retry_at = CASE WHEN p_end_reason IS NULL THEN a.wake_retry_at
+                                WHEN p_end_reason = 'llm_error'
+                                THEN now() + least(900, 15 * power(2, least(a.llm_failures, 10)))
+                                             * interval '1 second' END,
+           maintenance_attempts = CASE WHEN p_end_reason IS NULL THEN a.maintenance_attempts
+                                       ELSE 0 END,
+           updated_at = CASE WHEN p_end_reason IS NULL THEN a.updated_at ELSE now() END
+     WHERE a.id = p_agent_id
+    RETURNING a.* INTO v_agent;
+    RETURN QUERY SELECT v_agent.inbox_seq, v_agent.is_enabled, v_agent.budget_limit_usd,
+                        v_agent.budget_spent_usd, v_seq,
+                        CASE WHEN p_end_reason IS NULL THEN NULL ELSE v_agent.consumed_seq END,
+                        v_deliveries;
+END;
+$$;
