@@ -3,6 +3,8 @@ package org.openpincery.config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.openpincery.db.DatabaseUrl;
 
 /**
@@ -12,9 +14,17 @@ import org.openpincery.db.DatabaseUrl;
 public final class Env {
 
   private final Map<String, String> vars;
+  // Every setting asked for, set or not: what a tier reads (deployment files are checked against
+  // it).
+  private final Set<String> asked = ConcurrentHashMap.newKeySet();
 
   private Env(Map<String, String> vars) {
     this.vars = Map.copyOf(vars);
+  }
+
+  /** The names of every setting read so far, whether or not it was set. */
+  public Set<String> namesRead() {
+    return Set.copyOf(asked);
   }
 
   public static Env of(Map<String, String> vars) {
@@ -23,6 +33,7 @@ public final class Env {
 
   /** The value, or empty when unset or blank. */
   public Optional<String> string(String name) {
+    asked.add(name);
     String value = vars.get(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
   }
