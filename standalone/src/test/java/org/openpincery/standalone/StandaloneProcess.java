@@ -32,11 +32,19 @@ final class StandaloneProcess implements AutoCloseable {
   /** Runs {@code mainClass} from this test's class path with only {@code env} of our settings. */
   static StandaloneProcess start(String mainClass, Path workDir, Map<String, String> env)
       throws IOException {
+    return start(mainClass, List.of(), workDir, env);
+  }
+
+  /** The same, with arguments (such as a tier's name). */
+  static StandaloneProcess start(
+      String mainClass, List<String> args, Path workDir, Map<String, String> env)
+      throws IOException {
     Files.createDirectories(workDir);
     String java = ProcessHandle.current().info().command().orElse("java");
     String classpath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, mainClass));
+    command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment()
         .keySet()
