@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerVerticle extends AbstractVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
+  // How long a stop waits for the batches in flight.
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
   private final Store store;
   private final SchedulerConfig config;
@@ -172,5 +174,10 @@ public final class SchedulerVerticle extends AbstractVerticle {
   public void stop() {
     stopping = true;
     loops.forEach(l -> vertx.cancelTimer(l.timer));
+    // A batch in flight (one transaction) finishes before the pool closes; no new one starts.
+    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+    while (loops.stream().anyMatch(l -> l.running) && System.nanoTime() < deadline) {
+      Future.<Void>future(p -> vertx.setTimer(20, t -> p.complete())).await();
+    }
   }
 }
