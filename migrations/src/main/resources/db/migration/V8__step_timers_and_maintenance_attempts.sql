@@ -6,7 +6,11 @@
 --   {"timer_set": {"id", "due_at", "note"}}   a new pending timer of the agent
 --   {"timer_cancel": "<timer id>"}            the agent's pending timer cancelled
 -- applied in order after the fence check; they append no event (the tool_call and tool_result
--- events of the step say what happened). Otherwise as in V4.
+-- events of the step say what happened).
+-- The end of a wake also starts the count of its maintenance pass's takes at 0
+-- (maintenance_attempts, read by the reaper: V9). Otherwise as in V4.
+
+ALTER TABLE agents ADD COLUMN maintenance_attempts smallint NOT NULL DEFAULT 0;
 
 CREATE OR REPLACE FUNCTION pincery_wake_step(
     p_agent_id uuid, p_wake_id uuid, p_lease_ms bigint, p_call jsonb, p_events jsonb,
@@ -106,6 +110,8 @@ BEGIN
                                 WHEN p_end_reason = 'llm_error'
                                 THEN now() + least(900, 15 * power(2, least(a.llm_failures, 10)))
                                              * interval '1 second' END,
+           maintenance_attempts = CASE WHEN p_end_reason IS NULL THEN a.maintenance_attempts
+                                       ELSE 0 END,
            updated_at = CASE WHEN p_end_reason IS NULL THEN a.updated_at ELSE now() END
      WHERE a.id = p_agent_id
     RETURNING a.* INTO v_agent;
