@@ -102,11 +102,13 @@ public final class LifecycleRepository {
       """;
 
   // The queue as gauges see it; each count is served by a partial index (agents_pending_idx,
-  // agents_awake_idx), so it costs little however many agents sleep.
+  // agents_awake_idx), so it costs little however many agents sleep. Agents in a model-error
+  // back-off are not pending work a new worker could take (autoscaling must not chase them).
   private static final String QUEUE_DEPTH =
       """
       SELECT (SELECT count(*) FROM agents
-               WHERE status = 'asleep' AND is_enabled AND has_pending) AS pending,
+               WHERE status = 'asleep' AND is_enabled AND has_pending
+                 AND (wake_retry_at IS NULL OR wake_retry_at <= now())) AS pending,
              (SELECT count(*) FROM agents WHERE status = 'awake') AS awake,
              (SELECT count(*) FROM agents WHERE status = 'maintenance') AS maintenance
       """;
