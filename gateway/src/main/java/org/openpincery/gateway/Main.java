@@ -54,7 +54,7 @@ public final class Main {
                       Map.of("notification_listener", listener::connected)));
       try {
         vertx.deployVerticle(verticle).await();
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         throw new ConfigException(
             "OPEN_PINCERY_PORT",
             config.host()
@@ -79,7 +79,7 @@ public final class Main {
     } catch (ConfigException e) {
       System.err.println("open-pincery gateway: " + e.getMessage());
       System.exit(ConfigException.EXIT_CODE);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       System.err.println("open-pincery gateway: start-up failed: " + e.getMessage());
       System.exit(1);
     }

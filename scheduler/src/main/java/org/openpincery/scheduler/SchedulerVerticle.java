@@ -92,7 +92,7 @@ public final class SchedulerVerticle extends AbstractVerticle {
           handled = once.get().await();
         } while (handled >= fullBatch && !stopping);
         lastSuccessNanos = System.nanoTime();
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         LOG.warn("scheduler loop {} failed (retried in {}): {}", name, interval, e.toString());
       } finally {
         running = false;

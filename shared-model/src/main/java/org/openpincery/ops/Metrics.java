@@ -129,7 +129,7 @@ public final class Metrics {
               PrometheusRequestHandler.create((PrometheusMeterRegistry) registry, "/metrics"))
           .listen(a.port(), a.host())
           .await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       vertx.close();
       throw new ConfigException(
           METRICS_ADDR,

@@ -52,7 +52,7 @@ public final class OpsServer {
                 });
     try {
       return server.listen(config.port(), config.host()).await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       throw new ConfigException(
           PORT,
           config.host()

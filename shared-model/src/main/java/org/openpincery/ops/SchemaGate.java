@@ -53,7 +53,7 @@ public final class SchemaGate {
                 + ": waiting for migrate";
       } catch (ConfigException e) {
         throw e;
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         state = "database unreachable (" + e.getMessage() + "): waiting";
       }
       if (!state.equals(last)) {

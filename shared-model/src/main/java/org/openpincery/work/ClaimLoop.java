@@ -74,7 +74,9 @@ public final class ClaimLoop<C> {
           }
         }
       } while (again.get() && !stopped);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not RuntimeException: await() rethrows a checked failure (a connection the
+      // database refused while it restarts) as it is, and it must not escape to the context.
       LOG.warn("claim round failed (retried at the next notification or poll): {}", e.toString());
     } finally {
       claiming.set(false);
@@ -84,7 +86,7 @@ public final class ClaimLoop<C> {
   private void runOne(C piece) {
     try {
       run.accept(piece);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       LOG.error("work on {} failed: {}", piece, e.toString(), e);
     } finally {
       if (active.decrementAndGet() == 0 && stopped && drained != null) {

@@ -121,7 +121,7 @@ public final class WorkerProcess {
     } catch (ConfigException e) {
       System.err.println("open-pincery " + tier + ": " + e.getMessage());
       System.exit(ConfigException.EXIT_CODE);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       System.err.println("open-pincery " + tier + ": start-up failed: " + e.getMessage());
       System.exit(1);
     }

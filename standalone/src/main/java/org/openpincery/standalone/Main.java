@@ -60,7 +60,7 @@ public final class Main {
     } catch (ConfigException e) {
       System.err.println("open-pincery: " + e.getMessage());
       System.exit(ConfigException.EXIT_CODE);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       System.err.println("open-pincery: start-up failed: " + e.getMessage());
       System.exit(1);
     }

@@ -341,7 +341,7 @@ final class WakeLoop {
     private ToolOutcome runGuarded(ToolExecutor executor, JsonObject arguments) {
       try {
         return executor.run(scope, arguments);
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         LOG.error("tool {} failed in wake {}", executor.name(), wakeId, e);
         return ToolOutcome.error(executor.name() + " failed unexpectedly; nothing more is known");
       }

@@ -49,7 +49,7 @@ public final class Main {
                         store, config, metrics.registry(), health, idleTimeout, requestTimeout),
                     new DeploymentOptions())
                 .await();
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         throw new ConfigException(
             "OPEN_PINCERY_WEBHOOK_PORT",
             config.host() + ":" + config.port() + " cannot be bound (" + e.getMessage() + ")");
@@ -68,7 +68,7 @@ public final class Main {
     } catch (ConfigException e) {
       System.err.println("open-pincery webhook-ingress: " + e.getMessage());
       System.exit(ConfigException.EXIT_CODE);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       System.err.println("open-pincery webhook-ingress: start-up failed: " + e.getMessage());
       System.exit(1);
     }
