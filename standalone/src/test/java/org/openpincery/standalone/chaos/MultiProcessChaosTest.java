@@ -250,6 +250,7 @@ class MultiProcessChaosTest {
 
       // Quiescence: every agent asleep with nothing pending and no timer left to fire. Bounded by
       // the leases, the reaper and the drain of what is left.
+      // Not reached in time: the assertions below name what is stuck.
       try (Connection c = cluster.connect()) {
         await()
             .atMost(Duration.ofSeconds(180L + s.trafficSeconds()))
@@ -262,6 +263,8 @@ class MultiProcessChaosTest {
                                 "SELECT count(*) FROM timers WHERE fired_at IS NULL"
                                     + " AND cancelled_at IS NULL")
                             == 0);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        System.out.println("quiescence not reached: " + e.getMessage());
       }
       long quiet = System.currentTimeMillis();
 
