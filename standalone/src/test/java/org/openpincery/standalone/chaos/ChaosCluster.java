@@ -213,6 +213,13 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Copies every process's log to {@code dest} (kept after the run's temporary directory). */
   void keepLogs(Path dest) throws IOException {
+    if (Files.isDirectory(dest)) {
+      try (var old = Files.list(dest)) {
+        for (Path p : old.toList()) {
+          Files.delete(p);
+        }
+      }
+    }
     Files.createDirectories(dest);
     for (Tier t : tiers.values()) {
       for (int i = 1; i <= t.starts; i++) {
