@@ -432,15 +432,19 @@ class MultiProcessChaosTest {
     CompletableFuture<Integer> done = new CompletableFuture<>();
     clock.schedule(
         () -> {
-          send.get()
-              .whenComplete(
-                  (v, e) -> {
-                    if (e != null) {
-                      done.completeExceptionally(e);
-                    } else {
-                      done.complete(v);
-                    }
-                  });
+          try {
+            send.get()
+                .whenComplete(
+                    (v, e) -> {
+                      if (e != null) {
+                        done.completeExceptionally(e);
+                      } else {
+                        done.complete(v);
+                      }
+                    });
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e); // else the scheduler swallows it and the run waits
+          }
         },
         (long) (random.nextDouble() * windowMillis),
         TimeUnit.MILLISECONDS);
