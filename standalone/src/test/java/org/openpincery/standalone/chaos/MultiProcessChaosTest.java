@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -65,9 +64,9 @@ class MultiProcessChaosTest {
 
   record Kill(String tier, String kind, long pid, long killedAt, long readyAt) {}
 
-  private static final int WAKE_LEASE_SECONDS = 8;
+  static final int WAKE_LEASE_SECONDS = 8;
   private static final int MAINTENANCE_LEASE_SECONDS = 20;
-  private static final int REAP_SECONDS = 2;
+  static final int REAP_SECONDS = 2;
   private static final int OUTAGE_SECONDS = 3;
 
   @TempDir Path work;
@@ -269,12 +268,13 @@ class MultiProcessChaosTest {
       long quiet = System.currentTimeMillis();
 
       try (Connection c = cluster.connect()) {
-        Report report = new Report();
+        ChaosReport.Report report = new ChaosReport.Report();
         report.line("settings", s.toString());
-        report.line("startup of 8 tier JVMs until all /ready (s)", secs(startedUp - began));
-        report.line("traffic window (s)", secs(trafficDone - trafficStart));
-        report.line("quiescence after traffic (s)", secs(quiet - trafficDone));
-        report.line("whole run (s)", secs(quiet - began));
+        report.line(
+            "startup of 8 tier JVMs until all /ready (s)", ChaosReport.secs(startedUp - began));
+        report.line("traffic window (s)", ChaosReport.secs(trafficDone - trafficStart));
+        report.line("quiescence after traffic (s)", ChaosReport.secs(quiet - trafficDone));
+        report.line("whole run (s)", ChaosReport.secs(quiet - began));
 
         // 1. Every acknowledged message and webhook is in the log exactly once.
         Map<String, Long> messages = ChaosAudit.occurrences(c, "message_received", "content");
@@ -373,8 +373,8 @@ class MultiProcessChaosTest {
 
         // 6. Statuses, kills, recovery.
         List<ChaosAudit.Orphan> orphans = wakes.orphans();
-        reportHttp(report, traffic, outage);
-        reportKills(report, kills, orphans, outage);
+        ChaosReport.http(report, traffic, outage);
+        ChaosReport.kills(report, kills, orphans, outage);
         report.line("ERROR log lines by tier", cluster.errorLines().toString());
         report.write(Path.of("target", "chaos-report.txt"));
 
@@ -456,111 +456,6 @@ class MultiProcessChaosTest {
         .atMost(bound)
         .pollInterval(Duration.ofMillis(250))
         .until(() -> cluster.tiers.values().stream().allMatch(cluster::ready));
-  }
-
-  private static void reportHttp(Report report, ChaosTraffic traffic, long[] outage) {
-    Map<Integer, Long> byStatus = new java.util.TreeMap<>();
-    traffic.answers.forEach(a -> byStatus.merge(a.status(), 1L, Long::sum));
-    report.line("HTTP answers by status (-1: no answer)", byStatus.toString());
-    report.line(
-        "retried requests", "" + traffic.answers.stream().filter(a -> a.attempt() == 2).count());
-    report.line(
-        "PostgreSQL restart: down (s) / until gateway+ingress ready (s) / until all tiers ready (s)",
-        secs(outage[1] - outage[0])
-            + " / "
-            + secs(outage[2] - outage[0])
-            + " / "
-            + secs(outage[3] - outage[0]));
-    long last503 =
-        traffic.answers.stream()
-            .filter(a -> a.status() == 503)
-            .mapToLong(a -> a.sentAtMillis())
-            .max()
-            .orElse(0);
-    report.line(
-        "last 503 relative to gateway+ingress ready again (s)",
-        last503 == 0 ? "no 503" : secs(last503 - outage[2]));
-  }
-
-  private static void reportKills(
-      Report report, List<Kill> kills, List<ChaosAudit.Orphan> orphans, long[] outage) {
-    Map<String, List<Long>> readyByKind = new java.util.TreeMap<>();
-    kills.forEach(
-        k ->
-            readyByKind
-                .computeIfAbsent(k.kind(), x -> new ArrayList<>())
-                .add(k.readyAt() - k.killedAt()));
-    report.line("kills (kill -9)", "" + kills.size());
-    readyByKind.forEach(
-        (kind, list) ->
-            report.line(
-                "  " + kind + ": kills, kill to /ready p50 / p99 / max (s)",
-                list.size()
-                    + ", "
-                    + secs(pct(list, 50))
-                    + " / "
-                    + secs(pct(list, 99))
-                    + " / "
-                    + secs(pct(list, 100))));
-    List<Long> reaped = new ArrayList<>();
-    List<Long> rewoken = new ArrayList<>();
-    List<String> late = new ArrayList<>();
-    long bound = (WAKE_LEASE_SECONDS + REAP_SECONDS) * 1000L;
-    for (ChaosAudit.Orphan o : orphans) {
-      for (Kill k : kills) {
-        if (o.owner() != null && o.owner().startsWith("wake@" + k.pid() + "@")) {
-          long reap = o.abandonedAt().toEpochMilli() - k.killedAt();
-          reaped.add(reap);
-          if (reap > bound) {
-            // Was PostgreSQL away between the kill and the reap (the reaper cannot run then)?
-            boolean outageBetween =
-                outage[0] < o.abandonedAt().toEpochMilli() && outage[3] > k.killedAt();
-            late.add(secs(reap) + (outageBetween ? " (database restarted meanwhile)" : ""));
-          }
-          if (o.nextWakeStart() != null) {
-            rewoken.add(o.nextWakeStart().toEpochMilli() - k.killedAt());
-          }
-        }
-      }
-    }
-    report.line("wakes orphaned by a killed wake worker", "" + reaped.size());
-    report.line(
-        "  reaped later than lease + reap interval (" + secs(bound) + " s)",
-        late.size() + " " + late);
-    report.line(
-        "  kill to wake_abandoned p50 / p99 / max (s)",
-        secs(pct(reaped, 50)) + " / " + secs(pct(reaped, 99)) + " / " + secs(pct(reaped, 100)));
-    report.line(
-        "  kill to the agent's next wake_start p50 / p99 / max (s) [" + rewoken.size() + "]",
-        secs(pct(rewoken, 50)) + " / " + secs(pct(rewoken, 99)) + " / " + secs(pct(rewoken, 100)));
-  }
-
-  private static long pct(List<Long> values, int p) {
-    if (values.isEmpty()) {
-      return 0;
-    }
-    List<Long> sorted = values.stream().sorted().toList();
-    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
-  }
-
-  private static String secs(long millis) {
-    return String.format(java.util.Locale.ROOT, "%.1f", millis / 1000.0);
-  }
-
-  /** The figures of a run, in the order docs/reliability.md lists them. */
-  private static final class Report {
-    private final StringBuilder text = new StringBuilder();
-
-    void line(String what, String value) {
-      text.append(what).append(": ").append(value).append('\n');
-    }
-
-    void write(Path file) throws java.io.IOException {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, text.toString());
-      System.out.print(text);
-    }
   }
 
   private JsonObject post(int port, String path, String token, JsonObject body) throws Exception {
