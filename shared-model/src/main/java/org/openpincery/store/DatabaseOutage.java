@@ -2,8 +2,8 @@ package org.openpincery.store;
 
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
+import java.io.IOException;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 
@@ -23,15 +23,21 @@ public final class DatabaseOutage {
    * True when {@code failure} (or a cause of it) says the database is unreachable: a refused or
    * dropped connection, SQLSTATE class 08 (connection exception), 57P01–57P03 (shut down by an
    * administrator, crash, cannot connect now), or 53300 (too many connections).
+   *
+   * <p>A dropped connection includes one reset under a running statement ({@link SocketException}
+   * "Connection reset", which also covers refused connections and unreachable hosts, and the JDK's
+   * plain {@link IOException} "Connection reset by peer" or "Broken pipe" on a write): a PostgreSQL
+   * restarted under load resets some connections instead of sending them 57P01 first, and the
+   * multi-process chaos suite (docs/reliability.md) saw those answered 500.
    */
   public static boolean is(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ConnectException
-          || t instanceof NoRouteToHostException
+      if (t instanceof SocketException
           || t instanceof UnknownHostException
           || t instanceof ClosedConnectionException
           || t instanceof ClosedChannelException
-          || t instanceof io.netty.channel.ConnectTimeoutException) {
+          || t instanceof io.netty.channel.ConnectTimeoutException
+          || resetOnWrite(t)) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null) {
@@ -46,5 +52,13 @@ public final class DatabaseOutage {
       }
     }
     return false;
+  }
+
+  // The JDK reports a reset met while writing as a plain IOException (SocketDispatcher.write0).
+  private static boolean resetOnWrite(Throwable t) {
+    if (t.getClass() != IOException.class || t.getMessage() == null) {
+      return false;
+    }
+    return t.getMessage().contains("Connection reset") || t.getMessage().contains("Broken pipe");
   }
 }
