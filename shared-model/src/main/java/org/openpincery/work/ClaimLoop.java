@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.openpincery.store.DatabaseOutage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,12 @@ public final class ClaimLoop<C> {
     try {
       run.accept(piece);
     } catch (Exception e) {
-      LOG.error("work on {} failed: {}", piece, e.toString(), e);
+      if (DatabaseOutage.is(e)) {
+        // Expected while the database restarts: the lease runs out and the work is re-run.
+        LOG.warn("work on {} stopped, the database is unreachable: {}", piece, e.toString());
+      } else {
+        LOG.error("work on {} failed: {}", piece, e.toString(), e);
+      }
     } finally {
       if (active.decrementAndGet() == 0 && stopped && drained != null) {
         drained.tryComplete();

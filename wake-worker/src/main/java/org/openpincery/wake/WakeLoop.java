@@ -26,6 +26,7 @@ import org.openpincery.reasoner.prompt.Turn;
 import org.openpincery.reasoner.prompt.WakeSecrets;
 import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.ClaimResult;
+import org.openpincery.store.DatabaseOutage;
 import org.openpincery.store.HeartbeatResult;
 import org.openpincery.store.ModelCallRepository.ModelCall;
 import org.openpincery.store.Store;
@@ -342,7 +343,11 @@ final class WakeLoop {
       try {
         return executor.run(scope, arguments);
       } catch (Exception e) {
-        LOG.error("tool {} failed in wake {}", executor.name(), wakeId, e);
+        if (DatabaseOutage.is(e)) {
+          LOG.warn("tool {} in wake {}: the database is unreachable", executor.name(), wakeId);
+        } else {
+          LOG.error("tool {} failed in wake {}", executor.name(), wakeId, e);
+        }
         return ToolOutcome.error(executor.name() + " failed unexpectedly; nothing more is known");
       }
     }

@@ -13,6 +13,8 @@ import org.openpincery.http.HttpEdges;
 import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.store.DatabaseOutage;
 import org.openpincery.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Webhook ingress as its own HTTP server (split deployments), on the event loop: the webhook route,
@@ -22,6 +24,8 @@ import org.openpincery.store.Store;
  * Retry-After} while the database cannot be reached.
  */
 public final class WebhookIngressVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookIngressVerticle.class);
 
   private final Store store;
   private final WebhookConfig config;
@@ -117,6 +121,13 @@ public final class WebhookIngressVerticle extends VerticleBase {
           case 503 -> HttpEdges.requestTimeoutMessage(requestTimeout);
           default -> "something went wrong on our side";
         };
+    if (status == 500) {
+      // The one answer that is our fault: leave a trace with the request id it carries.
+      LOG.atError()
+          .addKeyValue("request_id", ctx.response().headers().get(HttpEdges.REQUEST_ID))
+          .setCause(ctx.failure())
+          .log("unhandled failure on {} {}", ctx.request().method(), ctx.request().path());
+    }
     HttpEdges.sendError(ctx.response(), status, code, message);
   }
 
