@@ -72,9 +72,6 @@ class ComposeTopologyTest {
         List.of("gateway", "webhook-ingress", "scheduler", "maintenance-worker", "wake-worker")) {
       int port = FreePort.pick();
       int metrics = FreePort.pick();
-      while (metrics == port) {
-        metrics = FreePort.pick();
-      }
       ports.put(tier, port);
       Map<String, String> local = new HashMap<>();
       local.put(

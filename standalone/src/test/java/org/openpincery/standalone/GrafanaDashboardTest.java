@@ -174,9 +174,6 @@ class GrafanaDashboardTest {
   private Set<String> exportedAfterTraffic() throws Exception {
     int port = FreePort.pick();
     int metricsPort = FreePort.pick();
-    while (metricsPort == port) {
-      metricsPort = FreePort.pick();
-    }
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(TestPostgres.freshDatabase()));
     env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());

@@ -47,9 +47,6 @@ class TierProcessTest {
     DatabaseUrl db = TestPostgres.emptyDatabase();
     int port = FreePort.pick();
     int metricsPort = FreePort.pick();
-    while (metricsPort == port) {
-      metricsPort = FreePort.pick();
-    }
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(db));
     env.put(portSetting, Integer.toString(port));
