@@ -1,7 +1,6 @@
 package org.openpincery.standalone;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,10 +83,8 @@ final class StandaloneProcess implements AutoCloseable {
     return exitCode();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  static int freePort() {
+    return org.openpincery.testkit.FreePort.pick();
   }
 
   @Override
