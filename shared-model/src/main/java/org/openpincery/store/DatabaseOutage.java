@@ -28,7 +28,8 @@ public final class DatabaseOutage {
    * "Connection reset", which also covers refused connections and unreachable hosts, and the JDK's
    * plain {@link IOException} "Connection reset by peer" or "Broken pipe" on a write): a PostgreSQL
    * restarted under load resets some connections instead of sending them 57P01 first, and the
-   * multi-process chaos suite (docs/reliability.md) saw those answered 500.
+   * multi-process chaos suite (docs/reliability.md) saw those answered 500; and a statement sent on
+   * a connection the server has just closed (the pg client's "Connection is not active now").
    */
   public static boolean is(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -37,7 +38,8 @@ public final class DatabaseOutage {
           || t instanceof ClosedConnectionException
           || t instanceof ClosedChannelException
           || t instanceof io.netty.channel.ConnectTimeoutException
-          || resetOnWrite(t)) {
+          || resetOnWrite(t)
+          || closedUnderUse(t)) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null) {
@@ -52,6 +54,14 @@ public final class DatabaseOutage {
       }
     }
     return false;
+  }
+
+  // The pg client reports a statement sent on a connection the server has just closed (a restart)
+  // as a plain VertxException with this message, and no cause.
+  private static boolean closedUnderUse(Throwable t) {
+    return t.getClass() == io.vertx.core.VertxException.class
+        && t.getMessage() != null
+        && t.getMessage().startsWith("Connection is not active now");
   }
 
   // The JDK reports a reset met while writing as a plain IOException (SocketDispatcher.write0).

@@ -18,6 +18,10 @@ class DatabaseOutageTest {
     assertThat(DatabaseOutage.is(new VertxException(new SocketException("Connection reset"))))
         .isTrue();
     assertThat(DatabaseOutage.is(new IOException("Connection reset by peer"))).isTrue();
+    assertThat(
+            DatabaseOutage.is(
+                new VertxException("Connection is not active now, current status: CLOSED")))
+        .isTrue();
     assertThat(DatabaseOutage.is(new IOException("Broken pipe"))).isTrue();
     assertThat(DatabaseOutage.is(new ConnectException("Connection refused"))).isTrue();
   }
@@ -25,6 +29,7 @@ class DatabaseOutageTest {
   @Test
   void otherFailuresAreNot() {
     assertThat(DatabaseOutage.is(new IllegalStateException("Connection reset"))).isFalse();
+    assertThat(DatabaseOutage.is(new VertxException("something else entirely"))).isFalse();
     assertThat(DatabaseOutage.is(new IOException("disk full"))).isFalse();
     assertThat(DatabaseOutage.is(new java.io.FileNotFoundException("Connection reset"))).isFalse();
     assertThat(DatabaseOutage.is(null)).isFalse();
