@@ -169,7 +169,7 @@ public final class EngineBench {
   }
 
   /** A model that answers at once: one tool call, then a reply; maintenance gets its JSON. */
-  private static ScriptedModelServer.Turn answer(JsonObject request) {
+  static ScriptedModelServer.Turn answer(JsonObject request) {
     if (!request.containsKey("tools")) {
       return new ScriptedModelServer.Text(
           "{\"identity\": \"A bench agent.\", \"work_list\": \"- nothing\", \"summary\": \"Replied.\"}",

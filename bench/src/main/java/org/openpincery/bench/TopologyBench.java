@@ -2,8 +2,6 @@ package org.openpincery.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -49,7 +47,7 @@ public final class TopologyBench {
     String counts = args.length > 2 ? args[2] : "1,2,3";
     try (BenchDatabase server = BenchDatabase.start();
         ScriptedModelServer model =
-            ScriptedModelServer.start().withoutRecording().otherwise(TopologyBench::answer)) {
+            ScriptedModelServer.start().withoutRecording().otherwise(EngineBench::answer)) {
       System.out.printf(
           "PostgreSQL %s, %d cores, fsync on; %d agents, %d rounds of one message each%n",
           server.version(), Runtime.getRuntime().availableProcessors(), agents, rounds);
@@ -169,24 +167,6 @@ public final class TopologyBench {
       Thread.sleep(200);
     }
     throw new IllegalStateException("a tier on port " + port + " did not become ready");
-  }
-
-  /** The engine benchmark's model: one tool call, then a reply; maintenance gets its JSON. */
-  private static ScriptedModelServer.Turn answer(JsonObject request) {
-    if (!request.containsKey("tools")) {
-      return new ScriptedModelServer.Text(
-          "{\"identity\": \"A bench agent.\", \"work_list\": \"- nothing\", \"summary\": \"Replied.\"}",
-          "stop",
-          400,
-          40);
-    }
-    JsonArray messages = request.getJsonArray("messages");
-    JsonObject last = messages.getJsonObject(messages.size() - 1);
-    if ("tool".equals(last.getString("role"))) {
-      return new ScriptedModelServer.Text("Done.", "stop", 600, 10);
-    }
-    return new ScriptedModelServer.ToolCalls(
-        List.<String[]>of(new String[] {"list_timers", "{}"}), 500, 10);
   }
 
   private static long count(Connection c, String sql) throws Exception {
