@@ -3,7 +3,6 @@ package org.openpincery.maintenance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Vertx;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -11,23 +10,15 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.openpincery.config.DatabaseConfig;
-import org.openpincery.config.Env;
 import org.openpincery.model.AgentStatus;
-import org.openpincery.model.NewEvent;
-import org.openpincery.model.TerminationReason;
-import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.Pricing;
-import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.reasoner.Usage;
-import org.openpincery.store.ClaimResult;
 import org.openpincery.store.ModelCallRepository.CallSummary;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer;
 import org.openpincery.testkit.ScriptedModelServer.Shape;
 import org.openpincery.testkit.ScriptedModelServer.Shaped;
 import org.openpincery.testkit.ScriptedModelServer.Text;
-import org.openpincery.testkit.TestPostgres;
 
 /**
  * Every provider answer shape through a real maintenance pass: the projection is written from the
@@ -38,39 +29,15 @@ class MaintenanceProviderShapesTest {
 
   private static final Pricing PRICING = new Pricing(new BigDecimal("2"), new BigDecimal("8"));
 
-  private final Vertx vertx = Vertx.vertx();
-  private final ScriptedModelServer model = ScriptedModelServer.start();
-  private final Store store =
-      Store.open(vertx, new DatabaseConfig(TestPostgres.freshDatabase(), 8, "maintenance-test"));
-  private final UUID workspace = store.agents().createWorkspace("ws").await();
-
-  MaintenanceProviderShapesTest() {
-    Env env =
-        Env.of(
-            Map.of(
-                "LLM_API_BASE_URL", model.baseUrl(),
-                "LLM_API_KEY", "k",
-                "LLM_INPUT_PRICE_PER_MTOK_USD", "2",
-                "LLM_OUTPUT_PRICE_PER_MTOK_USD", "8",
-                "MAINTENANCE_POLL_MILLIS", "50"));
-    ReasonerConfig reasoner = ReasonerConfig.from(env);
-    vertx
-        .deployVerticle(
-            new MaintenanceWorkerVerticle(
-                store,
-                ChatClient.create(vertx, reasoner),
-                reasoner,
-                MaintenanceWorkerConfig.from(env),
-                o -> {}),
-            MaintenanceWorkerVerticle.deploymentOptions())
-        .await();
-  }
+  private final MaintenanceFixture f =
+      new MaintenanceFixture(
+          Map.of("LLM_INPUT_PRICE_PER_MTOK_USD", "2", "LLM_OUTPUT_PRICE_PER_MTOK_USD", "8"));
+  private final ScriptedModelServer model = f.model;
+  private final Store store = f.store;
 
   @AfterEach
   void close() {
-    store.closeAsync().otherwiseEmpty().await();
-    vertx.close().await();
-    model.close();
+    f.close();
   }
 
   private static boolean estimated(Shape shape) {
@@ -82,23 +49,7 @@ class MaintenanceProviderShapesTest {
 
   /** An agent whose wake just ended: it is in maintenance; its transcript holds its name. */
   private UUID agentInMaintenance(String name) {
-    UUID agent = store.agents().createAgent(workspace, name, "s", null).await();
-    store
-        .events()
-        .append(agent, NewEvent.messageReceived("person", "water the plants, " + name))
-        .await();
-    var claimed =
-        (ClaimResult.Claimed) store.lifecycle().claim(agent, "test", Duration.ofMinutes(1)).await();
-    store
-        .lifecycle()
-        .endWake(
-            agent,
-            claimed.wakeId(),
-            claimed.inboxSeq(),
-            TerminationReason.COMPLETED,
-            Duration.ofMinutes(1))
-        .await();
-    return agent;
+    return f.agentInMaintenance(name, "water the plants, " + name);
   }
 
   @Test
@@ -141,7 +92,7 @@ class MaintenanceProviderShapesTest {
           .as("%s", shape)
           .isPositive()
           .isEqualByComparingTo(PRICING.cost(new Usage(call.inputTokens(), call.outputTokens())));
-      assertThat(store.agents().get(workspace, agent).await().orElseThrow().budgetSpentUsd())
+      assertThat(store.agents().get(f.workspace, agent).await().orElseThrow().budgetSpentUsd())
           .as("%s", shape)
           .isEqualByComparingTo(call.costUsd());
     }

@@ -3,25 +3,15 @@ package org.openpincery.maintenance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.openpincery.config.DatabaseConfig;
-import org.openpincery.config.Env;
-import org.openpincery.db.DatabaseUrl;
 import org.openpincery.model.AgentStatus;
-import org.openpincery.model.NewEvent;
 import org.openpincery.model.StorableText;
 import org.openpincery.model.StoredEvent;
-import org.openpincery.model.TerminationReason;
-import org.openpincery.reasoner.ChatClient;
-import org.openpincery.reasoner.ReasonerConfig;
-import org.openpincery.store.ClaimResult;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer;
 import org.openpincery.testkit.TestPostgres;
@@ -33,38 +23,14 @@ import org.openpincery.testkit.TestPostgres;
  */
 class MaintenanceTextTest {
 
-  private final Vertx vertx = Vertx.vertx();
-  private final ScriptedModelServer model = ScriptedModelServer.start();
-  private final DatabaseUrl url = TestPostgres.freshDatabase();
-  private final Store store = Store.open(vertx, new DatabaseConfig(url, 8, "maintenance-text"));
-  private final List<MaintenancePass.Outcome> outcomes = new CopyOnWriteArrayList<>();
-  private final UUID workspace = store.agents().createWorkspace("ws").await();
-
-  MaintenanceTextTest() {
-    Env env =
-        Env.of(
-            Map.of(
-                "LLM_API_BASE_URL", model.baseUrl(),
-                "LLM_API_KEY", "k",
-                "MAINTENANCE_POLL_MILLIS", "50"));
-    ReasonerConfig reasoner = ReasonerConfig.from(env);
-    vertx
-        .deployVerticle(
-            new MaintenanceWorkerVerticle(
-                store,
-                ChatClient.create(vertx, reasoner),
-                reasoner,
-                MaintenanceWorkerConfig.from(env),
-                outcomes::add),
-            MaintenanceWorkerVerticle.deploymentOptions())
-        .await();
-  }
+  private final MaintenanceFixture f = new MaintenanceFixture(Map.of());
+  private final ScriptedModelServer model = f.model;
+  private final Store store = f.store;
+  private final List<MaintenancePass.Outcome> outcomes = f.outcomes;
 
   @AfterEach
   void close() {
-    store.closeAsync().otherwiseEmpty().await();
-    vertx.close().await();
-    model.close();
+    f.close();
   }
 
   @Test
@@ -81,19 +47,7 @@ class MaintenanceTextTest {
                 + content
                 + "\"},\"finish_reason\":\"stop\"}],"
                 + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":10,\"total_tokens\":20}}"));
-    UUID agent = store.agents().createAgent(workspace, "reader", "s", null).await();
-    store.events().append(agent, NewEvent.messageReceived("person", "read this")).await();
-    var claimed =
-        (ClaimResult.Claimed) store.lifecycle().claim(agent, "test", Duration.ofMinutes(1)).await();
-    store
-        .lifecycle()
-        .endWake(
-            agent,
-            claimed.wakeId(),
-            claimed.inboxSeq(),
-            TerminationReason.COMPLETED,
-            Duration.ofMinutes(1))
-        .await();
+    UUID agent = f.agentInMaintenance("reader", "read this");
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -111,7 +65,7 @@ class MaintenanceTextTest {
         .containsExactly("identity", "work_list", "summary");
     assertThat(outcomes).extracting(MaintenancePass.Outcome::result).containsExactly("updated");
     assertThat(model.requests()).hasSize(1);
-    try (var c = TestPostgres.connect(url);
+    try (var c = TestPostgres.connect(f.url);
         var rs =
             c.createStatement()
                 .executeQuery(

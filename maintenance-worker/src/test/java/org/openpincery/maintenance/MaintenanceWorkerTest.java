@@ -3,66 +3,36 @@ package org.openpincery.maintenance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.openpincery.config.DatabaseConfig;
-import org.openpincery.config.Env;
 import org.openpincery.model.AgentStatus;
 import org.openpincery.model.EventType;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
-import org.openpincery.reasoner.ChatClient;
-import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.store.ClaimResult;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
 import org.openpincery.testkit.ScriptedModelServer;
-import org.openpincery.testkit.TestPostgres;
 
 /** Maintenance passes against real PostgreSQL and the scripted model over real HTTP. */
 class MaintenanceWorkerTest {
 
-  private final Vertx vertx = Vertx.vertx();
-  private final ScriptedModelServer model = ScriptedModelServer.start();
-  private final Store store =
-      Store.open(vertx, new DatabaseConfig(TestPostgres.freshDatabase(), 8, "maintenance-test"));
-  private final List<MaintenancePass.Outcome> outcomes = new CopyOnWriteArrayList<>();
-  private final UUID workspace = store.agents().createWorkspace("ws").await();
-
-  MaintenanceWorkerTest() {
-    Env env =
-        Env.of(
-            Map.of(
-                "LLM_API_BASE_URL", model.baseUrl(),
-                "LLM_API_KEY", "k",
-                "LLM_MAINTENANCE_MODEL", "scripted-maintenance",
-                "MAINTENANCE_POLL_MILLIS", "50"));
-    ReasonerConfig reasoner = ReasonerConfig.from(env);
-    vertx
-        .deployVerticle(
-            new MaintenanceWorkerVerticle(
-                store,
-                ChatClient.create(vertx, reasoner),
-                reasoner,
-                MaintenanceWorkerConfig.from(env),
-                outcomes::add),
-            MaintenanceWorkerVerticle.deploymentOptions())
-        .await();
-  }
+  private final MaintenanceFixture f =
+      new MaintenanceFixture(Map.of("LLM_MAINTENANCE_MODEL", "scripted-maintenance"));
+  private final ScriptedModelServer model = f.model;
+  private final Store store = f.store;
+  private final List<MaintenancePass.Outcome> outcomes = f.outcomes;
+  private final UUID workspace = f.workspace;
 
   @AfterEach
   void close() {
-    store.closeAsync().otherwiseEmpty().await();
-    vertx.close().await();
-    model.close();
+    f.close();
   }
 
   /** A wake that ran one tool and ended with sleep, leaving the agent in maintenance. */
