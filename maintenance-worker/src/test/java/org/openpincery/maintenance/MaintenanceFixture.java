@@ -59,6 +59,12 @@ final class MaintenanceFixture implements AutoCloseable {
   UUID agentInMaintenance(String name, String message) {
     UUID agent = store.agents().createAgent(workspace, name, "s", null).await();
     store.events().append(agent, NewEvent.messageReceived("person", message)).await();
+    wakeAndEnd(agent);
+    return agent;
+  }
+
+  /** A wake of the agent that ends at once (completed): the agent waits in maintenance. */
+  void wakeAndEnd(UUID agent) {
     var claimed =
         (ClaimResult.Claimed) store.lifecycle().claim(agent, "test", Duration.ofMinutes(1)).await();
     store
@@ -70,7 +76,6 @@ final class MaintenanceFixture implements AutoCloseable {
             TerminationReason.COMPLETED,
             Duration.ofMinutes(1))
         .await();
-    return agent;
   }
 
   @Override

@@ -131,17 +131,7 @@ class MaintenanceWorkerTest {
 
     // A second wake, whose maintenance answer is prose.
     model.thenText("I have updated the memory as requested.");
-    var claimed =
-        (ClaimResult.Claimed) store.lifecycle().claim(agent, "t", Duration.ofMinutes(1)).await();
-    store
-        .lifecycle()
-        .endWake(
-            agent,
-            claimed.wakeId(),
-            claimed.inboxSeq(),
-            TerminationReason.COMPLETED,
-            Duration.ofMinutes(1))
-        .await();
+    f.wakeAndEnd(agent);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> events(agent).getLast().eventType().equals("maintenance_failed"));
