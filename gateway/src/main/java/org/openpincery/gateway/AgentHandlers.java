@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -16,6 +17,7 @@ import org.openpincery.store.AgentRepository.WriteResult;
 import org.openpincery.store.AppendBatcher;
 import org.openpincery.store.AppendResult;
 import org.openpincery.store.EventRepository;
+import org.openpincery.store.IdempotencyRepository;
 
 /** Agents (create, list, show, update, delete, rotate the webhook secret) and messages to them. */
 final class AgentHandlers {
@@ -29,44 +31,65 @@ final class AgentHandlers {
   private final GatewayMetrics metrics;
   private final AppendBatcher messages;
   private final EventRepository events;
+  private final IdempotencyRepository idempotency;
 
   AgentHandlers(
       AgentRepository agents,
       EventRepository events,
+      IdempotencyRepository idempotency,
       GatewayConfig config,
       GatewayMetrics metrics) {
     this.agents = agents;
+    this.idempotency = idempotency;
     this.config = config;
     this.metrics = metrics;
     this.messages = new AppendBatcher(events, 2, 256);
     this.events = events;
   }
 
-  /** POST /api/agents: 201 with the webhook secret, shown this once. */
+  /**
+   * POST /api/agents: 201 with the webhook secret, shown this once — or, under an {@code
+   * Idempotency-Key} already used for the same name and budget, the first response again (its
+   * secret too, unless rotated since).
+   */
   void create(RoutingContext ctx) {
     JsonObject body = Bodies.object(ctx, Set.of("name", "budget_limit_usd"), true);
     String name = name(Bodies.requiredString(body, "name", 64, false));
     var budget =
         Bodies.budget(body, "budget_limit_usd").orElse(Optional.of(config.defaultBudgetUsd()));
+    Optional<String> key = IdempotencyKeys.of(ctx);
     var principal = Authenticator.principal(ctx);
     String secret = Tokens.newToken();
-    agents
-        .create(principal.workspaceId(), name, principal.userId(), secret, budget.orElse(null))
-        .onSuccess(
-            result -> {
-              switch (result) {
-                case WriteResult.Written w ->
-                    Responses.json(
-                        ctx,
-                        201,
-                        Responses.agent(w.agent())
-                            .put("webhook_url", webhookUrl(w.agent().id()))
-                            .put("webhook_secret", secret));
-                case WriteResult.NameTaken t -> ctx.fail(nameTaken(name));
-                case WriteResult.NotFound n -> ctx.fail(ApiError.notFound("no such workspace"));
-              }
-            })
-        .onFailure(ctx::fail);
+    IdempotencyKeys.answer(
+        ctx,
+        idempotency.createOnce(
+            IdempotencyKeys.scope(ctx, "POST /api/agents"),
+            key,
+            IdempotencyKeys.fingerprint(name, budget.map(BigDecimal::toPlainString).orElse(null)),
+            client ->
+                agents
+                    .create(
+                        client,
+                        principal.workspaceId(),
+                        name,
+                        principal.userId(),
+                        secret,
+                        budget.orElse(null))
+                    .compose(
+                        result ->
+                            switch (result) {
+                              case WriteResult.Written w ->
+                                  Future.succeededFuture(
+                                      new IdempotencyRepository.Response(
+                                          201,
+                                          Responses.agent(w.agent())
+                                              .put("webhook_url", webhookUrl(w.agent().id()))
+                                              .put("webhook_secret", secret),
+                                          Optional.of(w.agent().id())));
+                              case WriteResult.NameTaken t -> Future.failedFuture(nameTaken(name));
+                              case WriteResult.NotFound n ->
+                                  Future.failedFuture(ApiError.notFound("no such workspace"));
+                            })));
   }
 
   /** GET /api/agents?include_deleted=true|false (default false). */
@@ -278,11 +301,17 @@ final class AgentHandlers {
    * caller's workspace, else {@code 404 not_found}.
    */
   static void failMissing(AgentRepository agents, RoutingContext ctx, UUID id) {
-    agents
+    missing(agents, ctx, id).onFailure(ctx::fail);
+  }
+
+  /** Always failed: {@code 409 agent_deleted} for a deleted agent, else 404. */
+  static <T> Future<T> missing(AgentRepository agents, RoutingContext ctx, UUID id) {
+    return agents
         .get(Authenticator.principal(ctx).workspaceId(), id)
-        .onSuccess(
-            a -> ctx.fail(a.isPresent() && a.get().deleted() ? agentDeleted() : noSuchAgent()))
-        .onFailure(ctx::fail);
+        .compose(
+            a ->
+                Future.failedFuture(
+                    a.isPresent() && a.get().deleted() ? agentDeleted() : noSuchAgent()));
   }
 
   private void failMissing(RoutingContext ctx, UUID id) {

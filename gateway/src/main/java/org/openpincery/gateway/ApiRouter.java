@@ -66,11 +66,14 @@ public final class ApiRouter {
     HealthEndpoints health =
         new HealthEndpoints(new Readiness(vertx, store.health(), background, details));
     AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
-    AgentHandlers agents = new AgentHandlers(store.agents(), store.events(), config, metrics);
+    AgentHandlers agents =
+        new AgentHandlers(store.agents(), store.events(), store.idempotency(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
-    ScheduleHandlers schedules = new ScheduleHandlers(store.schedules(), store.agents());
+    ScheduleHandlers schedules =
+        new ScheduleHandlers(store.schedules(), store.agents(), store.idempotency());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
-    CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
+    CredentialHandlers credentials =
+        new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
     EventStream stream =
         new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);

@@ -1,5 +1,6 @@
 package org.openpincery.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
 import org.openpincery.model.StorableText;
 import org.openpincery.store.CredentialRepository;
 import org.openpincery.store.CredentialRepository.CreateResult;
+import org.openpincery.store.IdempotencyRepository;
 import org.openpincery.vault.Vault;
 
 /**
@@ -21,14 +23,20 @@ final class CredentialHandlers {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   private final CredentialRepository credentials;
+  private final IdempotencyRepository idempotency;
   private final Optional<Vault> vault;
 
-  CredentialHandlers(CredentialRepository credentials, Optional<Vault> vault) {
+  CredentialHandlers(
+      CredentialRepository credentials, IdempotencyRepository idempotency, Optional<Vault> vault) {
     this.credentials = credentials;
+    this.idempotency = idempotency;
     this.vault = vault;
   }
 
-  /** POST /api/credentials {name, value}: 201 with the name; the value is never echoed. */
+  /**
+   * POST /api/credentials {name, value}: 201 with the name; the value is never echoed. Under an
+   * {@code Idempotency-Key} already used for this name, the first response again.
+   */
   void create(RoutingContext ctx) {
     Vault v = vault();
     JsonObject body = Bodies.object(ctx, Set.of("name", "value"), true);
@@ -43,26 +51,36 @@ final class CredentialHandlers {
       throw ApiError.badRequest("'value' is longer than " + MAX_VALUE_CHARS + " characters");
     }
     var workspace = Authenticator.principal(ctx).workspaceId();
-    credentials
-        .create(workspace, name, v.seal(workspace, name, value))
-        .onSuccess(
-            result -> {
-              switch (result) {
-                case CreateResult.Created c ->
-                    Responses.json(
-                        ctx,
-                        201,
-                        new JsonObject()
-                            .put("name", name)
-                            .put("created_at", c.createdAt().toString()));
-                case CreateResult.NameTaken t ->
-                    ctx.fail(
-                        ApiError.conflict(
-                            "name_taken",
-                            "a live credential is named '" + name + "'; revoke it first"));
-              }
-            })
-        .onFailure(ctx::fail);
+    // The fingerprint leaves the value out: nothing derived from a secret is kept outside the
+    // vault, so a key replays the first answer for the same name whatever value it carried.
+    IdempotencyKeys.answer(
+        ctx,
+        idempotency.createOnce(
+            IdempotencyKeys.scope(ctx, "POST /api/credentials"),
+            IdempotencyKeys.of(ctx),
+            IdempotencyKeys.fingerprint(name),
+            client ->
+                credentials
+                    .create(client, workspace, name, v.seal(workspace, name, value))
+                    .compose(
+                        result ->
+                            switch (result) {
+                              case CreateResult.Created c ->
+                                  Future.succeededFuture(
+                                      new IdempotencyRepository.Response(
+                                          201,
+                                          new JsonObject()
+                                              .put("name", name)
+                                              .put("created_at", c.createdAt().toString()),
+                                          Optional.empty()));
+                              case CreateResult.NameTaken t ->
+                                  Future.failedFuture(
+                                      ApiError.conflict(
+                                          "name_taken",
+                                          "a live credential is named '"
+                                              + name
+                                              + "'; revoke it first"));
+                            })));
   }
 
   /** GET /api/credentials: names and dates. */

@@ -1,10 +1,15 @@
 package org.openpincery.gateway;
 
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Optional;
+import org.openpincery.store.IdempotencyRepository.Outcome;
+import org.openpincery.store.IdempotencyRepository.Scope;
 
 /**
  * The {@code Idempotency-Key} request header (IETF draft-ietf-httpapi-idempotency-key-header): 1 to
@@ -43,6 +48,44 @@ final class IdempotencyKeys {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
+  }
+
+  /**
+   * What identifies a create behind a key: SHA-256 of its validated fields in order, as a JSON
+   * array (so no two different field lists share an encoding).
+   */
+  static byte[] fingerprint(Object... fields) {
+    return fingerprint(new JsonArray(Arrays.asList(fields)).encode());
+  }
+
+  /**
+   * The scope of a key sent to {@code route} (e.g. {@code POST /api/agents}) by this session's
+   * user.
+   */
+  static Scope scope(RoutingContext ctx, String route) {
+    return new Scope(Authenticator.principal(ctx).userId(), route);
+  }
+
+  /**
+   * Answers a create made through {@code IdempotencyRepository#createOnce}: the response made now,
+   * the first response again with {@code Idempotent-Replayed: true}, or 422 for a reused key. A
+   * failed create answers its error (nothing was kept under the key).
+   */
+  static void answer(RoutingContext ctx, Future<Outcome> outcome) {
+    outcome
+        .onSuccess(
+            o -> {
+              switch (o) {
+                case Outcome.Created c ->
+                    Responses.json(ctx, c.response().status(), c.response().body());
+                case Outcome.Replayed r -> {
+                  ctx.response().putHeader("Idempotent-Replayed", "true");
+                  Responses.json(ctx, r.status(), r.body());
+                }
+                case Outcome.KeyReused k -> ctx.fail(reused());
+              }
+            })
+        .onFailure(ctx::fail);
   }
 
   static ApiError reused() {

@@ -1,5 +1,6 @@
 package org.openpincery.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.openpincery.model.ScheduleSpec;
 import org.openpincery.store.AgentRepository;
+import org.openpincery.store.IdempotencyRepository;
 import org.openpincery.store.ScheduleRepository;
 
 /**
@@ -19,15 +21,19 @@ final class ScheduleHandlers {
 
   private final ScheduleRepository schedules;
   private final AgentRepository agents;
+  private final IdempotencyRepository idempotency;
 
-  ScheduleHandlers(ScheduleRepository schedules, AgentRepository agents) {
+  ScheduleHandlers(
+      ScheduleRepository schedules, AgentRepository agents, IdempotencyRepository idempotency) {
     this.schedules = schedules;
     this.agents = agents;
+    this.idempotency = idempotency;
   }
 
   /**
    * POST /api/agents/:id/schedules {every_seconds | cron, note?}: 201; {@code 409 agent_deleted} on
-   * a deleted agent.
+   * a deleted agent. Under an {@code Idempotency-Key} already used for the same schedule on this
+   * agent, the first response again (never a second schedule).
    */
   void create(RoutingContext ctx) {
     UUID agent = AgentHandlers.agentId(ctx);
@@ -57,18 +63,45 @@ final class ScheduleHandlers {
     String note = Bodies.string(body, "note", 1000, true).orElse("");
     Instant first = spec.nextAfter(Instant.now()).orElseThrow();
     var principal = Authenticator.principal(ctx);
-    schedules
-        .create(
-            principal.workspaceId(), agent, seconds, expression, note, first, principal.userId())
-        .onSuccess(
-            created -> {
-              if (created.isEmpty()) {
-                AgentHandlers.failMissing(agents, ctx, agent);
-              } else {
-                Responses.json(ctx, 201, created.get().toJson());
-              }
-            })
-        .onFailure(ctx::fail);
+    Integer everySeconds = seconds;
+    String cronExpression = expression;
+    IdempotencyKeys.answer(
+        ctx,
+        idempotency
+            .createOnce(
+                IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/schedules"),
+                IdempotencyKeys.of(ctx),
+                IdempotencyKeys.fingerprint(everySeconds, cronExpression, note),
+                client ->
+                    schedules
+                        .create(
+                            client,
+                            principal.workspaceId(),
+                            agent,
+                            everySeconds,
+                            cronExpression,
+                            note,
+                            first,
+                            principal.userId())
+                        .compose(
+                            created ->
+                                created.isEmpty()
+                                    ? Future.failedFuture(new NoLiveAgent())
+                                    : Future.succeededFuture(
+                                        new IdempotencyRepository.Response(
+                                            201, created.get().toJson(), Optional.of(agent)))))
+            .recover(
+                err ->
+                    err instanceof NoLiveAgent
+                        ? AgentHandlers.missing(agents, ctx, agent)
+                        : Future.failedFuture(err)));
+  }
+
+  /** The agent is not a live agent of the workspace; nothing was written. */
+  private static final class NoLiveAgent extends RuntimeException {
+    NoLiveAgent() {
+      super(null, null, false, false);
+    }
   }
 
   /** GET /api/agents/:id/schedules. */

@@ -138,7 +138,8 @@ public final class SchedulerVerticle extends AbstractVerticle {
                 Future.all(
                         store.auth().pruneSessions(),
                         store.webhooks().pruneDeliveries(config.dedupRetention()),
-                        store.events().pruneMessageKeys(config.dedupRetention()))
+                        store.events().pruneMessageKeys(config.dedupRetention()),
+                        store.idempotency().prune(config.dedupRetention()))
                     .map(all -> 0),
             Integer.MAX_VALUE));
     loops.add(

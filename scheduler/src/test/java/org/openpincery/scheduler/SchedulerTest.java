@@ -253,6 +253,11 @@ class SchedulerTest {
             + "', 'old', '\\x00', now() - interval '100 hours'), ('"
             + agent
             + "', 'recent', '\\x00', now())");
+    exec(
+        "INSERT INTO request_idempotency_keys (user_id, scope, key, fingerprint, created_at)"
+            + " SELECT id, 'POST /api/agents', 'old', '\\x00'::bytea, now() - interval '100 hours'"
+            + " FROM users UNION ALL"
+            + " SELECT id, 'POST /api/agents', 'recent', '\\x00', now() FROM users");
     startScheduler(Map.of("SCHEDULER_PRUNE_INTERVAL_SECONDS", "1"));
     await()
         .atMost(Duration.ofSeconds(10))
@@ -260,7 +265,10 @@ class SchedulerTest {
             () ->
                 count("SELECT count(*) FROM sessions") == 1
                     && count("SELECT count(*) FROM webhook_deliveries") == 1
-                    && count("SELECT count(*) FROM message_idempotency_keys") == 1);
+                    && count("SELECT count(*) FROM message_idempotency_keys") == 1
+                    && count("SELECT count(*) FROM request_idempotency_keys") == 1);
+    assertThat(count("SELECT count(*) FROM request_idempotency_keys WHERE key = 'recent'"))
+        .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM message_idempotency_keys WHERE key = 'recent'"))
         .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM webhook_deliveries WHERE dedup_key = 'recent'"))

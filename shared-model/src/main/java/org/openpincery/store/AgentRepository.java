@@ -3,6 +3,7 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -133,16 +134,32 @@ public final class AgentRepository {
        WHERE agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
       """;
 
+  // 4: a deleted agent's secret is no longer replayed with its create's response (V10).
+  private static final String FORGET_SECRET =
+      """
+      UPDATE request_idempotency_keys SET response = response - 'webhook_secret'
+       WHERE agent_id = $1
+      """;
+
   // The old secret keeps verifying until the grace period ends, so senders can be switched over.
+  // The secret is also taken out of create responses kept under an Idempotency-Key (V10): a
+  // replayed create never shows a secret that has been replaced.
   private static final String ROTATE_WEBHOOK_SECRET =
       """
-      UPDATE agents
-         SET webhook_secret_previous = webhook_secret,
-             webhook_secret_previous_expires_at = now() + $4 * interval '1 second',
-             webhook_secret = $3,
-             updated_at = now()
-       WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
-      RETURNING webhook_secret_previous_expires_at
+      WITH rotated AS (
+          UPDATE agents
+             SET webhook_secret_previous = webhook_secret,
+                 webhook_secret_previous_expires_at = now() + $4 * interval '1 second',
+                 webhook_secret = $3,
+                 updated_at = now()
+           WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
+          RETURNING id, webhook_secret_previous_expires_at
+      ), forgotten AS (
+          UPDATE request_idempotency_keys k SET response = k.response - 'webhook_secret'
+            FROM rotated r
+           WHERE k.agent_id = r.id
+      )
+      SELECT webhook_secret_previous_expires_at FROM rotated
       """;
 
   private final Pool pool;
@@ -197,7 +214,22 @@ public final class AgentRepository {
       UUID createdBy,
       String webhookSecret,
       BigDecimal budgetLimitUsd) {
-    return pool.preparedQuery(INSERT_AGENT)
+    return create(pool, workspaceId, name, createdBy, webhookSecret, budgetLimitUsd);
+  }
+
+  /**
+   * {@link #create(UUID, String, UUID, String, BigDecimal)} on {@code client} (a transaction's
+   * connection: on {@link WriteResult.NameTaken} that transaction is aborted and must roll back).
+   */
+  public Future<WriteResult> create(
+      SqlClient client,
+      UUID workspaceId,
+      String name,
+      UUID createdBy,
+      String webhookSecret,
+      BigDecimal budgetLimitUsd) {
+    return client
+        .preparedQuery(INSERT_AGENT)
         .execute(Tuple.of(workspaceId, name, webhookSecret, budgetLimitUsd, createdBy))
         .map(rows -> (WriteResult) new WriteResult.Written(toView(rows.iterator().next())))
         .recover(AgentRepository::nameTaken);
@@ -287,6 +319,10 @@ public final class AgentRepository {
                             ? Future.succeededFuture(false)
                             : conn.preparedQuery(CANCEL_LATE_TIMERS)
                                 .execute(Tuple.of(agentId))
+                                .compose(
+                                    v ->
+                                        conn.preparedQuery(FORGET_SECRET)
+                                            .execute(Tuple.of(agentId)))
                                 .map(v -> true)));
   }
 

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -69,7 +70,17 @@ public final class CredentialRepository {
   }
 
   public Future<CreateResult> create(UUID workspaceId, String name, Vault.Sealed sealed) {
-    return pool.preparedQuery(CREATE)
+    return create(pool, workspaceId, name, sealed);
+  }
+
+  /**
+   * {@link #create(UUID, String, Vault.Sealed)} on {@code client} (a transaction's connection: on
+   * {@link CreateResult.NameTaken} that transaction is aborted and must roll back).
+   */
+  public Future<CreateResult> create(
+      SqlClient client, UUID workspaceId, String name, Vault.Sealed sealed) {
+    return client
+        .preparedQuery(CREATE)
         .execute(
             Tuple.of(
                 workspaceId,

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
@@ -107,8 +108,12 @@ public final class ScheduleRepository {
     }
   }
 
-  /** Empty when the agent is not a live agent of the workspace. */
+  /**
+   * Creates a schedule on {@code client} (the pool, or a transaction's connection); empty when the
+   * agent is not a live agent of the workspace.
+   */
   public Future<Optional<Schedule>> create(
+      SqlClient client,
       UUID workspaceId,
       UUID agentId,
       Integer everySeconds,
@@ -116,7 +121,8 @@ public final class ScheduleRepository {
       String note,
       Instant firstFire,
       UUID createdBy) {
-    return pool.preparedQuery(CREATE)
+    return client
+        .preparedQuery(CREATE)
         .execute(
             Tuple.tuple()
                 .addUUID(agentId)

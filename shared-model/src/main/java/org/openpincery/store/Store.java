@@ -26,6 +26,7 @@ public final class Store implements AutoCloseable {
   private final WebhookRepository webhooks;
   private final ScheduleRepository schedules;
   private final CredentialRepository credentials;
+  private final IdempotencyRepository idempotency;
 
   /**
    * @param pool the connections data statements run on
@@ -47,6 +48,7 @@ public final class Store implements AutoCloseable {
     this.webhooks = new WebhookRepository(pool, notifier);
     this.schedules = new ScheduleRepository(pool, notifier);
     this.credentials = new CredentialRepository(pool);
+    this.idempotency = new IdempotencyRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -73,6 +75,11 @@ public final class Store implements AutoCloseable {
 
   public CredentialRepository credentials() {
     return credentials;
+  }
+
+  /** Creates made once per {@code Idempotency-Key}. */
+  public IdempotencyRepository idempotency() {
+    return idempotency;
   }
 
   public ScheduleRepository schedules() {
