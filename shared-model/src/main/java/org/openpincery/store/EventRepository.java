@@ -83,6 +83,18 @@ public final class EventRepository {
           + " FROM events WHERE agent_id = $1 AND seq > $2 AND seq <= $3"
           + " AND pincery_is_waking(event_type) ORDER BY seq LIMIT $4";
 
+  // The committed steps of wakes that lost their lease after consumed_seq (their input is pending
+  // again): what they said and which tools they ran with what result, the newest $3, oldest first.
+  private static final String INTERRUPTED_STEPS =
+      "SELECT * FROM (SELECT "
+          + EVENT_COLUMNS
+          + " FROM events e WHERE e.agent_id = $1 AND e.seq > $2"
+          + " AND e.event_type IN ('assistant_message', 'tool_call', 'tool_result')"
+          + " AND e.wake_id IN (SELECT w.wake_id FROM events w"
+          + " WHERE w.agent_id = $1 AND w.seq > $2 AND w.event_type = 'wake_abandoned'"
+          + " AND w.payload->>'phase' = 'awake')"
+          + " ORDER BY e.seq DESC LIMIT $3) newest ORDER BY seq";
+
   // One wake's transcript for maintenance: the waking events it was woken for (after the
   // consumed_seq its wake_start recorded), then everything from its wake_start to its wake_end (or
   // the head), the newest $4 of them. The bounds are found by backward scans of the primary key
@@ -361,6 +373,16 @@ public final class EventRepository {
   /** Waking events with {@code afterSeq < seq <= uptoSeq}, oldest first, at most {@code limit}. */
   public Future<List<StoredEvent>> inbox(UUID agentId, long afterSeq, long uptoSeq, int limit) {
     return page(INBOX, Tuple.of(agentId, afterSeq, uptoSeq, limit));
+  }
+
+  /**
+   * The steps that wakes of the agent committed before they lost their lease, after {@code
+   * afterSeq} (the agent's {@code consumed_seq}): their {@code assistant_message}, {@code
+   * tool_call} and {@code tool_result} events, at most the newest {@code limit}, oldest first. A
+   * new wake is shown them so that it continues that work instead of repeating its acts.
+   */
+  public Future<List<StoredEvent>> interruptedSteps(UUID agentId, long afterSeq, int limit) {
+    return page(INTERRUPTED_STEPS, Tuple.of(agentId, afterSeq, limit));
   }
 
   /**

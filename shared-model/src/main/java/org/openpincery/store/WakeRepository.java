@@ -32,7 +32,11 @@ public final class WakeRepository {
              (SELECT coalesce(array_agg(s.summary ORDER BY s.version), '{}')
                 FROM (SELECT version, summary FROM projections
                        WHERE agent_id = a.id AND summary IS NOT NULL
-                       ORDER BY version DESC LIMIT $2) s) AS summaries
+                       ORDER BY version DESC LIMIT $2) s) AS summaries,
+             EXISTS (SELECT 1 FROM events e
+                      WHERE e.agent_id = a.id AND e.seq > a.consumed_seq
+                        AND e.event_type = 'wake_abandoned'
+                        AND e.payload->>'phase' = 'awake') AS interrupted
         FROM agents a
         LEFT JOIN LATERAL (SELECT identity, work_list FROM projections
                             WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) p ON true
@@ -72,7 +76,13 @@ public final class WakeRepository {
     this.notifier = notifier;
   }
 
-  /** What the prompt of a wake is built from, read once when the wake starts. */
+  /**
+   * What the prompt of a wake is built from, read once when the wake starts.
+   *
+   * @param interrupted a wake of this agent lost its lease after it was shown input that is still
+   *     pending (a {@code wake_abandoned} of phase {@code awake} after {@code consumed_seq}): its
+   *     committed steps are to be shown to this wake ({@link EventRepository#interruptedSteps})
+   */
   public record WakeContext(
       String name,
       UUID workspaceId,
@@ -80,7 +90,8 @@ public final class WakeRepository {
       BigDecimal budgetSpentUsd,
       String identity,
       String workList,
-      List<String> recentSummaries) {}
+      List<String> recentSummaries,
+      boolean interrupted) {}
 
   /** An agent of the workspace, found by id or name. */
   public record AgentRef(UUID id, String name) {}
@@ -175,7 +186,8 @@ public final class WakeRepository {
                             row.getBigDecimal("budget_spent_usd"),
                             row.getString("identity"),
                             row.getString("work_list"),
-                            List.of(row.getArrayOfStrings("summaries")))));
+                            List.of(row.getArrayOfStrings("summaries")),
+                            row.getBoolean("interrupted"))));
   }
 
   /** A live agent of {@code workspaceId} whose id or name is {@code idOrName}. */

@@ -62,6 +62,8 @@ final class WakeLoop {
 
   // Inbox events folded in per step boundary; the rest arrive at the next boundary.
   private static final int INBOX_PAGE = 200;
+  // The most steps of interrupted wakes shown to the wake that takes their work over.
+  private static final int INTERRUPTED_STEPS = 200;
 
   /** How a wake ended. */
   record Outcome(UUID agentId, UUID wakeId, TerminationReason reason, int modelCalls) {}
@@ -116,6 +118,9 @@ final class WakeLoop {
     private final List<Boolean> shown = new ArrayList<>();
     private final List<StepEvent> pending = new ArrayList<>();
     private final List<WakeRepository.TimerChange> pendingTimers = new ArrayList<>();
+    // An interrupted wake's steps, placed among the inbox turns by seq as the inbox is folded in.
+    private final java.util.ArrayDeque<InterruptedWake.Carried> carried =
+        new java.util.ArrayDeque<>();
     private ModelCall pendingCall;
     private WakeRepository.WakeContext context;
     private ToolScope scope;
@@ -147,6 +152,11 @@ final class WakeLoop {
               .await()
               .orElseThrow(
                   () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
+      if (context.interrupted()) {
+        carried.addAll(
+            InterruptedWake.turns(
+                store.events().interruptedSteps(agentId, readSeq, INTERRUPTED_STEPS).await()));
+      }
       budgetLimit = context.budgetLimitUsd();
       budgetSpent = context.budgetSpentUsd();
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
@@ -354,15 +364,23 @@ final class WakeLoop {
 
     // One page of new inbox events per boundary, as labelled untrusted input.
     private void foldInbox() {
-      if (inboxHead <= readSeq) {
-        return;
+      if (inboxHead > readSeq) {
+        List<StoredEvent> events =
+            store.events().inbox(agentId, readSeq, inboxHead, INBOX_PAGE).await();
+        for (StoredEvent e : events) {
+          addCarried(e.seq());
+          addTurn(inbound(e), e.seq());
+        }
+        readSeq = events.size() < INBOX_PAGE ? inboxHead : events.getLast().seq();
       }
-      List<StoredEvent> events =
-          store.events().inbox(agentId, readSeq, inboxHead, INBOX_PAGE).await();
-      for (StoredEvent e : events) {
-        addTurn(inbound(e), e.seq());
+      addCarried(readSeq >= inboxHead ? Long.MAX_VALUE : readSeq + 1);
+    }
+
+    // The interrupted wakes' turns that came before the inbox event at beforeSeq.
+    private void addCarried(long beforeSeq) {
+      while (!carried.isEmpty() && carried.peekFirst().seq() < beforeSeq) {
+        addTurn(carried.pollFirst().turn(), 0);
       }
-      readSeq = events.size() < INBOX_PAGE ? inboxHead : events.getLast().seq();
     }
 
     private void addTurn(Turn turn, long seq) {

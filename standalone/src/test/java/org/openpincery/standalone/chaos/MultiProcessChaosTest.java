@@ -410,6 +410,12 @@ class MultiProcessChaosTest {
         assertThat(unseen).as("waking events never shown to the model").isEmpty();
         assertThat(unseenByModel).as("inputs the scripted model never received").isEmpty();
         assertThat(lostRelays).as("relays never delivered").isEmpty();
+        assertThat(duplicateRelays)
+            .as("relays delivered twice (an interrupted wake's acts repeated)")
+            .isZero();
+        assertThat(notesSetTwice)
+            .as("timers set twice (an interrupted wake's acts repeated)")
+            .isZero();
         assertThat(timersNeverSet).as("timers never set").isEmpty();
         assertThat(timersNotOnce).as("timers not fired exactly once").isEmpty();
         assertThat(eventsAfter).as("events written after the wake's lease was lost").isEmpty();
