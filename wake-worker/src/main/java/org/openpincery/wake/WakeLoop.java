@@ -364,14 +364,16 @@ final class WakeLoop {
 
     // One page of new inbox events per boundary, as labelled untrusted input.
     private void foldInbox() {
-      if (inboxHead > readSeq) {
-        List<StoredEvent> events =
-            store.events().inbox(agentId, readSeq, inboxHead, INBOX_PAGE).await();
+      // The head is read once: a heartbeat may move it while the page is read, and the events
+      // past the head the page was read to have not been read.
+      long head = inboxHead;
+      if (head > readSeq) {
+        List<StoredEvent> events = store.events().inbox(agentId, readSeq, head, INBOX_PAGE).await();
         for (StoredEvent e : events) {
           addCarried(e.seq());
           addTurn(inbound(e), e.seq());
         }
-        readSeq = events.size() < INBOX_PAGE ? inboxHead : events.getLast().seq();
+        readSeq = events.size() < INBOX_PAGE ? head : events.getLast().seq();
       }
       addCarried(readSeq >= inboxHead ? Long.MAX_VALUE : readSeq + 1);
     }
