@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.openpincery.model.EventType;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
@@ -111,22 +110,12 @@ final class WakeLoop {
     private final UUID agentId;
     private final UUID wakeId;
     private final WakeSecrets secrets = WakeSecrets.random();
-    private final List<Turn> turns = new ArrayList<>();
-    // Per turn: the seq of its inbox event (0 for the model's own turns), and whether a model call
-    // has been shown it.
-    private final List<Long> turnSeqs = new ArrayList<>();
-    private final List<Boolean> shown = new ArrayList<>();
     private final List<StepEvent> pending = new ArrayList<>();
     private final List<WakeRepository.TimerChange> pendingTimers = new ArrayList<>();
-    // An interrupted wake's steps, placed among the inbox turns by seq as the inbox is folded in.
-    private final java.util.ArrayDeque<InterruptedWake.Carried> carried =
-        new java.util.ArrayDeque<>();
     private ModelCall pendingCall;
     private WakeRepository.WakeContext context;
     private ToolScope scope;
-    private long readSeq;
-    private volatile long inboxHead;
-    private long seenSeq;
+    private final Conversation conversation;
     private volatile boolean enabled = true;
     private volatile boolean leaseLost;
     private BigDecimal budgetLimit;
@@ -139,9 +128,7 @@ final class WakeLoop {
     Wake(ClaimResult.Claimed claimed) {
       this.agentId = claimed.agentId();
       this.wakeId = claimed.wakeId();
-      this.readSeq = claimed.consumedSeq();
-      this.seenSeq = claimed.consumedSeq();
-      this.inboxHead = claimed.inboxSeq();
+      this.conversation = new Conversation(claimed.consumedSeq(), claimed.inboxSeq());
     }
 
     Outcome run() {
@@ -153,9 +140,12 @@ final class WakeLoop {
               .orElseThrow(
                   () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
       if (context.interrupted()) {
-        carried.addAll(
+        conversation.carry(
             InterruptedWake.turns(
-                store.events().interruptedSteps(agentId, readSeq, INTERRUPTED_STEPS).await()));
+                store
+                    .events()
+                    .interruptedSteps(agentId, conversation.readSeq(), INTERRUPTED_STEPS)
+                    .await()));
       }
       budgetLimit = context.budgetLimitUsd();
       budgetSpent = context.budgetSpentUsd();
@@ -190,7 +180,7 @@ final class WakeLoop {
                   case HeartbeatResult.LeaseLost l -> leaseLost = true;
                   case HeartbeatResult.Extended e -> {
                     enabled = enabled && e.enabled();
-                    inboxHead = Math.max(inboxHead, e.inboxSeq());
+                    conversation.observeInboxHead(e.inboxSeq());
                   }
                 }
               })
@@ -220,7 +210,7 @@ final class WakeLoop {
                     context.identity() == null ? defaultIdentity() : context.identity(),
                     context.workList() == null ? "(empty)" : context.workList(),
                     context.recentSummaries()),
-                turns,
+                conversation.turns(),
                 secrets,
                 config.maxPromptChars());
         ChatRequest request =
@@ -243,7 +233,7 @@ final class WakeLoop {
           return end(TerminationReason.LLM_ERROR);
         }
         // Only an answered call has shown its input: a failed one leaves it pending.
-        markShown(prompt.firstKeptTurn());
+        conversation.markShown(prompt.firstKeptTurn());
         ChatResponse response = answered.response();
         if (leaked(response)) {
           LOG.warn("wake {}: the canary appeared in model output; ending the wake", wakeId);
@@ -256,7 +246,7 @@ final class WakeLoop {
         }
         if (response.toolCalls().isEmpty()) {
           if (hasText) {
-            addTurn(new Turn.AssistantText(text), 0);
+            conversation.addOwn(new Turn.AssistantText(text));
           }
           if ("stop".equals(response.finishReason())) {
             return end(TerminationReason.COMPLETED);
@@ -307,7 +297,7 @@ final class WakeLoop {
       for (ToolCall call : calls) {
         toolCallsRun++;
         ToolCatalog.Validation validation = catalog.validate(call);
-        pending.add(StepEvent.own(toolCallEvent(call, validation)));
+        pending.add(StepEvent.own(WakeEvents.toolCall(call, validation)));
         ToolOutcome result;
         switch (validation) {
           case ToolCatalog.Validation.Invalid invalid -> {
@@ -338,11 +328,11 @@ final class WakeLoop {
             result.detail());
         pending.addAll(result.events());
         pendingTimers.addAll(result.timers());
-        pending.add(StepEvent.own(toolResultEvent(call, result)));
+        pending.add(StepEvent.own(WakeEvents.toolResult(call, result)));
         results.add(result.output());
         sleep |= result.endsWake();
       }
-      addTurn(new Turn.ToolExchange(text, calls, results), 0);
+      conversation.addOwn(new Turn.ToolExchange(text, calls, results));
       invalidStreak = anyInvalid ? invalidStreak + 1 : 0;
       return sleep;
     }
@@ -362,49 +352,18 @@ final class WakeLoop {
       }
     }
 
-    // One page of new inbox events per boundary, as labelled untrusted input.
+    // One page of new inbox events per boundary, as labelled untrusted input. The head is read
+    // once: a heartbeat may move it while the page is read, and the events past the head the page
+    // was read to have not been read.
     private void foldInbox() {
-      // The head is read once: a heartbeat may move it while the page is read, and the events
-      // past the head the page was read to have not been read.
-      long head = inboxHead;
-      if (head > readSeq) {
-        List<StoredEvent> events = store.events().inbox(agentId, readSeq, head, INBOX_PAGE).await();
-        for (StoredEvent e : events) {
-          addCarried(e.seq());
-          addTurn(inbound(e), e.seq());
-        }
-        readSeq = events.size() < INBOX_PAGE ? head : events.getLast().seq();
+      long head = conversation.inboxHead();
+      long from = conversation.readSeq();
+      if (head <= from) {
+        conversation.fold(List.of(), from);
+        return;
       }
-      addCarried(readSeq >= inboxHead ? Long.MAX_VALUE : readSeq + 1);
-    }
-
-    // The interrupted wakes' turns that came before the inbox event at beforeSeq.
-    private void addCarried(long beforeSeq) {
-      while (!carried.isEmpty() && carried.peekFirst().seq() < beforeSeq) {
-        addTurn(carried.pollFirst().turn(), 0);
-      }
-    }
-
-    private void addTurn(Turn turn, long seq) {
-      turns.add(turn);
-      turnSeqs.add(seq);
-      shown.add(false);
-    }
-
-    // After a call: what it showed, and so how far consumed_seq may move. An inbox turn left out
-    // for the prompt budget before it was ever shown holds seenSeq below it: it stays pending.
-    private void markShown(int firstKept) {
-      for (int i = firstKept; i < turns.size(); i++) {
-        shown.set(i, true);
-      }
-      long seen = readSeq;
-      for (int i = 0; i < turns.size(); i++) {
-        if (turnSeqs.get(i) > 0 && !shown.get(i)) {
-          seen = turnSeqs.get(i) - 1;
-          break;
-        }
-      }
-      seenSeq = Math.max(seenSeq, seen);
+      List<StoredEvent> page = store.events().inbox(agentId, from, head, INBOX_PAGE).await();
+      conversation.fold(page, page.size() < INBOX_PAGE ? head : page.getLast().seq());
     }
 
     private boolean affordable(ChatRequest request) {
@@ -430,7 +389,7 @@ final class WakeLoop {
           yield false;
         }
         case StepResult.Committed c -> {
-          inboxHead = Math.max(inboxHead, c.inboxSeq());
+          conversation.observeInboxHead(c.inboxSeq());
           enabled = enabled && c.enabled();
           budgetLimit = c.budgetLimitUsd();
           budgetSpent = c.budgetSpentUsd();
@@ -459,7 +418,7 @@ final class WakeLoop {
                       pendingCall,
                       List.copyOf(pending),
                       end,
-                      end == null ? 0 : seenSeq,
+                      end == null ? 0 : conversation.seenSeq(),
                       config.maintenanceLease(),
                       List.copyOf(pendingTimers)))
               .await();
@@ -477,48 +436,5 @@ final class WakeLoop {
     private String defaultIdentity() {
       return "You are " + context.name() + ", a new agent. Nothing is known about you yet.";
     }
-  }
-
-  /** An inbox event as the model sees it: a label saying where it came from, and its text. */
-  static Turn.Inbound inbound(StoredEvent e) {
-    JsonObject payload = e.payload() == null ? new JsonObject() : e.payload();
-    // A webhook's JSON body is kept as JSON in the payload; the model sees the body itself.
-    Object body = payload.getValue("body");
-    String text =
-        e.content() != null
-            ? e.content()
-            : body != null ? io.vertx.core.json.Json.encode(body) : payload.encode();
-    return switch (e.type().orElse(EventType.MESSAGE_RECEIVED)) {
-      case WEBHOOK_RECEIVED -> new Turn.Inbound("[webhook from " + e.source() + "]", text);
-      case AGENT_MESSAGE_RECEIVED ->
-          new Turn.Inbound("[message from agent " + e.source() + "]", e.content());
-      case TIMER_FIRED ->
-          new Turn.Inbound(
-              "[timer: " + (e.content() == null ? "" : e.content()) + "]",
-              "due at " + payload.getString("due_at", "?"));
-      default -> new Turn.Inbound("[message from person]", text);
-    };
-  }
-
-  private static NewEvent toolCallEvent(ToolCall call, ToolCatalog.Validation validation) {
-    JsonObject input = validation instanceof ToolCatalog.Validation.Valid v ? v.arguments() : null;
-    JsonObject payload = new JsonObject().put("call_id", call.id());
-    if (input == null) {
-      payload.put("raw_arguments", call.arguments());
-    }
-    return new NewEvent(
-        EventType.TOOL_CALL, "agent", null, call.name(), input, null, null, payload);
-  }
-
-  private static NewEvent toolResultEvent(ToolCall call, ToolOutcome result) {
-    return new NewEvent(
-        EventType.TOOL_RESULT,
-        "runtime",
-        null,
-        call.name(),
-        null,
-        result.output(),
-        null,
-        result.detail().copy().put("call_id", call.id()).put("ok", result.ok()));
   }
 }
