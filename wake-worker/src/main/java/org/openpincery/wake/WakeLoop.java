@@ -1,13 +1,9 @@
 package org.openpincery.wake;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.openpincery.model.NewEvent;
@@ -19,21 +15,16 @@ import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ChatRequest;
 import org.openpincery.reasoner.ChatResponse;
 import org.openpincery.reasoner.ReasonerConfig;
-import org.openpincery.reasoner.ToolCall;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.reasoner.prompt.Turn;
 import org.openpincery.reasoner.prompt.WakeSecrets;
 import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.ClaimResult;
-import org.openpincery.store.DatabaseOutage;
 import org.openpincery.store.HeartbeatResult;
-import org.openpincery.store.ModelCallRepository.ModelCall;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
-import org.openpincery.store.WakeRepository.StepEvent;
 import org.openpincery.store.WakeRepository.StepResult;
 import org.openpincery.wake.tools.ToolExecutor;
-import org.openpincery.wake.tools.ToolOutcome;
 import org.openpincery.wake.tools.ToolScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +64,7 @@ final class WakeLoop {
   private final ReasonerConfig reasoner;
   private final WakeWorkerConfig config;
   private final ToolCatalog catalog;
-  private final Map<String, ToolExecutor> tools = new HashMap<>();
+  private final ToolRunner toolRunner;
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
@@ -95,7 +86,7 @@ final class WakeLoop {
     this.reasoner = reasoner;
     this.config = config;
     this.catalog = catalog;
-    executors.forEach(t -> tools.put(t.name(), t));
+    this.toolRunner = new ToolRunner(catalog, executors, metrics);
     this.clock = clock;
     this.stopping = stopping;
     this.metrics = metrics;
@@ -110,9 +101,7 @@ final class WakeLoop {
     private final UUID agentId;
     private final UUID wakeId;
     private final WakeSecrets secrets = WakeSecrets.random();
-    private final List<StepEvent> pending = new ArrayList<>();
-    private final List<WakeRepository.TimerChange> pendingTimers = new ArrayList<>();
-    private ModelCall pendingCall;
+    private final PendingStep step;
     private WakeRepository.WakeContext context;
     private ToolScope scope;
     private final Conversation conversation;
@@ -129,6 +118,7 @@ final class WakeLoop {
       this.agentId = claimed.agentId();
       this.wakeId = claimed.wakeId();
       this.conversation = new Conversation(claimed.consumedSeq(), claimed.inboxSeq());
+      this.step = new PendingStep(store, agentId, wakeId, config);
     }
 
     Outcome run() {
@@ -221,7 +211,7 @@ final class WakeLoop {
         }
         modelCalls++;
         CallOutcome outcome = model.complete(request).await();
-        pendingCall = CallRecords.of("wake", request, outcome, reasoner.pricing());
+        step.call(CallRecords.of("wake", request, outcome, reasoner.pricing()));
         if (!(outcome instanceof CallOutcome.Answered answered)) {
           CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
           LOG.warn(
@@ -242,7 +232,7 @@ final class WakeLoop {
         String text = response.content();
         boolean hasText = text != null && !text.isBlank();
         if (hasText) {
-          pending.add(StepEvent.own(NewEvent.assistantMessage(text)));
+          step.add(NewEvent.assistantMessage(text));
         }
         if (response.toolCalls().isEmpty()) {
           if (hasText) {
@@ -269,11 +259,15 @@ final class WakeLoop {
         if (toolCallsRun + response.toolCalls().size() > config.toolCallCap()) {
           return end(TerminationReason.TOOL_CALL_CAP);
         }
-        Boolean sleep = runTools(text, response.toolCalls());
-        if (sleep == null) {
+        toolCallsRun += response.toolCalls().size();
+        ToolRunner.Round round =
+            toolRunner.run(text, response.toolCalls(), scope, step, this::commit);
+        if (round == null) {
           return lost();
         }
-        if (sleep) {
+        conversation.addOwn(round.exchange());
+        invalidStreak = round.anyInvalid() ? invalidStreak + 1 : 0;
+        if (round.sleep()) {
           return end(TerminationReason.SLEEP);
         }
         if (invalidStreak >= config.invalidResponseCap()) {
@@ -284,71 +278,6 @@ final class WakeLoop {
         if (!commit()) {
           return lost();
         }
-      }
-    }
-
-    /**
-     * Runs the calls of one response; true if one was {@code sleep}, null if the lease was lost.
-     */
-    private Boolean runTools(String text, List<ToolCall> calls) {
-      boolean anyInvalid = false;
-      boolean sleep = false;
-      List<String> results = new ArrayList<>(calls.size());
-      for (ToolCall call : calls) {
-        toolCallsRun++;
-        ToolCatalog.Validation validation = catalog.validate(call);
-        pending.add(StepEvent.own(WakeEvents.toolCall(call, validation)));
-        ToolOutcome result;
-        switch (validation) {
-          case ToolCatalog.Validation.Invalid invalid -> {
-            anyInvalid = true;
-            result =
-                ToolOutcome.error(
-                    "invalid call of " + call.name() + ": " + invalid.reason() + "; nothing ran");
-          }
-          case ToolCatalog.Validation.Valid valid -> {
-            ToolExecutor executor = tools.get(call.name());
-            if (executor == null) {
-              result = ToolOutcome.error(call.name() + " is not available in this worker");
-            } else {
-              if (executor.externalEffects() && !commit()) {
-                return null;
-              }
-              result = runGuarded(executor, valid.arguments());
-            }
-          }
-        }
-        if (result.leaseLost()) {
-          return null;
-        }
-        metrics.toolCall(
-            call.name(),
-            validation instanceof ToolCatalog.Validation.Valid,
-            result.ok(),
-            result.detail());
-        pending.addAll(result.events());
-        pendingTimers.addAll(result.timers());
-        pending.add(StepEvent.own(WakeEvents.toolResult(call, result)));
-        results.add(result.output());
-        sleep |= result.endsWake();
-      }
-      conversation.addOwn(new Turn.ToolExchange(text, calls, results));
-      invalidStreak = anyInvalid ? invalidStreak + 1 : 0;
-      return sleep;
-    }
-
-    // A tool that fails unexpectedly (its database read, say) is answered as failed and the wake
-    // goes on; the exception goes to the log, not to the model.
-    private ToolOutcome runGuarded(ToolExecutor executor, JsonObject arguments) {
-      try {
-        return executor.run(scope, arguments);
-      } catch (Exception e) {
-        if (DatabaseOutage.is(e)) {
-          LOG.warn("tool {} in wake {}: the database is unreachable", executor.name(), wakeId);
-        } else {
-          LOG.error("tool {} failed in wake {}", executor.name(), wakeId, e);
-        }
-        return ToolOutcome.error(executor.name() + " failed unexpectedly; nothing more is known");
       }
     }
 
@@ -407,25 +336,7 @@ final class WakeLoop {
     // The step so far — its model call and events — in one transaction; with an end reason, the
     // end of the wake too.
     private StepResult writeStep(TerminationReason end) {
-      StepResult result =
-          store
-              .wakes()
-              .step(
-                  new WakeRepository.Step(
-                      agentId,
-                      wakeId,
-                      config.lease(),
-                      pendingCall,
-                      List.copyOf(pending),
-                      end,
-                      end == null ? 0 : conversation.seenSeq(),
-                      config.maintenanceLease(),
-                      List.copyOf(pendingTimers)))
-              .await();
-      pending.clear();
-      pendingTimers.clear();
-      pendingCall = null;
-      return result;
+      return step.write(end, conversation.seenSeq());
     }
 
     private Outcome lost() {
