@@ -70,6 +70,7 @@ public final class ApiRouter {
     EventHandlers events = new EventHandlers(store.agents(), store.events());
     ScheduleHandlers schedules = new ScheduleHandlers(store.schedules(), store.agents());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
+    HistoryHandlers history = new HistoryHandlers(events, store.history());
     CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
     EventStream stream =
         new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
@@ -152,6 +153,18 @@ public final class ApiRouter {
         .get("/api/agents/:id/model-calls")
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(modelCalls::list);
+    router
+        .get("/api/agents/:id/model-calls/:call_id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(modelCalls::show);
+    router
+        .get("/api/agents/:id/projections")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(history::projections);
+    router
+        .get("/api/agents/:id/wakes")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(history::wakes);
     router
         .get("/api/agents/:id/events/stream")
         .handler(ctx -> auth.requireSession(ctx, true))

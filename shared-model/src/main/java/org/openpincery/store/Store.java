@@ -26,6 +26,7 @@ public final class Store implements AutoCloseable {
   private final WebhookRepository webhooks;
   private final ScheduleRepository schedules;
   private final CredentialRepository credentials;
+  private final HistoryRepository history;
 
   /**
    * @param pool the connections data statements run on
@@ -47,6 +48,7 @@ public final class Store implements AutoCloseable {
     this.webhooks = new WebhookRepository(pool, notifier);
     this.schedules = new ScheduleRepository(pool, notifier);
     this.credentials = new CredentialRepository(pool);
+    this.history = new HistoryRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -85,6 +87,10 @@ public final class Store implements AutoCloseable {
 
   public TimerRepository timers() {
     return timers;
+  }
+
+  public HistoryRepository history() {
+    return history;
   }
 
   public ModelCallRepository modelCalls() {
