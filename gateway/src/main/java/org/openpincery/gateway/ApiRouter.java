@@ -198,6 +198,10 @@ public final class ApiRouter {
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(agents::rotateWebhookSecret);
 
+    // The control plane's static files, last: a path no route above took. /api stays JSON (its
+    // unknown paths fall through to the 404 below).
+    ControlPlane.mount(router);
+
     // One JSON error shape for everything, the framework's own 404/405/413 included.
     router.route().failureHandler(ErrorResponses::handle);
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
