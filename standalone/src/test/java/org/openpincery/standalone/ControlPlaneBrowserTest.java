@@ -1,0 +1,287 @@
+package org.openpincery.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openpincery.config.Env;
+import org.openpincery.testkit.TestPostgres;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web control plane in a real headless Chromium (Debian's {@code chromium} and {@code
+ * chromium-driver}), against the whole standalone stack with the offline model: what an operator
+ * does, click by click. Screenshots of each page land in {@code target/ui-screenshots/}.
+ */
+class ControlPlaneBrowserTest {
+
+  private static final String BOOTSTRAP = "browser-e2e-bootstrap-token-0042";
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SHOTS = Path.of("target", "ui-screenshots");
+
+  @TempDir Path work;
+
+  private final int port = StandaloneProcess.freePort();
+  private Standalone app;
+  private WebDriver browser;
+  private WebDriverWait wait;
+
+  @BeforeEach
+  void start() throws IOException {
+    assertThat(CHROMIUM)
+        .as(
+            "Debian's chromium (./pincery test installs it: apt-get install -y chromium chromium-driver)")
+        .isExecutable();
+    assertThat(CHROMEDRIVER).as("Debian's chromium-driver").isExecutable();
+    Map<String, String> env = new HashMap<>();
+    env.put("DATABASE_URL", TestPostgres.urlString(TestPostgres.freshDatabase()));
+    env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());
+    env.put("OPEN_PINCERY_PORT", Integer.toString(port));
+    env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
+    env.put("WAKE_POLL_MILLIS", "200");
+    env.put("MAINTENANCE_POLL_MILLIS", "200");
+    // No LLM_API_KEY: the built-in offline model answers, and the control plane says so.
+    app = Standalone.start(StandaloneConfig.from(Env.of(env)));
+    browser = chromium(work.resolve("profile"));
+    wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    Files.createDirectories(SHOTS);
+  }
+
+  @AfterEach
+  void stop(org.junit.jupiter.api.TestInfo test) throws IOException {
+    if (browser != null) {
+      // The page as the test left it: the one to look at when a wait timed out.
+      screenshot("last-" + test.getTestMethod().orElseThrow().getName());
+      browser.quit();
+    }
+    if (app != null) {
+      app.stop();
+    }
+  }
+
+  /** Debian's browser and driver, never a downloaded one: Selenium Manager is not consulted. */
+  private static WebDriver chromium(Path profile) {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--user-data-dir=" + profile.toAbsolutePath());
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+    return new ChromeDriver(service, options);
+  }
+
+  private String url(String fragment) {
+    return "http://127.0.0.1:" + port + "/" + fragment;
+  }
+
+  private WebElement visible(String css) {
+    return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+  }
+
+  private void textAppears(String css, String text) {
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(css), text));
+  }
+
+  private void type(String css, String text) {
+    WebElement field = visible(css);
+    field.clear();
+    field.sendKeys(text);
+  }
+
+  private void click(String css) {
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(css))).click();
+  }
+
+  private Object js(String script) {
+    return ((JavascriptExecutor) browser).executeScript(script);
+  }
+
+  private void screenshot(String name) throws IOException {
+    Files.write(
+        SHOTS.resolve(name + ".png"),
+        ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private void logIn() {
+    browser.get(url(""));
+    type("#login-token", BOOTSTRAP);
+    click("#login-submit");
+    visible("#agents-table");
+  }
+
+  @Test
+  void anOperatorLogsInCreatesAnAgentTalksToItAndSeesTheAnswerLive() throws IOException {
+    browser.get(url(""));
+    visible("#login-form");
+    visible("#offline-banner");
+    assertThat(browser.findElement(By.id("offline-banner")).getText()).contains("offline model");
+    screenshot("01-login");
+
+    type("#login-token", BOOTSTRAP);
+    click("#login-submit");
+    visible("#agents-table");
+    textAppears("#agents-body", "No agents yet");
+    assertThat(browser.getCurrentUrl()).doesNotContain(BOOTSTRAP);
+    assertThat((String) js("return sessionStorage.getItem('openpincery.session')"))
+        .matches("[0-9a-f]{64}");
+
+    type("#new-agent-name", "ada");
+    click("#create-submit");
+    String secret = visible("#secret-panel #secret-value").getText();
+    assertThat(secret).hasSizeGreaterThan(20);
+    assertThat(browser.findElement(By.cssSelector("#secret-panel #webhook-url")).getText())
+        .startsWith("http://127.0.0.1:" + port + "/api/agents/")
+        .endsWith("/webhooks");
+    textAppears("#agents-body", "ada");
+    screenshot("02-agents");
+
+    click("#open-created");
+    textAppears("#agent-name", "ada");
+    textAppears("#stream-state", "live");
+    js("window.__sameDocument = 'kept'");
+
+    type("#message-text", "hello from the browser");
+    click("#message-send");
+    textAppears("#message-status", "Sent");
+    // The reply arrives over the event stream: same document, no reload.
+    textAppears(".assistant-message", "[offline model]");
+    assertThat(js("return window.__sameDocument")).isEqualTo("kept");
+    visible(".wake-block.ended");
+    textAppears("#event-log", "hello from the browser");
+    // Maintenance writes projection version 1; the page picks it up by itself.
+    visible("#projection-version");
+    textAppears("#projection-body [data-field=identity]", "[offline model]");
+    // Each version is shown as a line diff against the one before, computed in the page.
+    Object diff =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                    + "import('/js/diff.js').then(m => done(m.diffLines('a\\nb\\nc', 'a\\nc\\nd')"
+                    + ".map(l => l.op + l.text).join(',')));");
+    assertThat(diff).isEqualTo("=a,-b,=c,+d");
+    textAppears("#timers", "No pending timers");
+    visible("#wake-timeline svg rect.wake.ok");
+    visible("#spend-chart svg path.line");
+    screenshot("03-agent");
+
+    click(".wake-block.ended .open-model-calls");
+    visible("#model-calls[open]");
+    click("#model-calls .call-open");
+    visible("#model-call-detail");
+    textAppears("#model-call-answer", "[offline model]");
+    assertThat(browser.findElement(By.cssSelector("#model-call-detail .call-tokens")).getText())
+        .matches("\\d+ in · \\d+ out");
+    assertThat(browser.findElement(By.cssSelector("#model-call-detail .call-cost")).getText())
+        .startsWith("$");
+    assertThat(browser.findElement(By.cssSelector("#model-call-detail .call-latency")).getText())
+        .endsWith("ms");
+    textAppears("#model-call-detail .prompt", "hello from the browser");
+    screenshot("04-model-call");
+    click("#model-calls-close");
+    wait.until(
+        ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#model-calls[open]")));
+
+    click("#rotate-secret");
+    textAppears("#rotate-secret", "Confirm");
+    click("#rotate-secret");
+    WebElement rotated = visible("#rotate-out #secret-value");
+    assertThat(rotated.getText()).hasSizeGreaterThan(20).isNotEqualTo(secret);
+    assertThat(browser.findElement(By.id("curl-example")).getText())
+        .contains("X-Webhook-Signature: sha256=$SIG")
+        .contains(rotated.getText())
+        .contains("http://127.0.0.1:" + port + "/api/agents/");
+
+    type("#schedule-value", "3600");
+    type("#schedule-note", "hourly check");
+    click("#schedule-add");
+    textAppears("#schedules", "hourly check");
+    textAppears("#schedules", "every 3600 s");
+
+    click("#verify-chain");
+    textAppears("#verify-result", "Intact");
+    screenshot("05-agent-controls");
+
+    click("#toggle-enabled");
+    textAppears("#agent-status", "disabled");
+    textAppears("#toggle-enabled", "Enable");
+
+    browser.manage().window().setSize(new Dimension(390, 900));
+    screenshot("06-agent-phone");
+    browser.manage().window().setSize(new Dimension(1280, 1000));
+
+    click("#logout");
+    visible("#login-form");
+    assertThat(js("return sessionStorage.getItem('openpincery.session')")).isNull();
+    screenshot("07-logged-out");
+  }
+
+  @Test
+  void refusalsAndAnUnreachableServerAreShownInlineNeverAsABlankPage() throws IOException {
+    browser.get(url(""));
+    type("#login-token", "not-the-bootstrap-token");
+    click("#login-submit");
+    textAppears("#login-error", "bootstrap token is missing or wrong");
+    textAppears("#login-error", "401");
+    screenshot("08-login-refused");
+
+    type("#login-token", BOOTSTRAP);
+    click("#login-submit");
+    visible("#agents-table");
+    type("#new-agent-name", "twin");
+    click("#create-submit");
+    visible("#secret-panel");
+    type("#new-agent-name", "twin");
+    click("#create-submit");
+    textAppears("#create-error", "already exists");
+    textAppears("#create-error", "409");
+
+    // An agent that does not exist: an inline 404, the page around it intact.
+    browser.get(url("#/agents/00000000-0000-4000-8000-000000000000"));
+    textAppears("#agent-error", "no such agent");
+    textAppears("#agent-name", "No such agent");
+
+    app.stop();
+    app = null;
+    click("#back-to-agents");
+    textAppears("#agents-error", "Server unreachable");
+    assertThat(browser.findElement(By.cssSelector("header.top")).isDisplayed()).isTrue();
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("Agents");
+    screenshot("09-server-down");
+
+    List<String> shots;
+    try (var files = Files.list(SHOTS)) {
+      shots = files.map(p -> p.getFileName().toString()).toList();
+    }
+    assertThat(shots).contains("08-login-refused.png", "09-server-down.png");
+  }
+}
