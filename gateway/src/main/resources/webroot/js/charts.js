@@ -2,7 +2,8 @@
 // ended; and what it has spent over time against its budget. No chart library is needed.
 import { h, fmtTime, fmtDuration, fmtUsd, fmtClock } from './dom.js';
 
-const W = 640;
+// Drawn at about the width they are shown at (the side column), so text stays legible.
+const W = 380;
 
 /** The colour class of a wake's ending. */
 export function endingClass(w) {
@@ -27,7 +28,8 @@ export function wakeTimeline(wakes, now = Date.now()) {
     svg.append(h('svg:text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'axis' }, 'No wakes yet'));
     return svg;
   }
-  const t0 = new Date(list[0].started_at).getTime();
+  // At least the last quarter of an hour, so that a few short wakes are not squeezed to the edge.
+  const t0 = Math.min(new Date(list[0].started_at).getTime(), now - 15 * 60 * 1000);
   const t1 = Math.max(now, ...list.map((w) => (w.ended_at ? new Date(w.ended_at).getTime() : now)));
   const span = Math.max(1000, t1 - t0);
   const x = (t) => 8 + ((t - t0) / span) * (W - 16);
@@ -42,19 +44,19 @@ export function wakeTimeline(wakes, now = Date.now()) {
     svg.append(h('svg:rect', { x: x0, y: 30, width, height: 22, rx: 2, class: 'wake ' + cls },
       h('svg:title', {}, title)));
   }
-  svg.append(h('svg:text', { x: 8, y: 76, class: 'axis' }, fmtClock(list[0].started_at)));
+  svg.append(h('svg:text', { x: 8, y: 76, class: 'axis' }, fmtClock(new Date(t0).toISOString())));
   svg.append(h('svg:text', { x: W - 8, y: 76, 'text-anchor': 'end', class: 'axis' }, 'now'));
-  const legend = [['ok', 'ended normally'], ['warn', 'cap / disabled'], ['bad', 'error'], ['running', 'running']];
+  const legend = [['ok', 'normal end'], ['warn', 'cap/disabled'], ['bad', 'error'], ['running', 'running']];
   legend.forEach(([cls, label], i) => {
-    svg.append(h('svg:rect', { x: 8 + i * 130, y: 6, width: 10, height: 10, rx: 2, class: 'wake ' + cls }));
-    svg.append(h('svg:text', { x: 22 + i * 130, y: 15, class: 'axis' }, label));
+    svg.append(h('svg:rect', { x: 8 + i * 92, y: 6, width: 10, height: 10, rx: 2, class: 'wake ' + cls }));
+    svg.append(h('svg:text', { x: 22 + i * 92, y: 15, class: 'axis' }, label));
   });
   return svg;
 }
 
 /** Cumulative spend of these wakes over time, with the budget line when there is one. */
 export function spendChart(wakes, budgetUsd, spentUsd, now = Date.now()) {
-  const H = 150, L = 56, R = 12, T = 12, B = 24;
+  const H = 170, L = 52, R = 8, T = 16, B = 24;
   const list = [...wakes].reverse().filter((w) => w.started_at);
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart spend', role: 'img' });
   const total = Number(spentUsd || 0);

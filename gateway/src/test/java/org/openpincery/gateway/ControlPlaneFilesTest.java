@@ -73,6 +73,10 @@ class ControlPlaneFilesTest {
             .startsWith("application/json");
         assertThat(r.json().getJsonObject("error").getString("code")).isNotBlank();
       }
+      // The API's method answers are untouched by a catch-all GET beside them.
+      assertThat(api.call("GET", "/api/bootstrap", null, null).errorCode())
+          .isEqualTo("method_not_allowed");
+      assertThat(api.call("POST", "/api/nope", null, "{}").errorCode()).isEqualTo("not_found");
       var missing = api.call("GET", "/no-such-file.js", null, null);
       assertThat(missing.status()).isEqualTo(404);
       assertThat(missing.errorCode()).isEqualTo("not_found");

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,13 +20,12 @@ import org.openpincery.testkit.TestPostgres;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -95,6 +96,8 @@ class ControlPlaneBrowserTest {
         "--disable-dev-shm-usage",
         "--window-size=1280,1000",
         "--user-data-dir=" + profile.toAbsolutePath());
+    // The page's console, to assert that nothing was refused (CSP) or failed on the way.
+    options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     return new ChromeDriver(service, options);
@@ -126,17 +129,35 @@ class ControlPlaneBrowserTest {
     return ((JavascriptExecutor) browser).executeScript(script);
   }
 
+  /** The whole page, beyond the window (Chromium's own full-page capture). */
   private void screenshot(String name) throws IOException {
+    ChromeDriver chrome = (ChromeDriver) browser;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> size =
+        (Map<String, Object>)
+            chrome.executeCdpCommand("Page.getLayoutMetrics", Map.of()).get("cssContentSize");
+    Map<String, Object> shot =
+        chrome.executeCdpCommand(
+            "Page.captureScreenshot",
+            Map.of(
+                "format",
+                "png",
+                "captureBeyondViewport",
+                true,
+                "clip",
+                Map.of(
+                    "x",
+                    0,
+                    "y",
+                    0,
+                    "width",
+                    ((Number) size.get("width")).doubleValue(),
+                    "height",
+                    Math.min(8000, ((Number) size.get("height")).doubleValue()),
+                    "scale",
+                    1)));
     Files.write(
-        SHOTS.resolve(name + ".png"),
-        ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-  }
-
-  private void logIn() {
-    browser.get(url(""));
-    type("#login-token", BOOTSTRAP);
-    click("#login-submit");
-    visible("#agents-table");
+        SHOTS.resolve(name + ".png"), Base64.getDecoder().decode((String) shot.get("data")));
   }
 
   @Test
@@ -238,6 +259,13 @@ class ControlPlaneBrowserTest {
     browser.manage().window().setSize(new Dimension(390, 900));
     screenshot("06-agent-phone");
     browser.manage().window().setSize(new Dimension(1280, 1000));
+
+    // Nothing the Content-Security-Policy refused, no script error, no failed request but the
+    // one the first log-in expects (POST /api/login is 409 not_bootstrapped, then it bootstraps).
+    assertThat(browser.manage().logs().get(LogType.BROWSER).getAll())
+        .filteredOn(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue())
+        .filteredOn(entry -> !entry.getMessage().contains("/api/login - Failed to load resource"))
+        .isEmpty();
 
     click("#logout");
     visible("#login-form");
