@@ -71,7 +71,10 @@ export function spendChart(wakes, budgetUsd, spentUsd, now = Date.now()) {
   }
   points.push([now, acc]);
   const budget = budgetUsd === null || budgetUsd === undefined ? null : Number(budgetUsd);
-  const top = Math.max(budget || 0, acc, 0.000001) * 1.1;
+  // The budget sets the scale once spend is a fair part of it; before that the line would lie
+  // flat on zero, so the scale follows the spend and the budget is named above the chart.
+  const budgetInView = budget !== null && acc >= budget * 0.2;
+  const top = (budgetInView ? Math.max(budget, acc) : Math.max(acc, 0.000001)) * 1.1;
   const t0 = points[0][0], t1 = Math.max(points[points.length - 1][0], t0 + 1000);
   const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v) => T + (1 - v / top) * (H - T - B);
@@ -80,9 +83,12 @@ export function spendChart(wakes, budgetUsd, spentUsd, now = Date.now()) {
     svg.append(h('svg:line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(h('svg:text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmtUsd(v)));
   }
-  if (budget !== null) {
+  if (budgetInView) {
     svg.append(h('svg:line', { x1: L, x2: W - R, y1: y(budget), y2: y(budget), class: 'budget' }));
     svg.append(h('svg:text', { x: W - R, y: y(budget) - 4, 'text-anchor': 'end', class: 'axis' }, `budget ${fmtUsd(budget)}`));
+  } else if (budget !== null) {
+    svg.append(h('svg:text', { x: W - R, y: T - 4, 'text-anchor': 'end', class: 'axis' },
+      `budget ${fmtUsd(budget)} (${budget > 0 ? ((acc / budget) * 100).toFixed(acc / budget < 0.01 ? 3 : 1) : 0}% spent), above`));
   }
   let d = '';
   points.forEach(([t, v], i) => {

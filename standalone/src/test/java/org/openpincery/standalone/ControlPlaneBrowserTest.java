@@ -16,6 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openpincery.config.Env;
+import org.openpincery.testkit.ScriptedModelServer;
+import org.openpincery.testkit.ScriptedModelServer.Text;
+import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
 import org.openpincery.testkit.TestPostgres;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -49,12 +52,17 @@ class ControlPlaneBrowserTest {
   private WebDriverWait wait;
 
   @BeforeEach
-  void start() throws IOException {
+  void checkBrowser() throws IOException {
     assertThat(CHROMIUM)
         .as(
             "Debian's chromium (./pincery test installs it: apt-get install -y chromium chromium-driver)")
         .isExecutable();
     assertThat(CHROMEDRIVER).as("Debian's chromium-driver").isExecutable();
+    Files.createDirectories(SHOTS);
+  }
+
+  /** The whole stack, then a fresh browser; {@code extra} adds or overrides settings. */
+  private void start(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(TestPostgres.freshDatabase()));
     env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());
@@ -62,11 +70,10 @@ class ControlPlaneBrowserTest {
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
     env.put("WAKE_POLL_MILLIS", "200");
     env.put("MAINTENANCE_POLL_MILLIS", "200");
-    // No LLM_API_KEY: the built-in offline model answers, and the control plane says so.
+    env.putAll(extra);
     app = Standalone.start(StandaloneConfig.from(Env.of(env)));
     browser = chromium(work.resolve("profile"));
     wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-    Files.createDirectories(SHOTS);
   }
 
   @AfterEach
@@ -162,6 +169,8 @@ class ControlPlaneBrowserTest {
 
   @Test
   void anOperatorLogsInCreatesAnAgentTalksToItAndSeesTheAnswerLive() throws IOException {
+    // No LLM_API_KEY: the built-in offline model answers, and the control plane says so.
+    start(Map.of());
     browser.get(url(""));
     visible("#login-form");
     visible("#offline-banner");
@@ -275,6 +284,7 @@ class ControlPlaneBrowserTest {
 
   @Test
   void refusalsAndAnUnreachableServerAreShownInlineNeverAsABlankPage() throws IOException {
+    start(Map.of());
     browser.get(url(""));
     type("#login-token", "not-the-bootstrap-token");
     click("#login-submit");
@@ -311,5 +321,72 @@ class ControlPlaneBrowserTest {
       shots = files.map(p -> p.getFileName().toString()).toList();
     }
     assertThat(shots).contains("08-login-refused.png", "09-server-down.png");
+  }
+
+  @Test
+  void toolCallsAreFoldedWithTheirResultsAndTheLogFiltersByKind() throws IOException {
+    try (ScriptedModelServer model = ScriptedModelServer.start()) {
+      model
+          .then(
+              "check on the build",
+              new ToolCalls(
+                  List.<String[]>of(
+                      new String[] {
+                        "set_timer", "{\"in_seconds\": 3600, \"note\": \"look at the build again\"}"
+                      }),
+                  100,
+                  20))
+          .then("check on the build", new Text("I will look again in an hour.", "stop", 100, 20))
+          .then(
+              "keep the long-term memory",
+              new Text(
+                  "{\"identity\": \"I watch the build.\", \"work_list\": \"- look at the build\","
+                      + " \"summary\": \"Set a timer.\"}",
+                  "stop",
+                  100,
+                  20));
+      start(
+          Map.of(
+              "LLM_API_BASE_URL",
+              model.baseUrl(),
+              "LLM_API_KEY",
+              "ui-key",
+              "LLM_MODEL",
+              "scripted"));
+      browser.get(url(""));
+      type("#login-token", BOOTSTRAP);
+      click("#login-submit");
+      type("#new-agent-name", "watcher");
+      click("#create-submit");
+      click("#open-created");
+      textAppears("#stream-state", "live");
+      assertThat(browser.findElements(By.id("offline-banner"))).isEmpty();
+
+      type("#message-text", "check on the build");
+      click("#message-send");
+      textAppears(".assistant-message", "I will look again in an hour.");
+      // The call and its result are one folded item; opening it shows both.
+      WebElement fold = visible(".wake-block details.tool");
+      assertThat(fold.findElement(By.tagName("summary")).getText())
+          .contains("set_timer")
+          .contains("→ ok");
+      fold.findElement(By.tagName("summary")).click();
+      textAppears(".wake-block details.tool[open] .fold-body", "look at the build again");
+      textAppears(".wake-block details.tool[open] .fold-body", "due_at");
+      assertThat(browser.findElements(By.cssSelector(".wake-block .type-tool_result"))).isEmpty();
+      textAppears(".wake-block .wake-status", "completed");
+      textAppears("#timers", "look at the build again");
+      textAppears("#projection-body [data-field=identity]", "I watch the build.");
+      screenshot("10-agent-tools");
+
+      click("label[for=filter-tool]");
+      wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("details.tool")));
+      assertThat(browser.findElement(By.cssSelector(".assistant-message")).isDisplayed()).isTrue();
+      click("label[for=filter-message]");
+      wait.until(
+          ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".assistant-message")));
+      click("label[for=filter-tool]");
+      visible("details.tool");
+    }
   }
 }
