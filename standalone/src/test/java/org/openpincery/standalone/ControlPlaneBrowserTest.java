@@ -256,6 +256,17 @@ class ControlPlaneBrowserTest {
     click("#schedule-add");
     textAppears("#schedules", "hourly check");
     textAppears("#schedules", "every 3600 s");
+    new org.openqa.selenium.support.ui.Select(visible("#schedule-kind")).selectByValue("cron");
+    type("#schedule-value", "0 9 * * 1-5");
+    type("#schedule-note", "weekday standup");
+    click("#schedule-add");
+    textAppears("#schedules", "weekday standup");
+    click("button[aria-label='Remove schedule weekday standup']");
+    wait.until(
+        ExpectedConditions.not(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("schedules"), "weekday standup")));
+    textAppears("#schedules", "hourly check");
 
     click("#verify-chain");
     textAppears("#verify-result", "Intact");
@@ -302,6 +313,22 @@ class ControlPlaneBrowserTest {
     click("#create-submit");
     textAppears("#create-error", "already exists");
     textAppears("#create-error", "409");
+
+    // Rename from the list, then delete (a second click confirms).
+    click("button[aria-label='Rename twin']");
+    type("input[aria-label='New name for twin']", "twin-renamed");
+    browser
+        .findElement(By.cssSelector("input[aria-label='New name for twin']"))
+        .sendKeys(org.openqa.selenium.Keys.ENTER);
+    visible("tr[data-agent-name='twin-renamed']");
+    click("button[aria-label='Delete twin-renamed']");
+    textAppears("button[aria-label='Delete twin-renamed']", "Confirm");
+    click("button[aria-label='Delete twin-renamed']");
+    wait.until(
+        ExpectedConditions.invisibilityOfElementLocated(
+            By.cssSelector("tr[data-agent-name='twin-renamed']")));
+    click("#show-deleted");
+    visible("tr[data-agent-name='twin-renamed'] .badge.deleted");
 
     // An agent that does not exist: an inline 404, the page around it intact.
     browser.get(url("#/agents/00000000-0000-4000-8000-000000000000"));
