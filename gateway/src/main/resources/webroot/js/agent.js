@@ -1,6 +1,6 @@
 // One agent: who it is now and how that changed, what it is doing live, and its controls.
 import { h, clear, showError, fmtTime, fmtUsd, fmtDuration, copyButton, shortId } from './dom.js';
-import { get, post, patch, del, agentPath, session, ApiError } from './api.js';
+import { get, post, patch, del, agentPath, session, ApiError, newIdempotencyKey } from './api.js';
 import { openStream } from './sse.js';
 import { diffLines } from './diff.js';
 import { wakeTimeline, spendChart, budgetMeter } from './charts.js';
@@ -39,14 +39,23 @@ export function renderAgent(root, id) {
   msg.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) msgForm.requestSubmit();
   });
+  // One key per message: sending the same text again after a failure (the answer was lost, the
+  // server was away) cannot deliver it twice. A new text gets a new key.
+  let messageKey = null;
+  let keyedText = null;
   msgForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(msgError, null);
     const content = msg.value;
     if (!content.trim()) return;
+    if (content !== keyedText) {
+      messageKey = newIdempotencyKey();
+      keyedText = content;
+    }
     try {
-      const r = await post(agentPath(id, '/messages'), { content });
+      const r = await post(agentPath(id, '/messages'), { content }, { headers: { 'Idempotency-Key': messageKey } });
       msg.value = '';
+      keyedText = null;
       msgStatus.textContent = `Sent (seq ${r.seq}). The answer appears in the log below.`;
     } catch (err) {
       showError(msgError, err);
@@ -406,7 +415,7 @@ export function renderAgent(root, id) {
         streamState.textContent = state === 'open' ? '● live' : state === 'reconnecting' ? `○ ${detail}` : state;
         if (state === 'open') showError(logError, null);
         if (state === 'reconnecting') showError(logError, new ApiError(0, 'unreachable', `live updates paused: ${detail}`));
-        if (state === 'unauthorized') showError(logError, new ApiError(401, 'unauthorized', 'the session ended; log in again'));
+        if (state === 'unauthorized') session.ended(new ApiError(401, 'unauthorized', 'the event stream was refused'));
       },
     });
   }

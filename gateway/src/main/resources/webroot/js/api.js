@@ -27,6 +27,10 @@ export const session = {
   onUnauthorized(fn) {
     onUnauthorized = fn;
   },
+  /** The server said the session is over (an event stream got 401). */
+  ended(err) {
+    onUnauthorized(err);
+  },
 };
 
 /**
@@ -34,7 +38,7 @@ export const session = {
  * carries the server's {error: {code, message}}, or code 'unreachable' when there was no answer.
  */
 export async function api(method, path, body, opts = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...(opts.headers || {}) };
   const token = opts.token !== undefined ? opts.token : session.token;
   if (token) headers.Authorization = 'Bearer ' + token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -75,6 +79,14 @@ export async function api(method, path, body, opts = {}) {
 
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body, opts) => api('POST', path, body === undefined ? {} : body, opts);
+
+/** A fresh Idempotency-Key: a retry with the same key is answered once, not applied twice. */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Not a secure context (plain http to another host): the same 122 bits by hand.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 
