@@ -11,6 +11,9 @@ import { modelCallsDialog } from './modelcalls.js';
 const REFRESH_TYPES = new Set(['wake_start', 'wake_end', 'wake_abandoned', 'maintenance_completed',
   'maintenance_failed', 'maintenance_requeued', 'agent_updated']);
 
+// Events per page of the log: the newest page first, older ones on request.
+const PAGE = 300;
+
 function card(title, id, ...children) {
   return h('section', { class: 'card', id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), ...children);
 }
@@ -77,6 +80,21 @@ export function renderAgent(root, id) {
       return h('label', { for: 'filter-' + kind, class: 'chip' }, box, ' ', label);
     }));
   const logError = h('div', { class: 'error', role: 'alert', id: 'log-error', hidden: true });
+  const earlier = h('button', { type: 'button', class: 'small ghost', id: 'load-earlier', hidden: true }, 'Load earlier events');
+  earlier.addEventListener('click', async () => {
+    // seq is gapless per agent, so the page before the first shown is exactly after_seq = first - 1 - n.
+    const first = log.firstSeq;
+    const n = Math.min(PAGE, first - 1);
+    if (n <= 0) return;
+    try {
+      const r = await get(agentPath(id, `/events?after_seq=${first - 1 - n}&limit=${n}`));
+      log.addOlder(r.events);
+      earlier.hidden = log.firstSeq <= 1;
+      showError(logError, null);
+    } catch (err) {
+      showError(logError, err);
+    }
+  });
 
   // Memory: projections and their history.
   const memory = h('div', { id: 'memory' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -176,7 +194,7 @@ export function renderAgent(root, id) {
       h('div', { class: 'col-main' },
         card('Message', 'message-card', msgForm),
         card('Event log', 'log-card',
-          h('div', { class: 'log-tools' }, filters, streamState), logError, log.el),
+          h('div', { class: 'log-tools' }, filters, streamState), logError, earlier, log.el),
         card('Schedules', 'schedules-card', schedules, schedForm, schedError),
         card('Timers', 'timers-card', timersError, timers)),
       h('div', { class: 'col-side' },
@@ -391,9 +409,10 @@ export function renderAgent(root, id) {
     loadSchedules();
     let after = 0;
     try {
-      const r = await get(agentPath(id, '/events?limit=300'));
+      const r = await get(agentPath(id, `/events?limit=${PAGE}`));
       r.events.forEach((e) => log.add(e));
-      after = log.lastSeq;
+      after = r.events.length ? log.lastSeq : agent.event_seq;
+      earlier.hidden = log.firstSeq <= 1;
     } catch (err) {
       showError(logError, err);
       after = agent.event_seq;

@@ -47,6 +47,7 @@ export class EventLog {
   constructor(onModelCalls) {
     this.onModelCalls = onModelCalls;
     this.seen = new Set();
+    this.events = [];
     this.wakes = new Map();
     this.el = h('div', { class: 'log', id: 'event-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
       tabindex: '0', 'aria-label': 'Event log, newest at the bottom' });
@@ -55,12 +56,28 @@ export class EventLog {
   }
 
   get lastSeq() {
-    return this.seen.size ? Math.max(...this.seen) : 0;
+    return this.events.length ? this.events[this.events.length - 1].seq : 0;
+  }
+
+  get firstSeq() {
+    return this.events.length ? this.events[0].seq : 0;
+  }
+
+  /**
+   * Older events (seq below the first shown): the log is drawn again from all of them, so a wake
+   * that straddles the old first event is one block again.
+   */
+  addOlder(older) {
+    const all = [...older.filter((e) => !this.seen.has(e.seq)), ...this.events].sort((a, b) => a.seq - b.seq);
+    this.reset();
+    all.forEach((e) => this.add(e));
+    this.el.scrollTop = 0;
   }
 
   add(e) {
     if (this.seen.has(e.seq)) return;
     this.seen.add(e.seq);
+    this.events.push(e);
     if (this.empty) {
       this.empty.remove();
       this.empty = null;
@@ -176,6 +193,8 @@ export class EventLog {
   reset() {
     clear(this.el);
     this.seen.clear();
+    this.events = [];
     this.wakes.clear();
+    this.empty = null;
   }
 }

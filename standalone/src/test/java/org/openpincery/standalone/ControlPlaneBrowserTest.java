@@ -414,6 +414,23 @@ class ControlPlaneBrowserTest {
           ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".assistant-message")));
       click("label[for=filter-tool]");
       visible("details.tool");
+
+      // Earlier events join the log where they belong: a wake split by the page boundary is
+      // one block again.
+      Object regrouped =
+          ((JavascriptExecutor) browser)
+              .executeAsyncScript(
+                  "const done = arguments[arguments.length - 1];"
+                      + "import('/js/eventlog.js').then(m => {"
+                      + "  const ev = (seq, type, wake) => ({seq, event_type: type, wake_id: wake,"
+                      + "    created_at: new Date().toISOString(), payload: {}, content: 'e' + seq});"
+                      + "  const log = new m.EventLog(() => {});"
+                      + "  [ev(3, 'assistant_message', 'w1'), ev(4, 'wake_end', 'w1')].forEach(e => log.add(e));"
+                      + "  log.addOlder([ev(1, 'message_received', null), ev(2, 'wake_start', 'w1')]);"
+                      + "  done(log.el.querySelectorAll('.wake-block').length + ':'"
+                      + "    + [...log.el.querySelectorAll('[data-seq]')].map(x => x.dataset.seq).join(','));"
+                      + "});");
+      assertThat(regrouped).isEqualTo("1:1,2,3,4");
     }
   }
 }
