@@ -46,15 +46,25 @@ logoutBtn.addEventListener('click', async () => {
   location.hash = '#/login';
 });
 
+// The banner is a live region: it is only rewritten when what it says changes, so a screen
+// reader does not hear it again at every check.
+let bannerSaid = null;
+function say(box, items) {
+  const text = items.map((i) => i.textContent).join('|');
+  if (text === bannerSaid) return;
+  bannerSaid = text;
+  clear(box).append(...items);
+}
+
 async function banner() {
   const box = document.getElementById('banner');
   try {
     const res = await fetch('/ready', { cache: 'no-store', headers: { Accept: 'application/json' } });
     const ready = await res.json();
-    clear(box);
+    const items = [];
     const model = ready.details && ready.details.model;
     if (model && model.startsWith('offline')) {
-      box.append(h('div', { class: 'banner offline', id: 'offline-banner' },
+      items.push(h('div', { class: 'banner offline', id: 'offline-banner' },
         h('strong', {}, 'Offline model. '),
         'Agents are answered by the built-in offline model (free, canned answers labelled [offline model]). ' +
         'Set LLM_API_KEY on the server for a real model.'));
@@ -62,11 +72,12 @@ async function banner() {
     if (ready.status !== 'ready') {
       const failing = Object.entries(ready.checks || {}).filter(([, v]) => v !== 'ok')
         .map(([k, v]) => `${k}: ${v}`).join('; ');
-      box.append(h('div', { class: 'banner warn' }, h('strong', {}, 'Not ready. '), failing));
+      items.push(h('div', { class: 'banner warn' }, h('strong', {}, 'Not ready. '), failing));
     }
+    say(box, items);
   } catch {
-    clear(box).append(h('div', { class: 'banner warn' }, h('strong', {}, 'Server unreachable. '),
-      'The readiness check did not answer.'));
+    say(box, [h('div', { class: 'banner warn' }, h('strong', {}, 'Server unreachable. '),
+      'The readiness check did not answer.')]);
   }
 }
 
@@ -115,4 +126,5 @@ window.addEventListener('unhandledrejection', (e) => showError(globalError, e.re
 window.addEventListener('error', (e) => showError(globalError, e.error || new Error(e.message)));
 window.addEventListener('hashchange', route);
 banner();
+setInterval(banner, 30000); // /ready is open and not rate-limited; the banner follows the server
 route();
