@@ -23,11 +23,13 @@ import org.openpincery.testkit.TestPostgres;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -223,6 +225,14 @@ class ControlPlaneBrowserTest {
     visible("#wake-timeline svg rect.wake.ok");
     visible("#spend-chart svg path.line");
     screenshot("03-agent");
+    // Every field has a label a screen reader can read out.
+    assertThat(
+            js(
+                "return [...document.querySelectorAll('input, select, textarea')]"
+                    + ".filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))"
+                    + ".map(el => el.id || el.name || el.outerHTML)"))
+        .asList()
+        .isEmpty();
 
     click(".wake-block.ended .open-model-calls");
     visible("#model-calls[open]");
@@ -303,9 +313,14 @@ class ControlPlaneBrowserTest {
     textAppears("#login-error", "401");
     screenshot("08-login-refused");
 
-    type("#login-token", BOOTSTRAP);
-    click("#login-submit");
+    // By keyboard alone: the token field has the focus, Enter submits, Tab shows where focus is.
+    WebElement token = visible("#login-token");
+    token.clear();
+    token.sendKeys(BOOTSTRAP, Keys.ENTER);
     visible("#agents-table");
+    new Actions(browser).sendKeys(Keys.TAB).perform();
+    assertThat(js("return getComputedStyle(document.activeElement).outlineStyle"))
+        .isEqualTo("solid");
     type("#new-agent-name", "twin");
     click("#create-submit");
     visible("#secret-panel");
@@ -319,7 +334,7 @@ class ControlPlaneBrowserTest {
     type("input[aria-label='New name for twin']", "twin-renamed");
     browser
         .findElement(By.cssSelector("input[aria-label='New name for twin']"))
-        .sendKeys(org.openqa.selenium.Keys.ENTER);
+        .sendKeys(Keys.ENTER);
     visible("tr[data-agent-name='twin-renamed']");
     click("button[aria-label='Delete twin-renamed']");
     textAppears("button[aria-label='Delete twin-renamed']", "Confirm");
