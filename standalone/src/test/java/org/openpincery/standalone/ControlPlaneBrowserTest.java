@@ -288,6 +288,11 @@ class ControlPlaneBrowserTest {
 
     browser.manage().window().setSize(new Dimension(390, 900));
     screenshot("06-agent-phone");
+    click("#back-to-agents");
+    visible("tr[data-agent-name='ada'] .badge.disabled");
+    screenshot("07-agents-phone");
+    browser.navigate().back();
+    textAppears("#agent-name", "ada");
     browser.manage().window().setSize(new Dimension(1280, 1000));
 
     // Nothing the Content-Security-Policy refused, no script error, no failed request but the
@@ -300,7 +305,7 @@ class ControlPlaneBrowserTest {
     click("#logout");
     visible("#login-form");
     assertThat(js("return sessionStorage.getItem('openpincery.session')")).isNull();
-    screenshot("07-logged-out");
+    screenshot("08-logged-out");
   }
 
   @Test
@@ -311,7 +316,7 @@ class ControlPlaneBrowserTest {
     click("#login-submit");
     textAppears("#login-error", "bootstrap token is missing or wrong");
     textAppears("#login-error", "401");
-    screenshot("08-login-refused");
+    screenshot("09-login-refused");
 
     // By keyboard alone: the token field has the focus, Enter submits, Tab shows where focus is.
     WebElement token = visible("#login-token");
@@ -356,13 +361,13 @@ class ControlPlaneBrowserTest {
     textAppears("#agents-error", "Server unreachable");
     assertThat(browser.findElement(By.cssSelector("header.top")).isDisplayed()).isTrue();
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("Agents");
-    screenshot("09-server-down");
+    screenshot("10-server-down");
 
     List<String> shots;
     try (var files = Files.list(SHOTS)) {
       shots = files.map(p -> p.getFileName().toString()).toList();
     }
-    assertThat(shots).contains("08-login-refused.png", "09-server-down.png");
+    assertThat(shots).contains("09-login-refused.png", "10-server-down.png");
   }
 
   @Test
@@ -419,7 +424,7 @@ class ControlPlaneBrowserTest {
       textAppears(".wake-block .wake-status", "completed");
       textAppears("#timers", "look at the build again");
       textAppears("#projection-body [data-field=identity]", "I watch the build.");
-      screenshot("10-agent-tools");
+      screenshot("11-agent-tools");
 
       click("label[for=filter-tool]");
       wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("details.tool")));
