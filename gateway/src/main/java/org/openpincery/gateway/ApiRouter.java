@@ -72,6 +72,8 @@ public final class ApiRouter {
     ScheduleHandlers schedules =
         new ScheduleHandlers(store.schedules(), store.agents(), store.idempotency());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
+    HistoryHandlers history = new HistoryHandlers(events, store.history());
+    TimerHandlers timers = new TimerHandlers(events, store.timers());
     CredentialHandlers credentials =
         new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
     EventStream stream =
@@ -156,6 +158,18 @@ public final class ApiRouter {
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(modelCalls::list);
     router
+        .get("/api/agents/:id/model-calls/:call_id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(modelCalls::show);
+    router
+        .get("/api/agents/:id/projections")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(history::projections);
+    router
+        .get("/api/agents/:id/wakes")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(history::wakes);
+    router
         .get("/api/agents/:id/events/stream")
         .handler(ctx -> auth.requireSession(ctx, true))
         .handler(stream::open);
@@ -184,9 +198,17 @@ public final class ApiRouter {
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(schedules::delete);
     router
+        .get("/api/agents/:id/timers")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(timers::list);
+    router
         .post("/api/agents/:id/webhook/rotate")
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(agents::rotateWebhookSecret);
+
+    // The control plane's static files, last: a path no route above took. /api stays JSON (its
+    // unknown paths fall through to the 404 below).
+    ControlPlane.mount(router);
 
     // One JSON error shape for everything, the framework's own 404/405/413 included.
     router.route().failureHandler(ErrorResponses::handle);

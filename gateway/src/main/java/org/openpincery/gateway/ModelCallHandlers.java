@@ -24,15 +24,16 @@ final class ModelCallHandlers {
   /**
    * GET /api/agents/:id/model-calls?limit&before: newest first, without request and response
    * bodies. {@code before} is a call id from an earlier page ({@code next_before}), which is null
-   * on the last page.
+   * on the last page; {@code wake_id} keeps only the calls of that wake.
    */
   void list(RoutingContext ctx) {
     UUID id = AgentHandlers.agentId(ctx);
     int limit = EventHandlers.intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-    UUID before = cursor(ctx.request().getParam("before"));
+    UUID before = uuidParam(ctx.request().getParam("before"), "'before' must be a model call id");
+    UUID wake = uuidParam(ctx.request().getParam("wake_id"), "'wake_id' must be a wake id");
     owners
         .ownedBy(ctx, id)
-        .compose(v -> calls.page(id, before, limit))
+        .compose(v -> calls.page(id, before, limit, wake))
         .onSuccess(
             page -> {
               JsonArray out = new JsonArray();
@@ -49,7 +50,35 @@ final class ModelCallHandlers {
         .onFailure(ctx::fail);
   }
 
-  private static UUID cursor(String raw) {
+  /**
+   * GET /api/agents/:id/model-calls/:call_id: one call with its summary fields and its bodies as
+   * sent and received: {@code request} (model, messages — the prompt —, tools) and {@code response}
+   * (the provider's answer, null when there was none). 404 when the agent has no such call.
+   */
+  void show(RoutingContext ctx) {
+    UUID id = AgentHandlers.agentId(ctx);
+    String raw = ctx.pathParam("call_id");
+    UUID callId = uuidParam(raw, "the model call id must be a UUID");
+    owners
+        .ownedBy(ctx, id)
+        .compose(v -> calls.get(id, callId))
+        .onSuccess(
+            call -> {
+              if (call.isEmpty()) {
+                ctx.fail(ApiError.notFound("no such model call"));
+                return;
+              }
+              Responses.json(
+                  ctx,
+                  200,
+                  json(call.get().summary())
+                      .put("request", call.get().request())
+                      .put("response", call.get().response()));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private static UUID uuidParam(String raw, String message) {
     if (raw == null) {
       return null;
     }
@@ -60,7 +89,7 @@ final class ModelCallHandlers {
       }
       return id;
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest("'before' must be a model call id (a UUID)");
+      throw ApiError.badRequest(message + " (a UUID)");
     }
   }
 

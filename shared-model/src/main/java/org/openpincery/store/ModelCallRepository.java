@@ -48,11 +48,21 @@ public final class ModelCallRepository {
              cost_usd, estimated, latency_ms, created_at
         FROM model_calls m
        WHERE m.agent_id = $1
+         AND ($4::uuid IS NULL OR m.wake_id = $4)
          AND ($2::uuid IS NULL
               OR (m.created_at, m.id) < (SELECT c.created_at, c.id FROM model_calls c
                                           WHERE c.id = $2 AND c.agent_id = $1))
        ORDER BY m.created_at DESC, m.id DESC
        LIMIT $3
+      """;
+
+  // One call with its bodies, for the control plane's "open this call".
+  private static final String GET_CALL =
+      """
+      SELECT id, wake_id, purpose, model, outcome, http_status, input_tokens, output_tokens,
+             cost_usd, estimated, latency_ms, created_at, request, response
+        FROM model_calls
+       WHERE agent_id = $1 AND id = $2
       """;
 
   private final Pool pool;
@@ -212,28 +222,61 @@ public final class ModelCallRepository {
    * it is given (an id from an earlier page; one that is not this agent's gives an empty page).
    */
   public Future<List<CallSummary>> page(UUID agentId, UUID before, int limit) {
+    return page(agentId, before, limit, null);
+  }
+
+  /** The same, only the calls of the wake {@code wakeId} when it is not null. */
+  public Future<List<CallSummary>> page(UUID agentId, UUID before, int limit, UUID wakeId) {
     return pool.preparedQuery(PAGE_CALLS)
-        .execute(Tuple.of(agentId, before, limit))
+        .execute(Tuple.of(agentId, before, limit, wakeId))
         .map(
             rows -> {
               List<CallSummary> out = new ArrayList<>(rows.size());
               for (Row r : rows) {
-                out.add(
-                    new CallSummary(
-                        r.getUUID("id"),
-                        r.getUUID("wake_id"),
-                        r.getString("purpose"),
-                        r.getString("model"),
-                        r.getString("outcome"),
-                        r.getInteger("http_status"),
-                        r.getInteger("input_tokens"),
-                        r.getInteger("output_tokens"),
-                        r.getBigDecimal("cost_usd"),
-                        r.getBoolean("estimated"),
-                        r.getInteger("latency_ms"),
-                        r.getOffsetDateTime("created_at")));
+                out.add(summary(r));
               }
               return out;
             });
+  }
+
+  /**
+   * A stored call with its bodies as they were sent and received.
+   *
+   * @param request the chat request (model, messages, tools)
+   * @param response the provider's answer, or null when there was none
+   */
+  public record CallDetail(CallSummary summary, JsonObject request, JsonObject response) {}
+
+  /** One call of the agent, or empty when it has no call with that id. */
+  public Future<java.util.Optional<CallDetail>> get(UUID agentId, UUID callId) {
+    return pool.preparedQuery(GET_CALL)
+        .execute(Tuple.of(agentId, callId))
+        .map(
+            rows ->
+                Rows.first(
+                    rows,
+                    r ->
+                        new CallDetail(
+                            summary(r),
+                            (JsonObject) r.getJson("request"),
+                            r.getValue("response") == null
+                                ? null
+                                : (JsonObject) r.getJson("response"))));
+  }
+
+  private static CallSummary summary(Row r) {
+    return new CallSummary(
+        r.getUUID("id"),
+        r.getUUID("wake_id"),
+        r.getString("purpose"),
+        r.getString("model"),
+        r.getString("outcome"),
+        r.getInteger("http_status"),
+        r.getInteger("input_tokens"),
+        r.getInteger("output_tokens"),
+        r.getBigDecimal("cost_usd"),
+        r.getBoolean("estimated"),
+        r.getInteger("latency_ms"),
+        r.getOffsetDateTime("created_at"));
   }
 }

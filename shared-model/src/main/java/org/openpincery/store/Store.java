@@ -27,6 +27,7 @@ public final class Store implements AutoCloseable {
   private final ScheduleRepository schedules;
   private final CredentialRepository credentials;
   private final IdempotencyRepository idempotency;
+  private final HistoryRepository history;
 
   /**
    * @param pool the connections data statements run on
@@ -49,6 +50,7 @@ public final class Store implements AutoCloseable {
     this.schedules = new ScheduleRepository(pool, notifier);
     this.credentials = new CredentialRepository(pool);
     this.idempotency = new IdempotencyRepository(pool);
+    this.history = new HistoryRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -92,6 +94,10 @@ public final class Store implements AutoCloseable {
 
   public TimerRepository timers() {
     return timers;
+  }
+
+  public HistoryRepository history() {
+    return history;
   }
 
   public ModelCallRepository modelCalls() {
