@@ -1,6 +1,6 @@
 // One agent: who it is now and how that changed, what it is doing live, and its controls.
 import { h, clear, showError, fmtTime, fmtUsd, fmtDuration, copyButton, shortId } from './dom.js';
-import { get, post, patch, del, agentPath, session, ApiError, newIdempotencyKey } from './api.js';
+import { get, post, patch, del, agentPath, session, ApiError, retryKeys } from './api.js';
 import { openStream } from './sse.js';
 import { diffLines } from './diff.js';
 import { wakeTimeline, spendChart, budgetMeter } from './charts.js';
@@ -44,21 +44,16 @@ export function renderAgent(root, id) {
   });
   // One key per message: sending the same text again after a failure (the answer was lost, the
   // server was away) cannot deliver it twice. A new text gets a new key.
-  let messageKey = null;
-  let keyedText = null;
+  const messageKeys = retryKeys();
   msgForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(msgError, null);
     const content = msg.value;
     if (!content.trim()) return;
-    if (content !== keyedText) {
-      messageKey = newIdempotencyKey();
-      keyedText = content;
-    }
     try {
-      const r = await post(agentPath(id, '/messages'), { content }, { headers: { 'Idempotency-Key': messageKey } });
+      const r = await post(agentPath(id, '/messages'), { content }, messageKeys.for({ content }));
       msg.value = '';
-      keyedText = null;
+      messageKeys.done();
       msgStatus.textContent = `Sent (seq ${r.seq}). The answer appears in the log below.`;
     } catch (err) {
       showError(msgError, err);
@@ -121,6 +116,8 @@ export function renderAgent(root, id) {
   schedKind.addEventListener('change', () => {
     schedValue.placeholder = schedKind.value === 'cron' ? '0 9 * * 1-5' : '3600';
   });
+  // A schedule sent again after a failure is created once (Idempotency-Key).
+  const scheduleKeys = retryKeys();
   schedForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(schedError, null);
@@ -130,7 +127,8 @@ export function renderAgent(root, id) {
     else if (/^\d+$/.test(v)) body.every_seconds = Number(v);
     else return showError(schedError, new ApiError(0, 'invalid', 'the number of seconds must be a whole number'));
     try {
-      await post(agentPath(id, '/schedules'), body);
+      await post(agentPath(id, '/schedules'), body, scheduleKeys.for(body));
+      scheduleKeys.done();
       schedValue.value = '';
       schedNote.value = '';
       loadSchedules();

@@ -1,5 +1,5 @@
 import { h, clear, showError, fmtAgo, fmtTime, copyButton } from './dom.js';
-import { get, post, patch, del, agentPath } from './api.js';
+import { get, post, patch, del, agentPath, retryKeys } from './api.js';
 import { budgetMeter } from './charts.js';
 
 const POLL_MS = 5000;
@@ -58,6 +58,7 @@ export function renderAgents(root) {
         tbody)),
     createForm);
 
+  const createKeys = retryKeys();
   createForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(formError, null);
@@ -65,7 +66,9 @@ export function renderAgents(root) {
     const body = { name: name.value.trim() };
     if (budget.value.trim() !== '') body.budget_limit_usd = budget.value.trim();
     try {
-      const a = await post('/api/agents', body);
+      // Sent again after a failure, the same agent is created once and its secret shown again.
+      const a = await post('/api/agents', body, createKeys.for(body));
+      createKeys.done();
       name.value = '';
       budget.value = '';
       created.append(secretPanel(`Agent “${a.name}” created: its webhook secret`, a.webhook_secret, a.webhook_url,

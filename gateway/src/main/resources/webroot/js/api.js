@@ -81,11 +81,34 @@ export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body, opts) => api('POST', path, body === undefined ? {} : body, opts);
 
 /** A fresh Idempotency-Key: a retry with the same key is answered once, not applied twice. */
-export function newIdempotencyKey() {
+function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   // Not a secure context (plain http to another host): the same 122 bits by hand.
   const b = crypto.getRandomValues(new Uint8Array(16));
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Keys for one form's creates: sending the same request again (after a failure: the answer was
+ * lost, the server was away) keeps its key, so it is applied once and the first answer comes back;
+ * a different request gets a new key. Call done() after a success.
+ */
+export function retryKeys() {
+  let key = null;
+  let sent = null;
+  return {
+    for(body) {
+      const encoded = JSON.stringify(body);
+      if (encoded !== sent) {
+        key = newIdempotencyKey();
+        sent = encoded;
+      }
+      return { headers: { 'Idempotency-Key': key } };
+    },
+    done() {
+      sent = null;
+    },
+  };
 }
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
