@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The built-in model used when no {@code LLM_API_KEY} is configured, so the whole lifecycle can be
@@ -13,6 +14,16 @@ import java.util.List;
 public final class OfflineChatClient implements ChatClient {
 
   public static final String LABEL = "[offline model]";
+
+  // The prompt's per-wake delimiters around untrusted input (PromptBuilder): not repeated in the
+  // answer, which would only show the wake's nonce to whoever reads the log.
+  private static final Pattern WRAPPER =
+      Pattern.compile("\\A<<untrusted:[^>\\n]*>>\\n|\\n<<end:[^>\\n]*>>\\z");
+
+  /** The input without its delimiters, on one line: {@code [message from person] hello}. */
+  static String unwrapped(String content) {
+    return WRAPPER.matcher(content).replaceAll("").replace('\n', ' ');
+  }
 
   @Override
   public String describe() {
@@ -26,6 +37,7 @@ public final class OfflineChatClient implements ChatClient {
             .filter(m -> m.role().equals("user") && m.content() != null)
             .reduce((a, b) -> b)
             .map(ChatMessage::content)
+            .map(OfflineChatClient::unwrapped)
             .orElse("");
     String content =
         request.purpose().equals("maintenance")

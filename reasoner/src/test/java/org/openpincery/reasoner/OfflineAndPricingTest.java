@@ -26,6 +26,23 @@ class OfflineAndPricingTest {
                 .await();
     assertThat(wake.response().content()).startsWith(OfflineChatClient.LABEL).contains("ping");
     assertThat(wake.response().finishReason()).isEqualTo("stop");
+    var wrapped =
+        (CallOutcome.Answered)
+            client
+                .complete(
+                    new ChatRequest(
+                        "m",
+                        List.of(
+                            ChatMessage.user(
+                                "<<untrusted:n0nce>>\n[message from person]\nhello\n<<end:n0nce>>")),
+                        List.of(),
+                        100,
+                        "wake"))
+                .await();
+    assertThat(wrapped.response().content())
+        .as("the prompt's delimiters (and the wake's nonce) are not repeated")
+        .endsWith("I received: [message from person] hello")
+        .doesNotContain("n0nce");
     assertThat(
             Charge.of(
                     new ChatRequest("m", List.of(ChatMessage.user("ping")), List.of(), 100, "wake"),
