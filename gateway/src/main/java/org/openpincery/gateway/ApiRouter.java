@@ -70,6 +70,7 @@ public final class ApiRouter {
     EventHandlers events = new EventHandlers(store.agents(), store.events());
     ScheduleHandlers schedules = new ScheduleHandlers(store.schedules(), store.agents());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
+    TimerHandlers timers = new TimerHandlers(events, store.timers());
     CredentialHandlers credentials = new CredentialHandlers(store.credentials(), config.vault());
     EventStream stream =
         new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
@@ -180,6 +181,10 @@ public final class ApiRouter {
         .delete("/api/agents/:id/schedules/:schedule_id")
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(schedules::delete);
+    router
+        .get("/api/agents/:id/timers")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(timers::list);
     router
         .post("/api/agents/:id/webhook/rotate")
         .handler(ctx -> auth.requireSession(ctx, false))

@@ -35,11 +35,12 @@ public final class TimerRepository {
        WHERE id = $2 AND agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
       """;
 
+  // Served by timers_agent_idx (partial: live timers only).
   private static final String LIST_PENDING =
       """
-      SELECT id, due_at, note FROM timers
+      SELECT id, due_at, note, created_at, created_by_wake FROM timers
        WHERE agent_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
-       ORDER BY due_at
+       ORDER BY due_at, id
       """;
 
   private static final String FIRE_DUE =
@@ -55,7 +56,13 @@ public final class TimerRepository {
     this.notifier = notifier;
   }
 
-  public record Timer(UUID id, OffsetDateTime dueAt, String note) {}
+  /**
+   * A pending timer: it fires at {@code dueAt} (the scheduler's next pass after it) as {@code
+   * timer_fired} with its note. {@code createdByWake} is the wake whose {@code set_timer} made it
+   * (null for a timer made otherwise).
+   */
+  public record Timer(
+      UUID id, OffsetDateTime dueAt, String note, OffsetDateTime createdAt, UUID createdByWake) {}
 
   public record Fired(UUID timerId, UUID agentId, long seq) {}
 
@@ -88,6 +95,7 @@ public final class TimerRepository {
         .map(rows -> rows.rowCount() == 1);
   }
 
+  /** The agent's timers that have neither fired nor been cancelled, soonest first. */
   public Future<List<Timer>> pending(UUID agentId) {
     return pool.preparedQuery(LIST_PENDING)
         .execute(Tuple.of(agentId))
@@ -100,7 +108,9 @@ public final class TimerRepository {
                           new Timer(
                               row.getUUID("id"),
                               row.getOffsetDateTime("due_at"),
-                              row.getString("note"))));
+                              row.getString("note"),
+                              row.getOffsetDateTime("created_at"),
+                              row.getUUID("created_by_wake"))));
               return timers;
             });
   }
