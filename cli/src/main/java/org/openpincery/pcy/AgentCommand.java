@@ -261,13 +261,15 @@ final class AgentCommand extends Base {
         body.put("webhook_secret", secret);
       }
       JsonNode r = api.post("/api/agents/" + id + "/webhook/rotate", body);
+      // Where to send webhooks (absolute under the server's public URL when it has one).
+      JsonNode a = api.get("/api/agents/" + id);
       if (out().json()) {
         ObjectNode shown = r.deepCopy();
-        shown.put("webhook_url", api.absolute("/api/agents/" + id + "/webhooks"));
+        shown.put("webhook_url", api.absolute(Json.text(a, "webhook_url")));
         out().json(shown);
         return;
       }
-      secret(out(), api, id, Json.text(r, "webhook_secret"), null);
+      secret(out(), api, id, Json.text(r, "webhook_secret"), a);
       out()
           .fields(
               Output.pairs(

@@ -57,12 +57,36 @@ final class Cli {
     return run(stdin.getBytes(StandardCharsets.UTF_8), false, new ByteArrayOutputStream(), args);
   }
 
+  /** As if stdin were a terminal: a hidden prompt answers {@code answer}; prompts are recorded. */
+  Result runWithPrompt(String answer, java.util.List<String> prompts, String... args) {
+    return run(
+        new byte[0],
+        false,
+        true,
+        prompt -> {
+          prompts.add(prompt);
+          return answer.toCharArray();
+        },
+        new ByteArrayOutputStream(),
+        args);
+  }
+
   /** As if stdout were a terminal (tables by default). */
   Result runOnTerminal(String... args) {
     return run(new byte[0], true, new ByteArrayOutputStream(), args);
   }
 
   private Result run(byte[] stdin, boolean terminal, ByteArrayOutputStream out, String... args) {
+    return run(stdin, terminal, false, null, out, args);
+  }
+
+  private Result run(
+      byte[] stdin,
+      boolean terminal,
+      boolean stdinTerminal,
+      java.util.function.Function<String, char[]> prompt,
+      ByteArrayOutputStream out,
+      String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Io io =
         new Io(
@@ -71,8 +95,8 @@ final class Cli {
             new PrintStream(err, true, StandardCharsets.UTF_8),
             new ByteArrayInputStream(stdin),
             terminal,
-            false,
-            null);
+            stdinTerminal,
+            prompt);
     int exit = Pcy.execute(io, args);
     return new Result(
         exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

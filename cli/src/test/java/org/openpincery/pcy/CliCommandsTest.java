@@ -232,6 +232,12 @@ class CliCommandsTest {
     assertThat(Files.readString(config)).doesNotContain(value);
 
     assertThat(cli.runWithStdin("", "credential", "add", "empty_one").exit()).isEqualTo(2);
+    // On a terminal the value comes from a hidden prompt that names the credential.
+    List<String> prompts = new ArrayList<>();
+    var prompted = cli.runWithPrompt("typed-" + value, prompts, "credential", "add", "typed_one");
+    assertThat(prompted.exit()).as(prompted.toString()).isZero();
+    assertThat(prompts).singleElement().asString().contains("typed_one").contains("hidden");
+    assertThat(prompted.out() + prompted.err()).doesNotContain(value);
     // A value is never taken from an argument.
     assertThat(cli.run("credential", "add", "github_token2", value).exit()).isEqualTo(2);
 
