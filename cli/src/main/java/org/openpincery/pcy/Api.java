@@ -202,7 +202,7 @@ final class Api {
     String code = null;
     String message = null;
     try {
-      JsonNode json = Json.MAPPER.readTree(body);
+      JsonNode json = Json.parse(body);
       JsonNode error = json == null ? null : json.get("error");
       if (error != null && error.isObject()) {
         code = Json.text(error, "code");
@@ -248,7 +248,7 @@ final class Api {
 
   private JsonNode parse(String body, int status) {
     try {
-      return Json.MAPPER.readTree(body);
+      return Json.parse(body);
     } catch (IOException e) {
       throw new PcyException(
           PcyException.SERVER,

@@ -62,7 +62,7 @@ final class AuthCommands {
 
   private static JsonNode parse(String body) {
     try {
-      return Json.MAPPER.readTree(body);
+      return Json.parse(body);
     } catch (java.io.IOException e) {
       throw new PcyException(PcyException.SERVER, "the server's answer is not JSON");
     }
@@ -216,7 +216,7 @@ final class AuthCommands {
       HttpResponse<String> response = api.send("GET", "/ready", null, Map.of());
       JsonNode ready;
       try {
-        ready = Json.MAPPER.readTree(response.body());
+        ready = Json.parse(response.body());
       } catch (java.io.IOException e) {
         ready = null;
       }

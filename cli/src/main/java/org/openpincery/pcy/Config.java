@@ -78,12 +78,10 @@ final class Config {
 
   private ObjectNode read() {
     if (!Files.exists(path)) {
-      return Json.MAPPER.createObjectNode();
+      return Json.object();
     }
     try {
-      return Json.MAPPER.readTree(path.toFile()) instanceof ObjectNode o
-          ? o
-          : Json.MAPPER.createObjectNode();
+      return Json.parse(Files.readString(path)) instanceof ObjectNode o ? o : Json.object();
     } catch (IOException e) {
       throw PcyException.failure("cannot read " + path + ": " + e.getMessage());
     }
@@ -103,7 +101,7 @@ final class Config {
       Path tmp =
           Files.createTempFile(dir, ".config", ".tmp", PosixFilePermissions.asFileAttribute(FILE));
       try {
-        Files.write(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        Files.writeString(tmp, Json.pretty(root) + "\n");
         Files.setPosixFilePermissions(tmp, FILE);
         try {
           Files.move(

@@ -148,7 +148,7 @@ final class DemoCommand extends Base {
 
   private static JsonNode parseOrNull(String body) {
     try {
-      return Json.MAPPER.readTree(body);
+      return Json.parse(body);
     } catch (java.io.IOException e) {
       return null;
     }

@@ -156,7 +156,7 @@ final class EventFollower {
         lastActivity = Instant.now();
         if (line.isEmpty()) {
           if (!data.isEmpty()) {
-            JsonNode event = Json.MAPPER.readTree(data.toString());
+            JsonNode event = Json.parse(data.toString());
             data.setLength(0);
             long seq = event.path("seq").asLong(-1);
             if (seq > lastSeq) {

@@ -20,7 +20,7 @@ final class Cli {
   record Result(int exit, String out, String err) {
     JsonNode json() {
       try {
-        return Json.MAPPER.readTree(out);
+        return Json.parse(out);
       } catch (IOException e) {
         throw new UncheckedIOException("not JSON: " + out + " / " + err, e);
       }

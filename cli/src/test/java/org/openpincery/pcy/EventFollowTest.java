@@ -94,7 +94,7 @@ class EventFollowTest {
     List<Long> seqs = new ArrayList<>();
     List<String> contents = new ArrayList<>();
     for (String line : result.out().strip().split("\n")) {
-      JsonNode event = Json.MAPPER.readTree(line);
+      JsonNode event = Json.parse(line);
       seqs.add(event.get("seq").asLong());
       contents.add(event.path("content").asText());
     }

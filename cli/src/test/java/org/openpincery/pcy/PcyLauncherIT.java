@@ -50,7 +50,7 @@ class PcyLauncherIT {
 
   record Ran(int exit, String out, String err) {
     JsonNode json() throws IOException {
-      return Json.MAPPER.readTree(out);
+      return Json.parse(out);
     }
   }
 
