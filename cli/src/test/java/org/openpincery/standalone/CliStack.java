@@ -3,6 +3,7 @@ package org.openpincery.standalone;
 import java.util.HashMap;
 import java.util.Map;
 import org.openpincery.config.Env;
+import org.openpincery.db.DatabaseUrl;
 import org.openpincery.testkit.FreePort;
 import org.openpincery.testkit.TestPostgres;
 import org.openpincery.vault.Vault;
@@ -29,9 +30,14 @@ public final class CliStack implements AutoCloseable {
    *     offline model
    */
   public static CliStack start(String modelBaseUrl) {
+    return start(modelBaseUrl, TestPostgres.freshDatabase());
+  }
+
+  /** The same on a given database (such as one reached through a proxy a test cuts). */
+  public static CliStack start(String modelBaseUrl, DatabaseUrl database) {
     int port = FreePort.pick();
     Map<String, String> env = new HashMap<>();
-    env.put("DATABASE_URL", TestPostgres.urlString(TestPostgres.freshDatabase()));
+    env.put("DATABASE_URL", TestPostgres.urlString(database));
     env.put("OPEN_PINCERY_HOST", "127.0.0.1");
     env.put("OPEN_PINCERY_PORT", Integer.toString(port));
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN);
