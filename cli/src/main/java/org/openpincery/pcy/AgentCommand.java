@@ -26,7 +26,6 @@ final class AgentCommand extends Base {
 
   @Override
   void run() {
-    spec.commandLine().usage(io().err());
     throw PcyException.usage(
         "agent needs a command: " + String.join(", ", spec.subcommands().keySet()));
   }

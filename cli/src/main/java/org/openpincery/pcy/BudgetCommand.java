@@ -15,7 +15,6 @@ final class BudgetCommand extends Base {
 
   @Override
   void run() {
-    spec.commandLine().usage(io().err());
     throw PcyException.usage("budget needs a command: show, set");
   }
 

@@ -28,7 +28,6 @@ final class CredentialCommand extends Base {
 
   @Override
   void run() {
-    spec.commandLine().usage(io().err());
     throw PcyException.usage("credential needs a command: add, list, revoke");
   }
 

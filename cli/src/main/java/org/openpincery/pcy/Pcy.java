@@ -88,8 +88,7 @@ public final class Pcy implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(
-        new CommandLine(this), "a command is needed (pcy --help lists them)");
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed");
   }
 
   public static void main(String[] args) throws java.io.IOException {
@@ -110,6 +109,13 @@ public final class Pcy implements Runnable {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setOut(new java.io.PrintWriter(io.out(), true));
     cli.setErr(new java.io.PrintWriter(io.err(), true));
+    // A usage error is one line too, naming where the help is (picocli would print the usage).
+    cli.setParameterExceptionHandler(
+        (e, args) -> {
+          String command = e.getCommandLine().getCommandSpec().qualifiedName();
+          io.err().println("pcy: " + e.getMessage() + " (" + command + " --help)");
+          return PcyException.USAGE;
+        });
     cli.setExecutionExceptionHandler(
         (e, line, parsed) -> {
           if (e instanceof PcyException p) {

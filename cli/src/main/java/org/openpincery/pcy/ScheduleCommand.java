@@ -26,7 +26,6 @@ final class ScheduleCommand extends Base {
 
   @Override
   void run() {
-    spec.commandLine().usage(io().err());
     throw PcyException.usage("schedule needs a command: add, list, rm");
   }
 

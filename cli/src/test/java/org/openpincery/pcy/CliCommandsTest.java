@@ -321,7 +321,10 @@ class CliCommandsTest {
 
   @Test
   void exitCodesTellUsageAuthAndConnectionApart() throws IOException {
-    assertThat(cli.run("agent", "frobnicate").exit()).isEqualTo(2);
+    var usage = cli.run("agent", "frobnicate");
+    assertThat(usage.exit()).isEqualTo(2);
+    assertThat(usage.err().strip().lines()).singleElement().asString().contains("pcy agent --help");
+    assertThat(cli.run("agent").exit()).isEqualTo(2);
     assertThat(cli.run("message", "someone").exit()).isEqualTo(2);
     assertThat(cli.run().exit()).isEqualTo(2);
 
