@@ -89,7 +89,9 @@ class PcyLauncherIT {
     assertThat(help.err().lines().filter(l -> !l.startsWith("pcy: preparing a fast start")))
         .isEmpty();
 
-    Ran boot = pcy("bootstrap", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN);
+    // The seed's form, word for word.
+    Ran boot =
+        pcy("--url", stack.url(), "bootstrap", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN);
     assertThat(boot.exit()).as(boot.err()).isZero();
     assertThat(boot.json().get("user_id").asText()).isNotBlank();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
