@@ -19,6 +19,7 @@ COPY scheduler/pom.xml scheduler/
 COPY wake-worker/pom.xml wake-worker/
 COPY maintenance-worker/pom.xml maintenance-worker/
 COPY standalone/pom.xml standalone/
+COPY cli/pom.xml cli/
 COPY bench/pom.xml bench/
 RUN mvn -B -q -pl standalone -am dependency:go-offline -DexcludeReactor=true || true
 COPY . .
