@@ -108,10 +108,19 @@ public final class ScheduleRepository {
     }
   }
 
-  /**
-   * Creates a schedule on {@code client} (the pool, or a transaction's connection); empty when the
-   * agent is not a live agent of the workspace.
-   */
+  /** Creates a schedule; empty when the agent is not a live agent of the workspace. */
+  public Future<Optional<Schedule>> create(
+      UUID workspaceId,
+      UUID agentId,
+      Integer everySeconds,
+      String cron,
+      String note,
+      Instant firstFire,
+      UUID createdBy) {
+    return create(pool, workspaceId, agentId, everySeconds, cron, note, firstFire, createdBy);
+  }
+
+  /** {@link #create(UUID, UUID, Integer, String, String, Instant, UUID)} on {@code client}. */
   public Future<Optional<Schedule>> create(
       SqlClient client,
       UUID workspaceId,
