@@ -1,6 +1,7 @@
 package org.openpincery.pcy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.json.JsonArray;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +22,7 @@ import org.openpincery.testkit.FreePort;
 import org.openpincery.testkit.ScriptedModelServer;
 import org.openpincery.testkit.ScriptedModelServer.Text;
 import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
+import org.openpincery.testkit.TestPostgres;
 
 /**
  * Every pcy command against one real stack (the standalone tiers in this JVM, a fresh PostgreSQL
@@ -355,6 +358,35 @@ class CliCommandsTest {
     var relogin = cli.run("login", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN);
     assertThat(relogin.exit()).isZero();
     assertThat(cli.run("agent", "list").exit()).isZero();
+  }
+
+  @Test
+  void anExpiredSessionIsExit3AndSaysToLogInAgain() throws Exception {
+    Path own = home.resolve("expiring").resolve("config.json");
+    Cli other = new Cli(stack.url(), own);
+    assertThat(other.run("login", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN).exit()).isZero();
+    assertThat(other.run("agent", "list").exit()).isZero();
+    String token =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(own.toFile())
+            .get("sessions")
+            .get(stack.url())
+            .get("token")
+            .asText();
+    // The session's expiry passes (on the database's clock, as the gateway checks it).
+    try (var c = TestPostgres.connect(stack.database());
+        var st =
+            c.prepareStatement(
+                "UPDATE sessions SET expires_at = now() - interval '1 second'"
+                    + " WHERE token_hash = sha256(convert_to(?, 'UTF8'))")) {
+      st.setString(1, token);
+      assertThat(st.executeUpdate()).isEqualTo(1);
+    }
+    // The gateway may admit a cached session for up to OPEN_PINCERY_SESSION_CACHE_SECONDS (2 s).
+    await().atMost(Duration.ofSeconds(15)).until(() -> other.run("agent", "list").exit() == 3);
+    var expired = other.run("agent", "list");
+    assertThat(expired.err().strip().lines()).singleElement().asString().contains("pcy login");
+    assertThat(cli.run("agent", "list").exit()).as("another session is unaffected").isZero();
   }
 
   @Test

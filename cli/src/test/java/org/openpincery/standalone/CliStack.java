@@ -19,10 +19,12 @@ public final class CliStack implements AutoCloseable {
 
   private final Standalone app;
   private final int port;
+  private final DatabaseUrl database;
 
-  private CliStack(Standalone app, int port) {
+  private CliStack(Standalone app, int port, DatabaseUrl database) {
     this.app = app;
     this.port = port;
+    this.database = database;
   }
 
   /**
@@ -53,7 +55,12 @@ public final class CliStack implements AutoCloseable {
       env.put("LLM_API_KEY", "cli-test-key");
       env.put("LLM_MODEL", "scripted-model");
     }
-    return new CliStack(Standalone.start(StandaloneConfig.from(Env.of(env))), port);
+    return new CliStack(Standalone.start(StandaloneConfig.from(Env.of(env))), port, database);
+  }
+
+  /** The stack's database, for tests that look at or age rows (a session's expiry). */
+  public DatabaseUrl database() {
+    return database;
   }
 
   public int port() {
