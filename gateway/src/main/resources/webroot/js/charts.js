@@ -54,9 +54,16 @@ export function wakeTimeline(wakes, now = Date.now()) {
   return svg;
 }
 
+/** The smallest 1, 2 or 5 × 10^k at or above v: axis labels that read as round amounts. */
+export function niceCeil(v) {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v * (1 - 1e-9)) return m * p;
+  return 10 * p;
+}
+
 /** Cumulative spend of these wakes over time, with the budget line when there is one. */
 export function spendChart(wakes, budgetUsd, spentUsd, now = Date.now()) {
-  const H = 170, L = 52, R = 8, T = 16, B = 24;
+  const H = 170, L = 72, R = 8, T = 16, B = 24;
   const list = [...wakes].reverse().filter((w) => w.started_at);
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart spend', role: 'img' });
   const total = Number(spentUsd || 0);
@@ -74,7 +81,7 @@ export function spendChart(wakes, budgetUsd, spentUsd, now = Date.now()) {
   // The budget sets the scale once spend is a fair part of it; before that the line would lie
   // flat on zero, so the scale follows the spend and the budget is named above the chart.
   const budgetInView = budget !== null && acc >= budget * 0.2;
-  const top = (budgetInView ? Math.max(budget, acc) : Math.max(acc, 0.000001)) * 1.1;
+  const top = budgetInView ? Math.max(budget, acc) * 1.1 : niceCeil(Math.max(acc, 0.000001) * 1.1);
   const t0 = points[0][0], t1 = Math.max(points[points.length - 1][0], t0 + 1000);
   const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v) => T + (1 - v / top) * (H - T - B);

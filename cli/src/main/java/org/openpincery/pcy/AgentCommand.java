@@ -130,6 +130,10 @@ final class AgentCommand extends Base {
       Api api = session();
       JsonNode a = api.get("/api/agents/" + agents(api).id(agent));
       if (out().json()) {
+        // As create and rotate-secret print it: a URL a sender can use as it is.
+        if (a instanceof ObjectNode o && a.hasNonNull("webhook_url")) {
+          o.put("webhook_url", api.absolute(Json.text(a, "webhook_url")));
+        }
         out().json(a);
         return;
       }

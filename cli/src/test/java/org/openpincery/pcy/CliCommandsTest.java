@@ -140,6 +140,9 @@ class CliCommandsTest {
         .contains("lifecycle", "lifecycle-2");
     assertThat(cli.run("agent", "show", "lifecycle").json().get("id").asText()).isEqualTo(id);
     assertThat(cli.run("agent", "show", id).json().get("name").asText()).isEqualTo("lifecycle");
+    assertThat(cli.run("agent", "show", id).json().get("webhook_url").asText())
+        .as("a URL a sender can use as it is")
+        .isEqualTo(stack.url() + "/api/agents/" + id + "/webhooks");
 
     assertThat(cli.run("agent", "rename", "lifecycle", "renamed").json().get("name").asText())
         .isEqualTo("renamed");
