@@ -15,6 +15,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -29,6 +31,11 @@ final class Api {
 
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STREAM_HEADERS_TIMEOUT = Duration.ofSeconds(10);
+
+  // The process's clients, shut down before it exits (set by main only, so in-process runs in
+  // tests keep nothing): a client's selector thread still waiting in epoll at System.exit holds
+  // the exit for up to 300 ms, as HotSpot waits for threads in native code — half of a short run.
+  private static volatile Set<HttpClient> closeAtExit;
 
   private final String base;
   private final String token;
@@ -54,6 +61,32 @@ final class Api {
       builder.sslContext(noTls());
     }
     this.http = builder.build();
+    Set<HttpClient> tracked = closeAtExit;
+    if (tracked != null) {
+      tracked.add(http);
+    }
+  }
+
+  /** From now on, clients are kept for {@link #closeAll} (the process's main). */
+  static void closeAtExit() {
+    closeAtExit = ConcurrentHashMap.newKeySet();
+  }
+
+  /** Shuts the kept clients down and waits briefly for their threads to end. */
+  static void closeAll() {
+    Set<HttpClient> tracked = closeAtExit;
+    if (tracked == null) {
+      return;
+    }
+    for (HttpClient client : tracked) {
+      client.shutdownNow();
+      try {
+        client.awaitTermination(Duration.ofMillis(200));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private static SSLContext noTls() {

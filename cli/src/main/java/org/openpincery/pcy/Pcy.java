@@ -96,7 +96,10 @@ public final class Pcy implements Runnable {
       Training.run(); // ./pcy's one training run for the JVM's ahead-of-time cache
       return;
     }
-    System.exit(execute(Io.system(), args));
+    Api.closeAtExit();
+    int code = execute(Io.system(), args);
+    Api.closeAll();
+    System.exit(code);
   }
 
   /** Runs one command line against {@code io}; returns the exit code. */
