@@ -73,7 +73,8 @@ public final class ApiRouter {
         new ScheduleHandlers(store.schedules(), store.agents(), store.idempotency());
     ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
     HistoryHandlers history = new HistoryHandlers(events, store.history());
-    TimerHandlers timers = new TimerHandlers(events, store.timers());
+    TimerHandlers timers =
+        new TimerHandlers(events, store.timers(), store.agents(), store.idempotency());
     CredentialHandlers credentials =
         new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
     EventStream stream =
@@ -201,6 +202,14 @@ public final class ApiRouter {
         .get("/api/agents/:id/timers")
         .handler(ctx -> auth.requireSession(ctx, false))
         .handler(timers::list);
+    router
+        .post("/api/agents/:id/timers")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(timers::add);
+    router
+        .delete("/api/agents/:id/timers/:timer_id")
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(timers::cancel);
     router
         .post("/api/agents/:id/webhook/rotate")
         .handler(ctx -> auth.requireSession(ctx, false))

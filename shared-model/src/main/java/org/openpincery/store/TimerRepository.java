@@ -3,10 +3,12 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.StorableText;
 import org.openpincery.notify.Notifier;
@@ -26,6 +28,17 @@ public final class TimerRepository {
        WHERE a.id = $1 AND a.wake_id = $2 AND a.status = 'awake'
          FOR SHARE
       RETURNING id, due_at
+      """;
+
+  // An operator's timer on a live agent of the workspace. The share lock orders it with a
+  // concurrent delete exactly as SET_TIMER is (the delete cancels it, or it sees the delete).
+  private static final String ADD_TIMER =
+      """
+      INSERT INTO timers (agent_id, due_at, note)
+      SELECT a.id, $3, $4 FROM agents a
+       WHERE a.id = $1 AND a.workspace_id = $2 AND a.deleted_at IS NULL
+         FOR SHARE
+      RETURNING id, due_at, note, created_at, created_by_wake
       """;
 
   // Only the agent's own timer, and only while it is still pending.
@@ -88,6 +101,21 @@ public final class TimerRepository {
                     .orElseGet(SetResult.LeaseLost::new));
   }
 
+  /**
+   * An operator's one-off timer on a live agent of the workspace ({@code createdByWake} null), on
+   * {@code client} (the pool or a transaction's connection); empty when there is no such live
+   * agent.
+   *
+   * @param note shown to the agent as the timer's note; stored as given (the caller checks it)
+   */
+  public Future<Optional<Timer>> add(
+      SqlClient client, UUID workspaceId, UUID agentId, OffsetDateTime dueAt, String note) {
+    return client
+        .preparedQuery(ADD_TIMER)
+        .execute(Tuple.of(agentId, workspaceId, dueAt, note))
+        .map(rows -> Rows.first(rows, TimerRepository::toTimer));
+  }
+
   /** False when the timer is not this agent's, or already fired or cancelled. */
   public Future<Boolean> cancel(UUID agentId, UUID timerId) {
     return pool.preparedQuery(CANCEL_TIMER)
@@ -102,15 +130,7 @@ public final class TimerRepository {
         .map(
             rows -> {
               List<Timer> timers = new ArrayList<>(rows.size());
-              rows.forEach(
-                  row ->
-                      timers.add(
-                          new Timer(
-                              row.getUUID("id"),
-                              row.getOffsetDateTime("due_at"),
-                              row.getString("note"),
-                              row.getOffsetDateTime("created_at"),
-                              row.getUUID("created_by_wake"))));
+              rows.forEach(row -> timers.add(toTimer(row)));
               return timers;
             });
   }
@@ -132,5 +152,14 @@ public final class TimerRepository {
               }
               return fired;
             });
+  }
+
+  private static Timer toTimer(Row row) {
+    return new Timer(
+        row.getUUID("id"),
+        row.getOffsetDateTime("due_at"),
+        row.getString("note"),
+        row.getOffsetDateTime("created_at"),
+        row.getUUID("created_by_wake"));
   }
 }
