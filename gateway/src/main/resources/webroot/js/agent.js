@@ -101,7 +101,33 @@ export function renderAgent(root, id) {
   const chartsError = h('div', { class: 'error', role: 'alert', hidden: true });
   // Timers and schedules.
   const timers = h('ul', { class: 'plain', id: 'timers' });
-  const timersError = h('div', { class: 'error', role: 'alert', hidden: true });
+  const timersError = h('div', { class: 'error', role: 'alert', id: 'timer-error', hidden: true });
+  const timerIn = h('input', { id: 'timer-in', required: true, inputmode: 'numeric', placeholder: '60', autocomplete: 'off' });
+  const timerNote = h('input', { id: 'timer-note', maxlength: 1000, placeholder: 'check the build', autocomplete: 'off' });
+  const timerForm = h('form', { id: 'timer-form', class: 'row wrap' },
+    h('div', { class: 'field' }, h('label', { for: 'timer-in' }, 'Fire in (minutes)'), timerIn),
+    h('div', { class: 'field grow' }, h('label', { for: 'timer-note' }, 'Note (the agent sees it)'), timerNote),
+    h('button', { type: 'submit', class: 'primary', id: 'timer-add' }, 'Set'));
+  // A timer sent again after a failure is set once (Idempotency-Key).
+  const timerKeys = retryKeys();
+  timerForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError(timersError, null);
+    const v = timerIn.value.trim();
+    if (!/^\d+$/.test(v) || Number(v) < 1) {
+      return showError(timersError, new ApiError(0, 'invalid', 'the minutes must be a whole number of at least 1'));
+    }
+    const body = { in_seconds: Number(v) * 60, note: timerNote.value };
+    try {
+      await post(agentPath(id, '/timers'), body, timerKeys.for(body));
+      timerKeys.done();
+      timerIn.value = '';
+      timerNote.value = '';
+      loadTimers();
+    } catch (err) {
+      showError(timersError, err);
+    }
+  });
   const schedules = h('ul', { class: 'plain', id: 'schedules' });
   const schedError = h('div', { class: 'error', role: 'alert', id: 'schedule-error', hidden: true });
   const schedKind = h('select', { id: 'schedule-kind' },
@@ -194,7 +220,7 @@ export function renderAgent(root, id) {
         card('Event log', 'log-card',
           h('div', { class: 'log-tools' }, filters, streamState), logError, earlier, log.el),
         card('Schedules', 'schedules-card', schedules, schedForm, schedError),
-        card('Timers', 'timers-card', timersError, timers)),
+        card('Timers', 'timers-card', timersError, timers, timerForm)),
       h('div', { class: 'col-side' },
         card('Memory', 'memory-card', memoryError, memory),
         card('Wakes', 'wakes-card', chartsError, timeline, wakeList),
@@ -338,8 +364,20 @@ export function renderAgent(root, id) {
       const r = await get(agentPath(id, '/timers'));
       clear(timers);
       if (!r.timers.length) timers.append(h('li', { class: 'muted' }, 'No pending timers.'));
-      r.timers.forEach((t) => timers.append(h('li', {}, h('strong', {}, fmtTime(t.fire_at || t.due_at)), ' ',
-        h('span', {}, t.note || ''))));
+      r.timers.forEach((t) => {
+        const rm = h('button', { type: 'button', class: 'small ghost', 'aria-label': `Cancel timer ${t.note || t.id}` }, 'Cancel');
+        rm.addEventListener('click', async () => {
+          try {
+            await del(agentPath(id, '/timers/' + t.id));
+            loadTimers();
+          } catch (err) {
+            showError(timersError, err);
+          }
+        });
+        timers.append(h('li', { class: 'timer', dataset: { timerId: t.id } },
+          h('span', {}, h('strong', {}, fmtTime(t.fire_at || t.due_at)), ' ', h('span', { class: 'timer-note' }, t.note || ''),
+            h('span', { class: 'small muted' }, t.wake_id ? ' · set by the agent' : ' · set by an operator')), rm));
+      });
       showError(timersError, null);
     } catch (err) {
       if (err.status === 404 && /no route/.test(err.message)) {

@@ -278,6 +278,15 @@ class ControlPlaneBrowserTest {
                 By.id("schedules"), "weekday standup")));
     textAppears("#schedules", "hourly check");
 
+    // A one-off timer set by the operator, listed as such, then cancelled.
+    type("#timer-in", "90");
+    type("#timer-note", "look again later");
+    click("#timer-add");
+    textAppears("#timers", "look again later");
+    textAppears("#timers", "set by an operator");
+    click("button[aria-label='Cancel timer look again later']");
+    textAppears("#timers", "No pending timers");
+
     click("#verify-chain");
     textAppears("#verify-result", "Intact");
     screenshot("05-agent-controls");
@@ -423,6 +432,7 @@ class ControlPlaneBrowserTest {
       assertThat(browser.findElements(By.cssSelector(".wake-block .type-tool_result"))).isEmpty();
       textAppears(".wake-block .wake-status", "completed");
       textAppears("#timers", "look at the build again");
+      textAppears("#timers", "set by the agent");
       textAppears("#projection-body [data-field=identity]", "I watch the build.");
       screenshot("11-agent-tools");
 
