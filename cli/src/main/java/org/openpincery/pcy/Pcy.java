@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
       CredentialCommand.class,
       ScheduleCommand.class,
       TimersCommand.class,
+      TimerCommand.class,
       VerifyCommand.class,
       CompletionCommand.class,
       DemoCommand.class,

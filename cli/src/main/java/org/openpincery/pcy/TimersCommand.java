@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 /** {@code pcy timers AGENT}: the one-off timers the agent set for itself that are still pending. */
 @Command(
     name = "timers",
-    description = "An agent's pending timers (set with its set_timer tool), soonest first.")
+    description =
+        "An agent's pending timers (its own set_timer calls and operators'), soonest first.")
 final class TimersCommand extends Base {
   @Parameters(paramLabel = "AGENT")
   String agent;

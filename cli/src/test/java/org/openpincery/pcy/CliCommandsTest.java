@@ -293,6 +293,24 @@ class CliCommandsTest {
     assertThat(timers.get(0).get("fire_at").asText()).isNotBlank();
     assertThat(cli.run("timers", "timekeeper", "-o", "table").out()).contains("check back");
 
+    // An operator's timer beside it, then both cancelled.
+    var added = cli.run("timer", "add", "timekeeper", "--in", "2h", "--note", "operator check");
+    assertThat(added.exit()).as(added.toString()).isZero();
+    assertThat(added.json().get("wake_id").isNull()).isTrue();
+    JsonNode both = cli.run("timers", "timekeeper").json().get("timers");
+    assertThat(both).hasSize(2);
+    assertThat(both.get(1).get("note").asText()).isEqualTo("operator check");
+    for (JsonNode t : both) {
+      var rm = cli.run("timer", "rm", "timekeeper", t.get("id").asText());
+      assertThat(rm.exit()).as(rm.toString()).isZero();
+    }
+    assertThat(cli.run("timers", "timekeeper").json().get("timers")).isEmpty();
+    assertThat(cli.run("timer", "rm", "timekeeper", both.get(0).get("id").asText()).exit())
+        .as("no longer pending")
+        .isEqualTo(4);
+    assertThat(cli.run("timer", "add", "timekeeper", "--in", "soon").exit()).isEqualTo(2);
+    assertThat(cli.run("timer", "add", "timekeeper", "--in", "400d").exit()).isEqualTo(2);
+
     var verify = cli.run("verify", "timekeeper");
     assertThat(verify.exit()).as(verify.toString()).isZero();
     assertThat(verify.json().get("valid").asBoolean()).isTrue();
