@@ -304,6 +304,23 @@ final class AgentHandlers {
     missing(agents, ctx, id).onFailure(ctx::fail);
   }
 
+  /** A write on an agent found no live agent of the workspace; nothing was written. */
+  static final class NoLiveAgent extends RuntimeException {
+    NoLiveAgent() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * {@code write} as it is, unless it failed with {@link NoLiveAgent}: then {@code 409
+   * agent_deleted} for a deleted agent, else 404.
+   */
+  static <T> Future<T> orMissing(
+      AgentRepository agents, RoutingContext ctx, UUID id, Future<T> write) {
+    return write.recover(
+        err -> err instanceof NoLiveAgent ? missing(agents, ctx, id) : Future.failedFuture(err));
+  }
+
   /** Always failed: {@code 409 agent_deleted} for a deleted agent, else 404. */
   static <T> Future<T> missing(AgentRepository agents, RoutingContext ctx, UUID id) {
     return agents

@@ -67,8 +67,11 @@ final class ScheduleHandlers {
     String cronExpression = expression;
     IdempotencyKeys.answer(
         ctx,
-        idempotency
-            .createOnce(
+        AgentHandlers.orMissing(
+            agents,
+            ctx,
+            agent,
+            idempotency.createOnce(
                 IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/schedules"),
                 IdempotencyKeys.of(ctx),
                 IdempotencyKeys.fingerprint(everySeconds, cronExpression, note),
@@ -86,22 +89,10 @@ final class ScheduleHandlers {
                         .compose(
                             created ->
                                 created.isEmpty()
-                                    ? Future.failedFuture(new NoLiveAgent())
+                                    ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
                                     : Future.succeededFuture(
                                         new IdempotencyRepository.Response(
-                                            201, created.get().toJson(), Optional.of(agent)))))
-            .recover(
-                err ->
-                    err instanceof NoLiveAgent
-                        ? AgentHandlers.missing(agents, ctx, agent)
-                        : Future.failedFuture(err)));
-  }
-
-  /** The agent is not a live agent of the workspace; nothing was written. */
-  private static final class NoLiveAgent extends RuntimeException {
-    NoLiveAgent() {
-      super(null, null, false, false);
-    }
+                                            201, created.get().toJson(), Optional.of(agent)))))));
   }
 
   /** GET /api/agents/:id/schedules. */

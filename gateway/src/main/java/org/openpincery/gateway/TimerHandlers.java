@@ -77,8 +77,11 @@ final class TimerHandlers {
     var principal = Authenticator.principal(ctx);
     IdempotencyKeys.answer(
         ctx,
-        idempotency
-            .createOnce(
+        AgentHandlers.orMissing(
+            agents,
+            ctx,
+            agent,
+            idempotency.createOnce(
                 IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/timers"),
                 IdempotencyKeys.of(ctx),
                 IdempotencyKeys.fingerprint(
@@ -91,15 +94,10 @@ final class TimerHandlers {
                         .compose(
                             added ->
                                 added.isEmpty()
-                                    ? Future.failedFuture(new NoLiveAgent())
+                                    ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
                                     : Future.succeededFuture(
                                         new IdempotencyRepository.Response(
-                                            201, json(added.get()), Optional.of(agent)))))
-            .recover(
-                err ->
-                    err instanceof NoLiveAgent
-                        ? AgentHandlers.missing(agents, ctx, agent)
-                        : Future.failedFuture(err)));
+                                            201, json(added.get()), Optional.of(agent)))))));
   }
 
   /** DELETE /api/agents/:id/timers/:timer_id: 204; 404 when no such timer is pending. */
@@ -123,13 +121,6 @@ final class TimerHandlers {
               }
             })
         .onFailure(ctx::fail);
-  }
-
-  /** The agent is not a live agent of the workspace; nothing was written. */
-  private static final class NoLiveAgent extends RuntimeException {
-    NoLiveAgent() {
-      super(null, null, false, false);
-    }
   }
 
   /**

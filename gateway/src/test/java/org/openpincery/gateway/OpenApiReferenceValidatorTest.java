@@ -1,16 +1,13 @@
 package org.openpincery.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.openpincery.testkit.NodeTools;
 
 /**
  * The OpenAPI document the gateway serves, as fetched over HTTP, passes two validators others wrote
@@ -30,7 +27,7 @@ class OpenApiReferenceValidatorTest {
       Path doc = dir.resolve("served-openapi.json");
       Files.writeString(doc, served.text());
 
-      Result r = run(dir, 120, "node", "validate.mjs", doc.toString());
+      NodeTools.Result r = NodeTools.run(dir, null, 120, "node", "validate.mjs", doc.toString());
       assertThat(r.exit()).as(r.err()).isZero();
       JsonObject verdict = new JsonObject(r.out().strip());
       assertThat(verdict.getString("version")).isEqualTo("3.1");
@@ -60,7 +57,7 @@ class OpenApiReferenceValidatorTest {
       Path broken = dir.resolve("broken-openapi.json");
       Files.writeString(broken, doc.encode());
 
-      Result r = run(dir, 120, "node", "validate.mjs", broken.toString());
+      NodeTools.Result r = NodeTools.run(dir, null, 120, "node", "validate.mjs", broken.toString());
       assertThat(r.exit()).as(r.err()).isZero();
       JsonObject verdict = new JsonObject(r.out().strip());
       assertThat(verdict.getJsonObject("schema").getBoolean("valid")).isFalse();
@@ -72,50 +69,13 @@ class OpenApiReferenceValidatorTest {
 
   /** npm ci, once per JVM, into target/openapi-validators (the sources stay clean). */
   private static synchronized Path validators() throws Exception {
-    if (validators != null) {
-      return validators;
+    if (validators == null) {
+      validators =
+          NodeTools.install(
+              Path.of("src/test/node").toAbsolutePath(),
+              Path.of("target/openapi-validators").toAbsolutePath(),
+              List.of("package.json", "package-lock.json", "validate.mjs"));
     }
-    Path source = Path.of("src/test/node").toAbsolutePath();
-    Path dir = Path.of("target/openapi-validators").toAbsolutePath();
-    Files.createDirectories(dir);
-    for (String f : List.of("package.json", "package-lock.json", "validate.mjs")) {
-      Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    try {
-      run(dir, 60, "node", "--version");
-    } catch (IOException e) {
-      fail(
-          "node is not installed: this test validates with third-party Node libraries;"
-              + " install the Debian packages nodejs and npm (apt-get install -y nodejs npm)",
-          e);
-    }
-    Result ci = run(dir, 300, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts");
-    assertThat(ci.exit()).as("npm ci in %s: %s", dir, ci.err()).isZero();
-    validators = dir;
-    return dir;
-  }
-
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path dir, int seconds, String... command) throws Exception {
-    Path out = Files.createTempFile("openapi-validators", ".out");
-    Path err = Files.createTempFile("openapi-validators", ".err");
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
-      p.getOutputStream().close();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail(String.join(" ", command) + " did not finish within " + seconds + " s");
-      }
-      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+    return validators;
   }
 }

@@ -1,13 +1,10 @@
 package org.openpincery.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.openpincery.testkit.NodeTools;
 
 /**
  * Deliveries signed by the senders' own libraries (npm {@code svix} 2.5.0, {@code standardwebhooks}
@@ -40,66 +37,14 @@ class RealSignersTest {
 
   /** npm ci, once per JVM, into target/webhook-signers (the sources stay clean). */
   private static synchronized Path signers() throws Exception {
-    if (signers != null) {
-      return signers;
+    if (signers == null) {
+      signers =
+          NodeTools.install(
+              Path.of("src/test/node").toAbsolutePath(),
+              Path.of("target/webhook-signers").toAbsolutePath(),
+              List.of("package.json", "package-lock.json", "sign.mjs"));
     }
-    Path source = Path.of("src/test/node").toAbsolutePath();
-    Path dir = Path.of("target/webhook-signers").toAbsolutePath();
-    Files.createDirectories(dir);
-    for (String f : List.of("package.json", "package-lock.json", "sign.mjs")) {
-      Files.copy(
-          source.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-    require("node", "--version");
-    require("npm", "--version");
-    Result ci = run(dir, null, 300, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts");
-    assertThat(ci.exit()).as("npm ci in %s: %s", dir, ci.err()).isZero();
-    signers = dir;
-    return dir;
-  }
-
-  private static void require(String tool, String arg) throws Exception {
-    try {
-      Result r = run(Path.of("."), null, 60, tool, arg);
-      if (r.exit() != 0) {
-        fail(tool + " " + arg + " failed: " + r.err());
-      }
-    } catch (IOException e) {
-      fail(
-          tool
-              + " is not installed: these tests sign with the senders' own Node libraries;"
-              + " install the Debian packages nodejs and npm (apt-get install -y nodejs npm)",
-          e);
-    }
-  }
-
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path dir, String stdin, int seconds, String... command)
-      throws Exception {
-    Path out = Files.createTempFile("signers", ".out");
-    Path err = Files.createTempFile("signers", ".err");
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
-      try (var in = p.getOutputStream()) {
-        if (stdin != null) {
-          in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-      }
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail(String.join(" ", command) + " did not finish within " + seconds + " s");
-      }
-      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+    return signers;
   }
 
   /** The headers each library would send for this delivery. */
@@ -112,7 +57,7 @@ class RealSignersTest {
             .put("id", id)
             .put("timestamp", timestamp)
             .encode();
-    Result r = run(signers(), input, 60, "node", "sign.mjs");
+    NodeTools.Result r = NodeTools.run(signers(), input, 60, "node", "sign.mjs");
     assertThat(r.exit()).as("node sign.mjs: %s", r.err()).isZero();
     return new JsonObject(r.out());
   }

@@ -1,0 +1,82 @@
+package org.openpincery.testkit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Third-party Node libraries run as real processes by tests (webhook signers, OpenAPI validators):
+ * a test's {@code src/test/node} files copied to a folder under {@code target}, {@code npm ci} from
+ * their lock file there, then commands run in it. Needs {@code node} and {@code npm} (Debian {@code
+ * nodejs}, {@code npm}) and, the first time, the npm registry.
+ */
+public final class NodeTools {
+
+  /** What a command did: its exit code and what it wrote. */
+  public record Result(int exit, String out, String err) {}
+
+  private NodeTools() {}
+
+  /**
+   * Copies {@code files} from {@code source} to {@code dir} and runs {@code npm ci} there.
+   *
+   * @throws IllegalStateException naming the Debian packages to install when node is missing, or
+   *     with npm's output when {@code npm ci} fails
+   */
+  public static Path install(Path source, Path dir, List<String> files) throws Exception {
+    Files.createDirectories(dir);
+    for (String f : files) {
+      Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    try {
+      run(dir, null, 60, "node", "--version");
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "node is not installed: these tests run third-party Node libraries;"
+              + " install the Debian packages nodejs and npm (apt-get install -y nodejs npm)",
+          e);
+    }
+    Result ci = run(dir, null, 300, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts");
+    if (ci.exit() != 0) {
+      throw new IllegalStateException("npm ci in " + dir + " failed: " + ci.err());
+    }
+    return dir;
+  }
+
+  /**
+   * Runs {@code command} in {@code dir} with {@code stdin} (or none) as its input.
+   *
+   * @throws IllegalStateException when it does not finish within {@code seconds} (it is killed)
+   */
+  public static Result run(Path dir, String stdin, int seconds, String... command)
+      throws IOException, InterruptedException {
+    Path out = Files.createTempFile("node-tools", ".out");
+    Path err = Files.createTempFile("node-tools", ".err");
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      try (var in = p.getOutputStream()) {
+        if (stdin != null) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(
+            String.join(" ", command) + " did not finish within " + seconds + " s");
+      }
+      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+}
