@@ -255,18 +255,9 @@ class GrafanaDashboardTest {
   private JsonObject send(
       int port, String method, String path, String token, JsonObject body, int expected)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Authorization", "Bearer " + token)
-            .header("content-type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body.encode()));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
-    return new JsonObject(r.body());
+    ApiCalls.Answer r = ApiCalls.send(http, port, method, path, token, body);
+    assertThat(r.status()).as(method + " " + path + ": " + r.body()).isEqualTo(expected);
+    return r.json();
   }
 
   private int status(int port, String path, String token) throws Exception {

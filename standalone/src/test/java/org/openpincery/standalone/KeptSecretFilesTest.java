@@ -3,10 +3,7 @@ package org.openpincery.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -110,7 +107,7 @@ class KeptSecretFilesTest {
     Path keyFile = dataDir.resolve("vault-key");
     long postmasterPid;
     try (StandaloneProcess first = StandaloneProcess.start(work, env)) {
-      awaitReady(httpPort, first);
+      first.awaitReady(httpPort);
       assertThat(Files.getPosixFilePermissions(keyFile))
           .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       try (Connection c =
@@ -143,25 +140,5 @@ class KeptSecretFilesTest {
     }
     assertThat(keyFile).doesNotExist();
     assertThat(Files.readString(work.resolve("vault-key.saved"))).isEqualTo(key);
-  }
-
-  private void awaitReady(int port, StandaloneProcess p) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(200))
-        .failFast("standalone exited", () -> !p.process.isAlive())
-        .until(() -> readyStatus(port) == 200);
-  }
-
-  private int readyStatus(int port) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

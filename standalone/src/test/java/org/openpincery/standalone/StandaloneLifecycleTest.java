@@ -41,7 +41,7 @@ class StandaloneLifecycleTest {
     long postmasterPid;
     String bootstrapToken = null;
     try (StandaloneProcess first = StandaloneProcess.start(work, env)) {
-      awaitReady(httpPort, first);
+      first.awaitReady(httpPort);
       try (Connection c = TestPostgres.connect(db);
           Statement st = c.createStatement()) {
         st.execute("INSERT INTO workspaces (name) VALUES ('survivor')");
@@ -66,7 +66,7 @@ class StandaloneLifecycleTest {
         .until(() -> ProcessHandle.of(postmasterPid).map(p -> !p.isAlive()).orElse(true));
 
     try (StandaloneProcess second = StandaloneProcess.start(work, env)) {
-      awaitReady(httpPort, second);
+      second.awaitReady(httpPort);
       try (Connection c = TestPostgres.connect(db);
           Statement st = c.createStatement();
           ResultSet rs =
@@ -92,25 +92,5 @@ class StandaloneLifecycleTest {
                 .build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
-  }
-
-  private void awaitReady(int port, StandaloneProcess p) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(200))
-        .failFast("standalone exited", () -> !p.process.isAlive())
-        .until(() -> readyStatus(port) == 200);
-  }
-
-  private int readyStatus(int port) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

@@ -1,12 +1,18 @@
 package org.openpincery.standalone;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * A {@code Main} of ours — standalone's, or one tier's — run as a real child process, as an
@@ -81,6 +87,27 @@ final class StandaloneProcess implements AutoCloseable {
   int terminate() throws InterruptedException {
     process.destroy();
     return exitCode();
+  }
+
+  /** Waits until {@code GET /ready} on {@code port} answers 200; fails fast if the process ends. */
+  void awaitReady(int port) {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .failFast("standalone exited", () -> !process.isAlive())
+        .until(() -> readyStatus(http, port) == 200);
+  }
+
+  private static int readyStatus(HttpClient http, int port) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   static int freePort() {

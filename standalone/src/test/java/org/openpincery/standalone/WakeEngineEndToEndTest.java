@@ -61,18 +61,9 @@ class WakeEngineEndToEndTest {
 
   private JsonObject call(String method, String path, String token, JsonObject body)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .header("Authorization", "Bearer " + token)
-            .header("content-type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body.encode()));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isLessThan(300);
-    return new JsonObject(r.body());
+    ApiCalls.Answer r = ApiCalls.send(http, port, method, path, token, body);
+    assertThat(r.status()).as(method + " " + path + ": " + r.body()).isLessThan(300);
+    return r.json();
   }
 
   private String createAgent(String name) throws Exception {
