@@ -126,16 +126,7 @@ public final class EngineBench {
         long cpu0 = OS.getProcessCpuTime();
         long busy0 = machineBusyJiffies();
         long t0 = System.nanoTime();
-        List<Future<?>> sent = new ArrayList<>(ids.size());
-        for (UUID id : ids) {
-          sent.add(store.events().append(id, NewEvent.messageReceived("person", "round " + r)));
-        }
-        Future.all(sent).await();
-        long target = (long) r * ids.size();
-        while (stat(url, "SELECT count(*) FROM projections") < target
-            || stat(url, "SELECT count(*) FROM agents WHERE status <> 'asleep'") > 0) {
-          Thread.sleep(20);
-        }
+        runRound(store, ids, r, sql -> stat(url, sql));
         double seconds = (System.nanoTime() - t0) / 1e9;
         long commits =
             stat(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
@@ -296,6 +287,28 @@ public final class EngineBench {
   private static Connection stats;
 
   // One connection for the bench's own reads, opened once: polling must not add connects.
+  /** One number a query on the benchmark's database gives. */
+  interface Count {
+    long of(String sql) throws Exception;
+  }
+
+  /**
+   * Sends each agent one message of round {@code r} and waits until every agent has had its full
+   * cycle (r projections each, so far) and is asleep again.
+   */
+  static void runRound(Store store, List<UUID> ids, int r, Count count) throws Exception {
+    List<Future<?>> sent = new ArrayList<>(ids.size());
+    for (UUID id : ids) {
+      sent.add(store.events().append(id, NewEvent.messageReceived("person", "round " + r)));
+    }
+    Future.all(sent).await();
+    long target = (long) r * ids.size();
+    while (count.of("SELECT count(*) FROM projections") < target
+        || count.of("SELECT count(*) FROM agents WHERE status <> 'asleep'") > 0) {
+      Thread.sleep(20);
+    }
+  }
+
   private static synchronized long stat(DatabaseUrl url, String sql) throws SQLException {
     return Long.parseLong(text(url, sql));
   }

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.db.SchemaMigrator;
-import org.openpincery.model.NewEvent;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer;
 
@@ -89,16 +88,7 @@ public final class TopologyBench {
       try (Connection stats = DriverManager.getConnection(url.jdbcUrl(), url.user(), null)) {
         for (int r = 1; r <= rounds; r++) {
           long t0 = System.nanoTime();
-          List<Future<?>> sent = new ArrayList<>(ids.size());
-          for (UUID id : ids) {
-            sent.add(store.events().append(id, NewEvent.messageReceived("person", "round " + r)));
-          }
-          Future.all(sent).await();
-          long target = (long) r * ids.size();
-          while (count(stats, "SELECT count(*) FROM projections") < target
-              || count(stats, "SELECT count(*) FROM agents WHERE status <> 'asleep'") > 0) {
-            Thread.sleep(20);
-          }
+          EngineBench.runRound(store, ids, r, sql -> count(stats, sql));
           double seconds = (System.nanoTime() - t0) / 1e9;
           System.out.printf(
               Locale.ROOT,
