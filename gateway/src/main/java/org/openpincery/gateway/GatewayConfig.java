@@ -113,25 +113,7 @@ public record GatewayConfig(
 
   /** The same settings listening on another port (0: any free one; tests). */
   public GatewayConfig withPort(int otherPort) {
-    return new GatewayConfig(
-        host,
-        otherPort,
-        bootstrapToken,
-        sessionTtl,
-        unauthenticatedPerMinute,
-        authenticatedPerMinute,
-        trustedProxies,
-        maxBodyBytes,
-        webhookGrace,
-        defaultBudgetUsd,
-        sseHeartbeat,
-        shutdownGrace,
-        sessionCacheTtl,
-        vault,
-        publicUrl,
-        idleTimeout,
-        maxStreamsPerSession,
-        requestTimeout);
+    return with(otherPort, bootstrapToken, vault);
   }
 
   /** The absolute URL of a path on this API when a public URL is set, else the path itself. */
@@ -169,18 +151,18 @@ public record GatewayConfig(
 
   /** The same settings with a bootstrap token supplied by the launcher (standalone's own). */
   public GatewayConfig withBootstrapToken(String token) {
-    return with(Optional.of(token), vault);
+    return with(port, Optional.of(token), vault);
   }
 
   /** The same settings with a vault supplied by the launcher (standalone's own key file). */
   public GatewayConfig withVault(Vault supplied) {
-    return with(bootstrapToken, Optional.of(supplied));
+    return with(port, bootstrapToken, Optional.of(supplied));
   }
 
-  private GatewayConfig with(Optional<String> token, Optional<Vault> keys) {
+  private GatewayConfig with(int otherPort, Optional<String> token, Optional<Vault> keys) {
     return new GatewayConfig(
         host,
-        port,
+        otherPort,
         token,
         sessionTtl,
         unauthenticatedPerMinute,
