@@ -7,12 +7,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Sessions and the server's state: bootstrap, login, logout, whoami, status. */
 final class AuthCommands {
 
   private AuthCommands() {}
+
+  /** The {@code --bootstrap-token T} option of bootstrap, login and demo (a picocli mixin). */
+  static final class BootstrapTokenOption {
+    @Option(
+        names = "--bootstrap-token",
+        paramLabel = "T",
+        description = "The server's OPEN_PINCERY_BOOTSTRAP_TOKEN (default: that variable).")
+    String token;
+
+    /** The option, else OPEN_PINCERY_BOOTSTRAP_TOKEN; a usage error when neither is given. */
+    String value(Base command) {
+      return bootstrapToken(command, token);
+    }
+  }
 
   /** The bootstrap token: the option, else OPEN_PINCERY_BOOTSTRAP_TOKEN. */
   static String bootstrapToken(Base command, String given) {
@@ -91,11 +106,7 @@ final class AuthCommands {
         "Already bootstrapped: exit 1 (use 'pcy login')."
       })
   static final class Bootstrap extends Base {
-    @Option(
-        names = "--bootstrap-token",
-        paramLabel = "T",
-        description = "The server's OPEN_PINCERY_BOOTSTRAP_TOKEN (default: that variable).")
-    String token;
+    @Mixin BootstrapTokenOption token;
 
     @Option(names = "--email", description = "The admin's e-mail (default admin@localhost).")
     String email;
@@ -111,7 +122,7 @@ final class AuthCommands {
 
     @Override
     void run() {
-      String bearer = bootstrapToken(this, token);
+      String bearer = token.value(this);
       Api api = new Api(url(), null, false);
       ObjectNode body = Json.object();
       if (email != null) {
@@ -134,18 +145,14 @@ final class AuthCommands {
       name = "login",
       description = "Start a new session with the bootstrap token and keep it.")
   static final class Login extends Base {
-    @Option(
-        names = "--bootstrap-token",
-        paramLabel = "T",
-        description = "The server's OPEN_PINCERY_BOOTSTRAP_TOKEN (default: that variable).")
-    String token;
+    @Mixin BootstrapTokenOption token;
 
     @Option(names = "--show-token", description = "Also print the session token (for the web UI).")
     boolean showToken;
 
     @Override
     void run() {
-      String bearer = bootstrapToken(this, token);
+      String bearer = token.value(this);
       Api api = new Api(url(), null, false);
       JsonNode answer =
           api.call("POST", "/api/login", null, Map.of("Authorization", "Bearer " + bearer));

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,11 +23,7 @@ import picocli.CommandLine.Option;
       "which model answered. Exit 0 when the whole path works."
     })
 final class DemoCommand extends Base {
-  @Option(
-      names = "--bootstrap-token",
-      paramLabel = "T",
-      description = "The server's OPEN_PINCERY_BOOTSTRAP_TOKEN (default: that variable).")
-  String token;
+  @Mixin AuthCommands.BootstrapTokenOption token;
 
   @Option(
       names = "--timeout",
@@ -37,7 +34,7 @@ final class DemoCommand extends Base {
 
   @Override
   void run() {
-    String bootstrap = AuthCommands.bootstrapToken(this, token);
+    String bootstrap = token.value(this);
     // Progress is for people: JSON only when asked for, not merely because stdout is a pipe.
     Output o =
         new Output(
