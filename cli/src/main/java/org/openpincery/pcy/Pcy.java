@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "pcy",
     mixinStandardHelpOptions = true,
+    // Every subcommand takes --help (and --version), and shows the exit codes and environment.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Pcy.Version.class,
     description = "Drive Open Pincery agents from the terminal.",
     footerHeading = "%nEnvironment:%n",

@@ -344,6 +344,19 @@ class CliCommandsTest {
   }
 
   @Test
+  void everyCommandHasHelp() {
+    for (String[] command :
+        new String[][] {
+          {"--help"}, {"agent", "list", "--help"}, {"login", "--help"}, {"timer", "add", "--help"}
+        }) {
+      var help = cli.run(command);
+      assertThat(help.exit()).as(String.join(" ", command)).isZero();
+      assertThat(help.out()).contains("Usage: pcy").contains("Exit codes:");
+    }
+    assertThat(cli.run("login", "--help").out()).contains("--bootstrap-token");
+  }
+
+  @Test
   void exitCodesTellUsageAuthAndConnectionApart() throws IOException {
     var usage = cli.run("agent", "frobnicate");
     assertThat(usage.exit()).isEqualTo(2);
