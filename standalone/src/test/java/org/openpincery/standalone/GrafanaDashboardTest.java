@@ -238,7 +238,19 @@ class GrafanaDashboardTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> status(port, "/api/agents", "not-a-session-token") == 429);
 
-    String text = scrape(metricsPort);
+    // The GC pause timer exists from the JVM's first collection on (Micrometer registers it on the
+    // first GC notification), which a short run may not have had yet: ask for one until it shows.
+    String[] scraped = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              System.gc();
+              scraped[0] = scrape(metricsPort);
+              return scraped[0].contains("jvm_gc_pause_seconds_sum");
+            });
+    String text = scraped[0];
     Set<String> names = new TreeSet<>();
     for (String line : text.split("\n")) {
       if (!line.isBlank() && !line.startsWith("#")) {
