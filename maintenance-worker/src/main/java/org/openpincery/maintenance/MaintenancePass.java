@@ -17,6 +17,7 @@ import org.openpincery.store.FinishResult;
 import org.openpincery.store.LifecycleRepository.MaintenanceClaim;
 import org.openpincery.store.ModelCallRepository.ModelCall;
 import org.openpincery.store.Store;
+import org.openpincery.store.WakeRepository;
 import org.openpincery.store.WakeRepository.WakeContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,19 +83,16 @@ final class MaintenancePass {
   }
 
   private Outcome pass(MaintenanceClaim claim) {
-    WakeContext context =
+    WakeRepository.PassInput input =
         store
             .wakes()
-            .context(claim.agentId(), 0)
+            .passInput(claim.agentId(), claim.wakeId(), claim.eventSeq(), TRANSCRIPT_EVENTS)
             .await()
             .orElseThrow(() -> new IllegalStateException("agent " + claim.agentId() + " vanished"));
+    WakeContext context = input.context();
     String identity = context.identity() == null ? "" : context.identity();
     String workList = context.workList() == null ? "" : context.workList();
-    List<StoredEvent> transcript =
-        store
-            .events()
-            .wakeTranscript(claim.agentId(), claim.wakeId(), claim.eventSeq(), TRANSCRIPT_EVENTS)
-            .await();
+    List<StoredEvent> transcript = input.transcript();
     String ending =
         transcript.isEmpty() || transcript.getLast().terminationReason() == null
             ? "unknown"

@@ -53,7 +53,7 @@ public final class EventRepository {
       DELETE FROM message_idempotency_keys WHERE created_at < now() - $1 * interval '1 second'
       """;
 
-  private static final String EVENT_COLUMNS =
+  static final String EVENT_COLUMNS =
       """
       agent_id, seq, id, event_type, source, wake_id, content, tool_name, tool_input,
       tool_output, termination_reason, payload, created_at
@@ -99,7 +99,7 @@ public final class EventRepository {
   // consumed_seq its wake_start recorded), then everything from its wake_start to its wake_end (or
   // the head), the newest $4 of them. The bounds are found by backward scans of the primary key
   // that stop at the wake's own events, so an agent's long history is never read.
-  private static final String WAKE_TRANSCRIPT =
+  static final String WAKE_TRANSCRIPT =
       "WITH start AS (SELECT seq, (payload->>'consumed_seq')::bigint AS consumed FROM events"
           + "   WHERE agent_id = $1 AND seq <= $3 AND wake_id = $2 AND event_type = 'wake_start'"
           + "   ORDER BY seq DESC LIMIT 1),"
@@ -383,17 +383,6 @@ public final class EventRepository {
    */
   public Future<List<StoredEvent>> interruptedSteps(UUID agentId, long afterSeq, int limit) {
     return page(INTERRUPTED_STEPS, Tuple.of(agentId, afterSeq, limit));
-  }
-
-  /**
-   * The events of one wake: the input it was woken for, then everything from its {@code wake_start}
-   * to its {@code wake_end} (input that arrived meanwhile included), at most the newest {@code
-   * limit}, oldest first. {@code headSeq} bounds the search (the agent's event head when
-   * maintenance began).
-   */
-  public Future<List<StoredEvent>> wakeTranscript(
-      UUID agentId, UUID wakeId, long headSeq, int limit) {
-    return page(WAKE_TRANSCRIPT, Tuple.of(agentId, wakeId, headSeq, limit));
   }
 
   public Future<ChainVerification> verifyChain(UUID agentId) {

@@ -5,15 +5,18 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StorableText;
+import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.notify.Notifier;
 
@@ -42,6 +45,27 @@ public final class WakeRepository {
                             WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) p ON true
        WHERE a.id = $1
       """;
+
+  // A starting wake's context and the first page of its inbox — the waking events after $3 up to
+  // the head $4, at most $5 — in one round trip: one row per event, the context repeated on each
+  // (one row with null event columns when the page is empty).
+  private static final String START =
+      "WITH c AS ("
+          + CONTEXT
+          + ") SELECT c.*, i.* FROM c LEFT JOIN LATERAL (SELECT "
+          + EventRepository.EVENT_COLUMNS
+          + " FROM events WHERE agent_id = $1 AND seq > $3 AND seq <= $4"
+          + " AND pincery_is_waking(event_type) ORDER BY seq LIMIT $5) i ON true ORDER BY i.seq";
+
+  // A maintenance pass's input in one round trip: the agent and its newest projection (no
+  // summaries), and the transcript of the wake that ended (EventRepository.WAKE_TRANSCRIPT, whose
+  // $1..$4 are agent, wake, head seq, limit), one row per event.
+  private static final String PASS_INPUT =
+      "WITH c AS ("
+          + CONTEXT.replace("LIMIT $2", "LIMIT 0")
+          + ") SELECT c.*, t.* FROM c LEFT JOIN LATERAL ("
+          + EventRepository.WAKE_TRANSCRIPT
+          + ") t ON true ORDER BY t.seq";
 
   // A live agent of the workspace by id (when $2 parses as one) or by name.
   private static final String FIND_IN_WORKSPACE =
@@ -92,6 +116,15 @@ public final class WakeRepository {
       String workList,
       List<String> recentSummaries,
       boolean interrupted) {}
+
+  /** A starting wake's context and the first page of its inbox (oldest first). */
+  public record WakeStart(WakeContext context, List<StoredEvent> inbox) {}
+
+  /**
+   * A maintenance pass's input: the agent's context (no summaries) and the ended wake's transcript
+   * (oldest first).
+   */
+  public record PassInput(WakeContext context, List<StoredEvent> transcript) {}
 
   /** An agent of the workspace, found by id or name. */
   public record AgentRef(UUID id, String name) {}
@@ -171,23 +204,60 @@ public final class WakeRepository {
     record LeaseLost() implements StepResult {}
   }
 
-  public Future<Optional<WakeContext>> context(UUID agentId, int summaryLimit) {
-    return pool.preparedQuery(CONTEXT)
-        .execute(Tuple.of(agentId, summaryLimit))
-        .map(
-            rows ->
-                Rows.first(
-                    rows,
-                    row ->
-                        new WakeContext(
-                            row.getString("name"),
-                            row.getUUID("workspace_id"),
-                            row.getBigDecimal("budget_limit_usd"),
-                            row.getBigDecimal("budget_spent_usd"),
-                            row.getString("identity"),
-                            row.getString("work_list"),
-                            List.of(row.getArrayOfStrings("summaries")),
-                            row.getBoolean("interrupted"))));
+  /**
+   * What a wake reads when it starts, in one round trip: its context and the first page of its
+   * inbox (the waking events after {@code afterSeq} up to {@code inboxHead}, oldest first, at most
+   * {@code inboxLimit}). Empty when the agent does not exist.
+   */
+  public Future<Optional<WakeStart>> start(
+      UUID agentId, int summaryLimit, long afterSeq, long inboxHead, int inboxLimit) {
+    return pool.preparedQuery(START)
+        .execute(Tuple.of(agentId, summaryLimit, afterSeq, inboxHead, inboxLimit))
+        .map(rows -> withEvents(rows).map(r -> new WakeStart(r.context(), r.events())));
+  }
+
+  /**
+   * What a maintenance pass reads, in one round trip: the agent's context (without summaries) and
+   * the transcript of the wake {@code wakeId} (see {@code EventRepository.WAKE_TRANSCRIPT}: its
+   * input, then its events up to its {@code wake_end}, the newest {@code limit}, oldest first;
+   * {@code headSeq} bounds the search). Empty when the agent does not exist.
+   */
+  public Future<Optional<PassInput>> passInput(UUID agentId, UUID wakeId, long headSeq, int limit) {
+    return pool.preparedQuery(PASS_INPUT)
+        .execute(Tuple.of(agentId, wakeId, headSeq, limit))
+        .map(rows -> withEvents(rows).map(r -> new PassInput(r.context(), r.events())));
+  }
+
+  private record ContextRows(WakeContext context, List<StoredEvent> events) {}
+
+  // The rows of START or PASS_INPUT: the context from the first, the events of all that have one.
+  private static Optional<ContextRows> withEvents(RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return Optional.empty();
+    }
+    WakeContext context = null;
+    List<StoredEvent> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      if (context == null) {
+        context = context(row);
+      }
+      if (row.getValue("seq") != null) {
+        events.add(EventRepository.toEvent(row));
+      }
+    }
+    return Optional.of(new ContextRows(context, events));
+  }
+
+  private static WakeContext context(Row row) {
+    return new WakeContext(
+        row.getString("name"),
+        row.getUUID("workspace_id"),
+        row.getBigDecimal("budget_limit_usd"),
+        row.getBigDecimal("budget_spent_usd"),
+        row.getString("identity"),
+        row.getString("work_list"),
+        List.of(row.getArrayOfStrings("summaries")),
+        row.getBoolean("interrupted"));
   }
 
   /** A live agent of {@code workspaceId} whose id or name is {@code idOrName}. */
@@ -211,7 +281,7 @@ public final class WakeRepository {
         .execute(Tuple.of(workspaceId))
         .map(
             rows -> {
-              List<String> names = new java.util.ArrayList<>(rows.size());
+              List<String> names = new ArrayList<>(rows.size());
               rows.forEach(row -> names.add(row.getString("name")));
               return names;
             });
@@ -272,7 +342,7 @@ public final class WakeRepository {
     return StorableText.isStorable(note) ? note : StorableText.escape(note);
   }
 
-  private StepResult committed(Step step, io.vertx.sqlclient.RowSet<Row> rows) {
+  private StepResult committed(Step step, RowSet<Row> rows) {
     if (rows.size() == 0) {
       return new StepResult.LeaseLost();
     }

@@ -122,13 +122,15 @@ final class WakeLoop {
     }
 
     Outcome run() {
-      context =
+      long head = conversation.inboxHead();
+      WakeRepository.WakeStart start =
           store
               .wakes()
-              .context(agentId, config.summaryLimit())
+              .start(agentId, config.summaryLimit(), conversation.readSeq(), head, INBOX_PAGE)
               .await()
               .orElseThrow(
                   () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
+      context = start.context();
       if (context.interrupted()) {
         conversation.carry(
             InterruptedWake.turns(
@@ -137,6 +139,7 @@ final class WakeLoop {
                     .interruptedSteps(agentId, conversation.readSeq(), INTERRUPTED_STEPS)
                     .await()));
       }
+      foldPage(start.inbox(), head);
       budgetLimit = context.budgetLimitUsd();
       budgetSpent = context.budgetSpentUsd();
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
@@ -291,7 +294,11 @@ final class WakeLoop {
         conversation.fold(List.of(), from);
         return;
       }
-      List<StoredEvent> page = store.events().inbox(agentId, from, head, INBOX_PAGE).await();
+      foldPage(store.events().inbox(agentId, from, head, INBOX_PAGE).await(), head);
+    }
+
+    // A page read up to the head: all of it when the page is not full, else up to its last event.
+    private void foldPage(List<StoredEvent> page, long head) {
       conversation.fold(page, page.size() < INBOX_PAGE ? head : page.getLast().seq());
     }
 
