@@ -60,7 +60,7 @@ public final class OpenAiChatClient implements ChatClient {
   @Override
   public Future<CallOutcome> complete(ChatRequest request) {
     Promise<CallOutcome> done = Promise.promise();
-    Buffer body = request.toJson().toBuffer();
+    Buffer body = request.body();
     attempt(body, 1, System.nanoTime(), done);
     return done.future();
   }
