@@ -1,7 +1,6 @@
 package org.openpincery.wake;
 
 import io.vertx.core.Vertx;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
@@ -17,7 +16,6 @@ import org.openpincery.reasoner.ChatResponse;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.reasoner.prompt.Turn;
-import org.openpincery.reasoner.prompt.WakeSecrets;
 import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.ClaimResult;
 import org.openpincery.store.HeartbeatResult;
@@ -42,13 +40,6 @@ import org.slf4j.LoggerFactory;
 final class WakeLoop {
 
   private static final Logger LOG = LoggerFactory.getLogger(WakeLoop.class);
-
-  static final String SYSTEM_TEMPLATE =
-      """
-      You are a continuous agent of Open Pincery: your identity and work list persist between \
-      wakes. You wake when something arrives (a message from a person or another agent, a webhook, \
-      a timer you set) and sleep again when you are done. Act with your tools. When there is \
-      nothing more to do now, call the sleep tool or answer with plain text.""";
 
   // Inbox events folded in per step boundary; the rest arrive at the next boundary.
   private static final int INBOX_PAGE = 200;
@@ -100,15 +91,12 @@ final class WakeLoop {
   private final class Wake {
     private final UUID agentId;
     private final UUID wakeId;
-    private final WakeSecrets secrets = WakeSecrets.random();
     private final PendingStep step;
-    private WakeRepository.WakeContext context;
+    private WakePrompt prompts;
     private ToolScope scope;
     private final Conversation conversation;
     private volatile boolean enabled = true;
     private volatile boolean leaseLost;
-    private BigDecimal budgetLimit;
-    private BigDecimal budgetSpent;
     private int modelCalls;
     private int toolCallsRun;
     private int invalidStreak;
@@ -130,7 +118,7 @@ final class WakeLoop {
               .await()
               .orElseThrow(
                   () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
-      context = start.context();
+      WakeRepository.WakeContext context = start.context();
       if (context.interrupted()) {
         conversation.carry(
             InterruptedWake.turns(
@@ -140,8 +128,7 @@ final class WakeLoop {
                     .await()));
       }
       foldPage(start.inbox(), head);
-      budgetLimit = context.budgetLimitUsd();
-      budgetSpent = context.budgetSpentUsd();
+      prompts = new WakePrompt(context, reasoner, config, catalog, clock);
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
       long heartbeat =
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
@@ -195,21 +182,9 @@ final class WakeLoop {
         if (modelCalls >= config.iterationCap()) {
           return end(TerminationReason.ITERATION_CAP);
         }
-        PromptBuilder.Prompt prompt =
-            PromptBuilder.assemble(
-                new PromptBuilder.Context(
-                    SYSTEM_TEMPLATE,
-                    clock.instant(),
-                    context.identity() == null ? defaultIdentity() : context.identity(),
-                    context.workList() == null ? "(empty)" : context.workList(),
-                    context.recentSummaries()),
-                conversation.turns(),
-                secrets,
-                config.maxPromptChars());
-        ChatRequest request =
-            new ChatRequest(
-                reasoner.model(), prompt.messages(), catalog.specs(), reasoner.maxTokens(), "wake");
-        if (!affordable(request)) {
+        PromptBuilder.Prompt prompt = prompts.prompt(conversation);
+        ChatRequest request = prompts.request(prompt);
+        if (!prompts.affordable(request)) {
           return end(TerminationReason.BUDGET_EXHAUSTED);
         }
         modelCalls++;
@@ -228,7 +203,7 @@ final class WakeLoop {
         // Only an answered call has shown its input: a failed one leaves it pending.
         conversation.markShown(prompt.firstKeptTurn());
         ChatResponse response = answered.response();
-        if (leaked(response)) {
+        if (prompts.leaked(response)) {
           LOG.warn("wake {}: the canary appeared in model output; ending the wake", wakeId);
           return end(TerminationReason.PROMPT_INJECTION_SUSPECTED);
         }
@@ -302,22 +277,6 @@ final class WakeLoop {
       conversation.fold(page, page.size() < INBOX_PAGE ? head : page.getLast().seq());
     }
 
-    private boolean affordable(ChatRequest request) {
-      if (budgetLimit == null) {
-        return true;
-      }
-      BigDecimal worst = reasoner.pricing().worstCase(request.promptChars(), request.maxTokens());
-      return worst.compareTo(budgetLimit.subtract(budgetSpent)) <= 0;
-    }
-
-    private boolean leaked(ChatResponse response) {
-      if (secrets.leakedIn(response.content())) {
-        return true;
-      }
-      return response.toolCalls().stream()
-          .anyMatch(c -> secrets.leakedIn(c.arguments()) || secrets.leakedIn(c.name()));
-    }
-
     private boolean commit() {
       return switch (writeStep(null)) {
         case StepResult.LeaseLost l -> {
@@ -327,8 +286,7 @@ final class WakeLoop {
         case StepResult.Committed c -> {
           conversation.observeInboxHead(c.inboxSeq());
           enabled = enabled && c.enabled();
-          budgetLimit = c.budgetLimitUsd();
-          budgetSpent = c.budgetSpentUsd();
+          prompts.budget(c.budgetLimitUsd(), c.budgetSpentUsd());
           yield true;
         }
       };
@@ -349,10 +307,6 @@ final class WakeLoop {
     private Outcome lost() {
       LOG.warn("wake {} of agent {} lost its lease; it stops without writing", wakeId, agentId);
       return new Outcome(agentId, wakeId, TerminationReason.LEASE_LOST, modelCalls);
-    }
-
-    private String defaultIdentity() {
-      return "You are " + context.name() + ", a new agent. Nothing is known about you yet.";
     }
   }
 }
