@@ -56,13 +56,18 @@ public final class ModelCallRepository {
        LIMIT $3
       """;
 
-  // One call with its bodies, for the control plane's "open this call".
+  // One call with its bodies, for the control plane's "open this call". A wake's request is stored
+  // without its tool specs, which are kept once per distinct set (V12): put back here.
   private static final String GET_CALL =
       """
-      SELECT id, wake_id, purpose, model, outcome, http_status, input_tokens, output_tokens,
-             cost_usd, estimated, latency_ms, created_at, request, response
-        FROM model_calls
-       WHERE agent_id = $1 AND id = $2
+      SELECT m.id, m.wake_id, m.purpose, m.model, m.outcome, m.http_status, m.input_tokens,
+             m.output_tokens, m.cost_usd, m.estimated, m.latency_ms, m.created_at,
+             CASE WHEN t.tools IS NULL THEN m.request
+                  ELSE m.request || jsonb_build_object('tools', t.tools) END AS request,
+             m.response
+        FROM model_calls m
+        LEFT JOIN model_call_tool_sets t ON t.digest = m.tools_digest
+       WHERE m.agent_id = $1 AND m.id = $2
       """;
 
   private final Pool pool;

@@ -79,4 +79,65 @@ class ModelCallTest {
                     + "'"))
         .isZero();
   }
+
+  @Test
+  void aWakesToolSpecsAreStoredOnceAndReadBackWithEachCall() throws Exception {
+    UUID agent = db.newAgent("tool-caller");
+    var claimed = (ClaimResult.Claimed) await(db.store.lifecycle().claim(agent, "w", LEASE));
+    io.vertx.core.json.JsonArray tools =
+        new io.vertx.core.json.JsonArray()
+            .add(
+                new JsonObject()
+                    .put("type", "function")
+                    .put(
+                        "function",
+                        new JsonObject()
+                            .put("name", "sleep")
+                            .put("parameters", new JsonObject().put("type", "object"))));
+    long setsBefore = db.count("SELECT count(*) FROM model_call_tool_sets");
+    java.util.List<UUID> ids = new java.util.ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      JsonObject request =
+          new JsonObject()
+              .put("model", "test-model")
+              .put(
+                  "messages",
+                  new io.vertx.core.json.JsonArray()
+                      .add(new JsonObject().put("role", "user").put("content", "turn " + i)))
+              .put("tools", tools);
+      ModelCall call =
+          new ModelCall(
+              "wake",
+              "test-model",
+              request,
+              new JsonObject().put("choices", "..."),
+              "ok",
+              200,
+              10,
+              5,
+              new BigDecimal("0.000001"),
+              3);
+      await(
+          db.store
+              .wakes()
+              .step(
+                  new WakeRepository.Step(
+                      agent, claimed.wakeId(), LEASE, call, java.util.List.of(), null, 0, LEASE)));
+      ids.add(await(db.store.modelCalls().page(agent, null, 1)).getFirst().id());
+    }
+
+    assertThat(db.count("SELECT count(*) FROM model_call_tool_sets") - setsBefore).isEqualTo(1);
+    assertThat(
+            db.count(
+                "SELECT count(*) FROM model_calls WHERE agent_id = '"
+                    + agent
+                    + "' AND tools_digest IS NOT NULL AND NOT request ? 'tools'"))
+        .isEqualTo(3);
+    for (int i = 0; i < 3; i++) {
+      JsonObject read = await(db.store.modelCalls().get(agent, ids.get(i))).orElseThrow().request();
+      assertThat(read.getJsonArray("tools")).isEqualTo(tools);
+      assertThat(read.getJsonArray("messages").getJsonObject(0).getString("content"))
+          .isEqualTo("turn " + (i + 1));
+    }
+  }
 }
