@@ -17,6 +17,8 @@ export const DATABASE_URL = process.env.PEER_DATABASE_URL;
 
 const WARMUP_JOBS = 300;
 const WARMUP_PRODUCERS = 4;
+// Warm-up ends after WARMUP_JOBS jobs or this long (a polling peer may do few jobs).
+const WARMUP_SECONDS = 5;
 /** A job not started this long after its run's end is reported as an error, not waited on. */
 const STRAGGLER_TIMEOUT_MS = 30_000;
 
@@ -116,7 +118,7 @@ export async function serve(system, driver) {
 
   try {
     await driver.setup(onStart);
-    await closed(WARMUP_PRODUCERS, 60, WARMUP_JOBS);
+    await closed(WARMUP_PRODUCERS, WARMUP_SECONDS, WARMUP_JOBS);
     await drain(50);
   } catch (e) {
     await fail(`setup: ${e?.stack ?? e}`, driver);
