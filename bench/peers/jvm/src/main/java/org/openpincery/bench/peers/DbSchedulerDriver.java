@@ -16,8 +16,8 @@ import java.util.List;
 /**
  * db-scheduler driver for {@code ./pincery bench peers}: systems {@code db-scheduler} (its
  * defaults) and {@code db-scheduler-fast} (PEER_SYSTEM). A job is a one-time task instance due now
- * whose data is the producer-side id (a {@code Long}, Java serialization: the default); the
- * handler only records its start.
+ * whose data is the producer-side id (a {@code Long}, Java serialization: the default); the handler
+ * only records its start.
  *
  * <p>{@code db-scheduler}: the defaults of SchedulerBuilder (polling strategy {@code fetch} 0.5 /
  * 3.0, pollingInterval 10 s, immediate execution off) except threads = PEER_CONCURRENCY (default

@@ -61,8 +61,10 @@ public final class PeerHarness {
 
   private static final int WARMUP_JOBS = 300;
   private static final int WARMUP_PRODUCERS = 4;
+
   /** Warm-up ends after WARMUP_JOBS jobs or this long (a polling peer may do few jobs). */
   private static final double WARMUP_SECONDS = 5;
+
   private static final long STRAGGLER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private static final PrintStream PROTOCOL = System.out;
@@ -149,7 +151,8 @@ public final class PeerHarness {
           json =
               switch (words[1]) {
                 case "closed" ->
-                    closed(Integer.parseInt(words[2]), Double.parseDouble(words[3]), Long.MAX_VALUE);
+                    closed(
+                        Integer.parseInt(words[2]), Double.parseDouble(words[3]), Long.MAX_VALUE);
                 case "drain" -> drain(Integer.parseInt(words[2]));
                 default -> {
                   fail("unknown mode: " + words[1], null);
@@ -194,7 +197,8 @@ public final class PeerHarness {
                         driver.enqueue(id);
                         long enqueuedAt = System.nanoTime();
                         long timeout = end - System.nanoTime() + STRAGGLER_TIMEOUT_NANOS;
-                        long startNs = f.get(Math.max(timeout, 1_000_000_000L), TimeUnit.NANOSECONDS);
+                        long startNs =
+                            f.get(Math.max(timeout, 1_000_000_000L), TimeUnit.NANOSECONDS);
                         started.remove(id);
                         if (startNs - end <= 0) {
                           if (n == lat.length) {
