@@ -25,7 +25,7 @@ public record PeerSystem(String id, String toolchain, List<String> command) {
     List<String> bench =
         List.of(
             java,
-            "-Dlogback.configurationFile=pincery-logback.xml",
+            "-Dlogback.configurationFile=peers-logback.xml",
             "-cp",
             "bench/target/bench.jar");
     List<String> jvm = List.of(java, "-cp", JVM_DIR + "/peers-jvm.jar:" + JVM_DIR + "/lib/*");
