@@ -117,12 +117,12 @@ public final class PeersBench {
           for (Cell c : got) {
             System.out.printf(
                 Locale.ROOT,
-                "  %-6s %3d: %8.0f jobs/s, p50 %s ms, p99 %s ms%n",
+                "  %-6s %4d: %8.0f jobs/s, p50 %s ms, p99 %s ms%n",
                 c.mode(),
                 c.producers(),
                 c.jobs() / c.seconds(),
-                c.p50Ms(),
-                c.p99Ms());
+                c.p50Ms() == null ? "—" : c.p50Ms(),
+                c.p99Ms() == null ? "—" : c.p99Ms());
             Files.writeString(
                 results,
                 c.json().encode() + "\n",

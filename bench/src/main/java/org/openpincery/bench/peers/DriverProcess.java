@@ -35,7 +35,7 @@ final class DriverProcess implements AutoCloseable {
     log.getParent().toFile().mkdirs();
     ProcessBuilder pb =
         new ProcessBuilder(system.command())
-            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
             .directory(new File("."));
     pb.environment().putAll(env);
     DriverProcess d = new DriverProcess(pb.start());

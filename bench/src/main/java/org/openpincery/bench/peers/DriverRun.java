@@ -59,16 +59,18 @@ public final class DriverRun {
     JsonObject r = driver.run(mode, n, seconds);
     long d1 = ProcStat.treeTicks(driver.handle());
     long pg1 = postmaster > 0 ? ProcStat.serverTicks(postmaster) : -1;
+    long jobs = r.getLong("jobs");
+    boolean none = jobs == 0; // a driver reports latency 0 for no jobs: "none", not fast
     return new Cell(
         system,
         mode,
         n,
         round,
-        r.getLong("jobs"),
+        jobs,
         r.getDouble("seconds"),
-        r.getDouble("latency_p50_ms"),
-        r.getDouble("latency_p99_ms"),
-        r.getDouble("latency_max_ms"),
+        none ? null : r.getDouble("latency_p50_ms"),
+        none ? null : r.getDouble("latency_p99_ms"),
+        none ? null : r.getDouble("latency_max_ms"),
         r.getString(
             "latency_source",
             String.format(Locale.ROOT, "enqueue committed → handler started (driver's clock)")),

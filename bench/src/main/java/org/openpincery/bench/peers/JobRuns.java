@@ -80,7 +80,7 @@ final class JobRuns {
         jobs.add(job);
         batch.add(
             engine
-                .store()
+                .producers()
                 .events()
                 .append(agent, NewEvent.messageReceived("bench", "job"))
                 .onSuccess(r -> job.appendedNanos = System.nanoTime()));
@@ -101,7 +101,7 @@ final class JobRuns {
   private void append(UUID agent) throws Exception {
     AppendResult r =
         engine
-            .store()
+            .producers()
             .events()
             .append(agent, NewEvent.messageReceived("bench", "job"))
             .toCompletionStage()

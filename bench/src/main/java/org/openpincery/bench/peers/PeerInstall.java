@@ -47,12 +47,24 @@ public final class PeerInstall {
       return Optional.of("no node/npm on the PATH");
     }
     Files.createDirectories(PeerSystem.NODE_DIR);
+    // ES-module imports resolve packages from the importing file's directory: the drivers go next
+    // to node_modules. npm runs only when the pinned versions changed or nothing is installed.
+    Path pinned = src.resolve("package.json");
+    Path installed = PeerSystem.NODE_DIR.resolve("package.json");
+    boolean current =
+        Files.isDirectory(PeerSystem.NODE_DIR.resolve("node_modules"))
+            && Files.isRegularFile(installed)
+            && Files.mismatch(pinned, installed) == -1;
     try (Stream<Path> files = Files.list(src)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
+      for (Path f : files.filter(x -> x.toString().endsWith(".mjs")).toList()) {
         Files.copy(
             f, PeerSystem.NODE_DIR.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
+    if (current) {
+      return Optional.empty();
+    }
+    Files.copy(pinned, installed, StandardCopyOption.REPLACE_EXISTING);
     return exec(
         "npm install",
         List.of(
@@ -61,7 +73,8 @@ public final class PeerInstall {
             "--prefix",
             PeerSystem.NODE_DIR.toString(),
             "--no-audit",
-            "--no-fund"));
+            "--no-fund",
+            "--loglevel=error"));
   }
 
   private static Optional<String> maven() throws IOException, InterruptedException {

@@ -24,19 +24,18 @@ public record PeerSystem(String id, String toolchain, List<String> command) {
   public static List<PeerSystem> all(String java) {
     List<String> bench =
         List.of(
-            java,
-            "-Dlogback.configurationFile=peers-logback.xml",
-            "-cp",
-            "bench/target/bench.jar");
-    List<String> jvm = List.of(java, "-cp", JVM_DIR + "/peers-jvm.jar:" + JVM_DIR + "/lib/*");
+            java, "-Dlogback.configurationFile=peers-logback.xml", "-cp", "bench/target/bench.jar");
+    // bench/peers/README.md (command lines of the peer drivers)
+    List<String> jvm = List.of(java, "-cp", JVM_DIR + "/classes:" + JVM_DIR + "/lib/*");
+    String dbScheduler = "org.openpincery.bench.peers.DbSchedulerDriver";
     return List.of(
         new PeerSystem("pincery-bare", "bench", plus(bench, PinceryDriver.class.getName())),
         new PeerSystem("pincery-full", "bench", plus(bench, PinceryDriver.class.getName())),
         new PeerSystem("graphile-default", "node", List.of("node", NODE_DIR + "/graphile.mjs")),
         new PeerSystem("graphile-fast", "node", List.of("node", NODE_DIR + "/graphile.mjs")),
         new PeerSystem("pgboss", "node", List.of("node", NODE_DIR + "/pgboss.mjs")),
-        new PeerSystem(
-            "db-scheduler", "maven", plus(jvm, "org.openpincery.bench.peers.DbSchedulerDriver")),
+        new PeerSystem("db-scheduler", "maven", plus(jvm, dbScheduler)),
+        new PeerSystem("db-scheduler-fast", "maven", plus(jvm, dbScheduler)),
         new PeerSystem("jobrunr", "maven", plus(jvm, "org.openpincery.bench.peers.JobRunrDriver")),
         new PeerSystem("pgbench", "pgbench", List.of()));
   }

@@ -80,14 +80,19 @@ public final class PeersReport {
     List<String> rows = new ArrayList<>();
     for (String us : ours) {
       for (String other : systems) {
-        if (other.equals(us) || (mode.equals("drain") && other.equals("pgbench"))) {
+        // One ratio between this project's own two systems (bare ÷ full), not its inverse too.
+        boolean inverse = other.startsWith("pincery-") && us.compareTo(other) > 0;
+        if (other.equals(us) || inverse || (mode.equals("drain") && other.equals("pgbench"))) {
           continue;
         }
         StringBuilder row = new StringBuilder("| " + us + " ÷ " + other + " |");
         for (int n : producers) {
           double a = rate(us, mode, n);
           double b = rate(other, mode, n);
-          row.append(Double.isNaN(a) || Double.isNaN(b) ? " — |" : " " + fmt(a / b, 2) + " |");
+          row.append(
+              Double.isNaN(a) || Double.isNaN(b)
+                  ? " — |"
+                  : b == 0 ? " — (0 jobs) |" : " " + fmt(a / b, 2) + " |");
         }
         rows.add(row.toString());
       }
@@ -120,8 +125,7 @@ public final class PeersReport {
 
   /** Median of the values that are not NaN; NaN when there are none. */
   static double median(List<Cell> of, ToDoubleFunction<Cell> value) {
-    return median(
-        of.stream().map(value::applyAsDouble).filter(v -> !Double.isNaN(v)).sorted().toList());
+    return median(of.stream().map(value::applyAsDouble).filter(Double::isFinite).sorted().toList());
   }
 
   private static double median(List<Double> sorted) {

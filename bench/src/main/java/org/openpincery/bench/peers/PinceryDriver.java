@@ -22,11 +22,12 @@ import org.openpincery.db.SchemaMigrator;
  * <p>Environment: {@code PEER_DATABASE_URL} (an empty database: the driver migrates it), {@code
  * PEER_SYSTEM}, {@code PEER_CONCURRENCY} (wakes and maintenance passes at once, default 32), {@code
  * PEER_AGENTS} (producer agents created at set-up, default 64), {@code PEER_DRAIN_JOBS} (drain
- * agents created at set-up, default 2000).
+ * agents created at set-up, default 2000), {@code PEER_PRODUCER_POOL} (the producers' own pool,
+ * default 64).
  */
 public final class PinceryDriver {
 
-  private static final int WARM_UP_JOBS = 200;
+  private static final int WARM_UP_JOBS = 300;
 
   private PinceryDriver() {}
 
@@ -54,7 +55,10 @@ public final class PinceryDriver {
               engine.createAgents("drain", Integer.parseInt(env("PEER_DRAIN_JOBS", "2000"))));
       engine.startWorkers();
       JobRuns runs = new JobRuns(engine, system);
-      runs.closed(producers.subList(0, Math.min(4, producers.size())), 0, WARM_UP_JOBS);
+      // Warm-up, as the peer drivers do: a closed loop of 4 producers until 300 jobs or 5 s, then a
+      // drain of 50.
+      runs.closed(producers.subList(0, Math.min(4, producers.size())), 5, WARM_UP_JOBS);
+      runs.drain(engine.createAgents("warm-up", 50));
       protocol.println("READY");
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -21,6 +21,7 @@ abstract class PinceryEngine implements AutoCloseable {
 
   protected final BenchEngine engine;
   private final DatabaseUrl url;
+  private final Store producers;
   private final Jobs jobs = new Jobs();
   private UUID workspace;
   private Connection reads;
@@ -28,10 +29,23 @@ abstract class PinceryEngine implements AutoCloseable {
   PinceryEngine(DatabaseUrl url, BenchEngine engine) {
     this.url = url;
     this.engine = engine;
+    // The producers' side is the gateway's: a pool of its own (PEER_PRODUCER_POOL, default 64, the
+    // largest producer count), so appends never wait for the workers' connections.
+    String size = System.getenv().getOrDefault("PEER_PRODUCER_POOL", "64");
+    this.producers =
+        Store.open(
+            engine.vertx(),
+            new org.openpincery.config.DatabaseConfig(url, Integer.parseInt(size), "producers"));
   }
 
+  /** The workers' store. */
   final Store store() {
     return engine.store();
+  }
+
+  /** The producers' store (its own pool). */
+  final Store producers() {
+    return producers;
   }
 
   final Jobs jobs() {
@@ -90,6 +104,7 @@ abstract class PinceryEngine implements AutoCloseable {
   @Override
   public void close() {
     stopWorkers();
+    producers.closeAsync().await();
     engine.close();
     try {
       if (reads != null) {
