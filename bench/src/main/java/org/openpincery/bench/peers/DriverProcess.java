@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class DriverProcess implements AutoCloseable {
 
+  private static final long READY_TIMEOUT_SECONDS = 600;
+  private static final long ANSWER_GRACE_SECONDS = 600;
+
   private final Process process;
   private final BufferedReader out;
   private final Writer in;
@@ -39,7 +42,7 @@ final class DriverProcess implements AutoCloseable {
             .directory(new File("."));
     pb.environment().putAll(env);
     DriverProcess d = new DriverProcess(pb.start());
-    String line = d.readLine();
+    String line = d.readLine(READY_TIMEOUT_SECONDS);
     if (!"READY".equals(line)) {
       d.close();
       throw new IOException(system.id() + ": expected READY, got " + line + " (log: " + log + ")");
@@ -51,11 +54,15 @@ final class DriverProcess implements AutoCloseable {
     return process.toHandle();
   }
 
-  /** Sends {@code RUN <mode> <n> <seconds>} and returns the driver's JSON answer. */
+  /**
+   * Sends {@code RUN <mode> <n> <seconds>} and returns the driver's JSON answer.
+   *
+   * @throws IOException on an error line, an exit, or no answer within {@code seconds} + 600 s
+   */
   JsonObject run(String mode, int n, int seconds) throws IOException {
     in.write("RUN " + mode + " " + n + " " + seconds + "\n");
     in.flush();
-    String line = readLine();
+    String line = readLine(seconds + ANSWER_GRACE_SECONDS);
     if (line == null) {
       throw new IOException("the driver exited without an answer");
     }
@@ -66,8 +73,33 @@ final class DriverProcess implements AutoCloseable {
     return answer;
   }
 
+  // The next protocol line, or null at the end; a driver that says nothing for that long is killed.
+  private String readLine(long timeoutSeconds) throws IOException {
+    java.util.concurrent.CompletableFuture<String> next =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return readProtocolLine();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            runnable -> Thread.ofVirtual().start(runnable));
+    try {
+      return next.get(timeoutSeconds, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      kill();
+      throw new IOException("the driver said nothing for " + timeoutSeconds + " s; killed");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
   // Skips anything that is not a protocol line (a library printing to stdout).
-  private String readLine() throws IOException {
+  private String readProtocolLine() throws IOException {
     for (String line; (line = out.readLine()) != null; ) {
       String t = line.trim();
       if (t.equals("READY") || t.startsWith("{")) {
@@ -90,9 +122,23 @@ final class DriverProcess implements AutoCloseable {
     }
     try {
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        kill();
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Exit status once the driver has exited, or -1 when it still runs. */
+  int exitValue() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  private void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
