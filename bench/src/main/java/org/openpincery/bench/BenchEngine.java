@@ -1,5 +1,6 @@
 package org.openpincery.bench;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,7 @@ import org.openpincery.config.DatabaseConfig;
 import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
+import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.maintenance.ObservedMaintenance;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
@@ -111,7 +113,7 @@ public final class BenchEngine implements AutoCloseable {
                     wakeConfig,
                     Sandbox.probe(SandboxConfig.from(env)),
                     Optional.empty(),
-                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                    new SimpleMeterRegistry()),
                 WakeWorkerVerticle.deploymentOptions())
             .await();
     maintenanceDeployment =
@@ -119,7 +121,7 @@ public final class BenchEngine implements AutoCloseable {
             .deployVerticle(
                 ObservedMaintenance.worker(
                     store, client, reasoner, MaintenanceWorkerConfig.from(env), passEnded),
-                org.openpincery.maintenance.MaintenanceWorkerVerticle.deploymentOptions())
+                MaintenanceWorkerVerticle.deploymentOptions())
             .await();
   }
 

@@ -22,6 +22,8 @@ import org.openpincery.bench.peers.PeerSystem;
 import org.openpincery.bench.peers.PeersReport;
 import org.openpincery.bench.peers.PgbenchCeiling;
 import org.openpincery.bench.peers.ProcStat;
+import org.openpincery.config.Env;
+import org.openpincery.config.Logging;
 import org.openpincery.db.DatabaseUrl;
 
 /**
@@ -44,7 +46,7 @@ public final class PeersBench {
   private PeersBench() {}
 
   public static void main(String[] args) throws Exception {
-    org.openpincery.config.Logging.configure(org.openpincery.config.Env.of(System.getenv()));
+    Logging.configure(Env.of(System.getenv()));
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int[] producers =

@@ -1,6 +1,8 @@
 package org.openpincery.bench.peers;
 
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.openpincery.bench.BenchEngine;
 import org.openpincery.db.DatabaseUrl;
 
@@ -38,7 +40,7 @@ final class BareEngine extends PinceryEngine {
   }
 
   @Override
-  long[] latenciesFromDatabase(java.util.List<java.util.UUID> agents, String sinceDb) {
+  long[] latenciesFromDatabase(List<UUID> agents, String sinceDb) {
     return null;
   }
 

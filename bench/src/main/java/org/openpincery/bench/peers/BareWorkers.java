@@ -5,6 +5,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.notify.Channel;
@@ -33,8 +34,8 @@ final class BareWorkers extends AbstractVerticle {
   private final int concurrency;
   private ClaimLoop<ClaimResult.Claimed> wakes;
   private ClaimLoop<MaintenanceClaim> passes;
-  private final List<MessageConsumer<String>> consumers = new java.util.ArrayList<>();
-  private final List<Long> polls = new java.util.ArrayList<>();
+  private final List<MessageConsumer<String>> consumers = new ArrayList<>();
+  private final List<Long> polls = new ArrayList<>();
 
   BareWorkers(Store store, Jobs jobs, int concurrency) {
     this.store = store;

@@ -6,11 +6,15 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A driver process speaking the peers protocol: started with its environment, READY, one JSON line
@@ -75,22 +79,22 @@ final class DriverProcess implements AutoCloseable {
 
   // The next protocol line, or null at the end; a driver that says nothing for that long is killed.
   private String readLine(long timeoutSeconds) throws IOException {
-    java.util.concurrent.CompletableFuture<String> next =
-        java.util.concurrent.CompletableFuture.supplyAsync(
+    CompletableFuture<String> next =
+        CompletableFuture.supplyAsync(
             () -> {
               try {
                 return readProtocolLine();
               } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
               }
             },
             runnable -> Thread.ofVirtual().start(runnable));
     try {
       return next.get(timeoutSeconds, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       kill();
       throw new IOException("the driver said nothing for " + timeoutSeconds + " s; killed");
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IOException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

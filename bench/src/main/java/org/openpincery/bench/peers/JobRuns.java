@@ -1,6 +1,5 @@
 package org.openpincery.bench.peers;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openpincery.model.NewEvent;
@@ -42,7 +42,7 @@ final class JobRuns {
     long start = System.nanoTime();
     long deadline = seconds > 0 ? start + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
     AtomicLong budget = new AtomicLong(maxJobs);
-    List<java.util.concurrent.Future<List<Long>>> producers = new ArrayList<>();
+    List<Future<List<Long>>> producers = new ArrayList<>();
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (UUID agent : agents) {
         producers.add(
@@ -74,7 +74,7 @@ final class JobRuns {
     String since = engine.databaseNow();
     List<Jobs.Job> jobs = new ArrayList<>(agents.size());
     for (int from = 0; from < agents.size(); from += 200) {
-      List<Future<AppendResult>> batch = new ArrayList<>();
+      List<io.vertx.core.Future<AppendResult>> batch = new ArrayList<>();
       for (UUID agent : agents.subList(from, Math.min(agents.size(), from + 200))) {
         Jobs.Job job = engine.jobs().begin(agent);
         jobs.add(job);
@@ -85,7 +85,10 @@ final class JobRuns {
                 .append(agent, NewEvent.messageReceived("bench", "job"))
                 .onSuccess(r -> job.appendedNanos = System.nanoTime()));
       }
-      Future.all(batch).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      io.vertx.core.Future.all(batch)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(60, TimeUnit.SECONDS);
     }
     long start = System.nanoTime();
     engine.startWorkers();

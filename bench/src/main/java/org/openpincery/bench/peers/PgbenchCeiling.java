@@ -2,6 +2,7 @@ package org.openpincery.bench.peers;
 
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.openpincery.bench.Pgbench;
 import org.openpincery.config.DatabaseConfig;
@@ -25,7 +26,7 @@ public final class PgbenchCeiling {
   public static List<Cell> run(
       DatabaseUrl url, int[] producers, int seconds, int round, long postmaster) throws Exception {
     SchemaMigrator.migrate(url);
-    int max = java.util.Arrays.stream(producers).max().orElse(1);
+    int max = Arrays.stream(producers).max().orElse(1);
     Vertx vertx = Vertx.vertx();
     try (Store store = Store.open(vertx, new DatabaseConfig(url, 4, "pgbench-setup"))) {
       Pgbench.agents(store, url, max);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.openpincery.bench.BenchEngine;
+import org.openpincery.config.DatabaseConfig;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.store.Store;
 
@@ -33,9 +34,7 @@ abstract class PinceryEngine implements AutoCloseable {
     // largest producer count), so appends never wait for the workers' connections.
     String size = System.getenv().getOrDefault("PEER_PRODUCER_POOL", "64");
     this.producers =
-        Store.open(
-            engine.vertx(),
-            new org.openpincery.config.DatabaseConfig(url, Integer.parseInt(size), "producers"));
+        Store.open(engine.vertx(), new DatabaseConfig(url, Integer.parseInt(size), "producers"));
   }
 
   /** The workers' store. */
