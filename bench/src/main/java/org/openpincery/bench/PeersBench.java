@@ -47,18 +47,40 @@ public final class PeersBench {
 
   public static void main(String[] args) throws Exception {
     Logging.configure(Env.of(System.getenv()));
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    int[] producers =
-        Arrays.stream((args.length > 2 ? args[2] : "1,4,16,64").split(","))
-            .mapToInt(Integer::parseInt)
-            .toArray();
+    int seconds;
+    int rounds;
+    int[] producers;
+    try {
+      seconds = Integer.parseInt(args.length > 0 ? args[0] : "5");
+      rounds = Integer.parseInt(args.length > 1 ? args[1] : "3");
+      producers =
+          Arrays.stream((args.length > 2 ? args[2] : "1,4,16,64").split(","))
+              .mapToInt(Integer::parseInt)
+              .toArray();
+      if (seconds < 1 || rounds < 1 || Arrays.stream(producers).anyMatch(n -> n < 1)) {
+        throw new NumberFormatException("each must be at least 1");
+      }
+    } catch (NumberFormatException e) {
+      System.err.println(
+          "usage: ./pincery bench peers [seconds-per-cell] [rounds] [producers,…] [systems,…]"
+              + " (whole numbers of at least 1): "
+              + e.getMessage());
+      System.exit(2);
+      return;
+    }
     String java =
         ProcessHandle.current()
             .info()
             .command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<PeerSystem> systems = choose(PeerSystem.all(java), args.length > 3 ? args[3] : null);
+    List<PeerSystem> systems;
+    try {
+      systems = choose(PeerSystem.all(java), args.length > 3 ? args[3] : null);
+    } catch (IllegalArgumentException e) {
+      System.err.println("./pincery bench peers: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     int concurrency = Integer.parseInt(System.getenv().getOrDefault("PEER_CONCURRENCY", "32"));
     int drainJobs = Integer.parseInt(System.getenv().getOrDefault("PEERS_DRAIN_JOBS", "2000"));
 

@@ -39,6 +39,8 @@ public final class DriverRun {
       }
       cells.add(measure(driver, system.id(), "drain", drainJobs, seconds, round, postmaster));
       peakKib = ProcStat.peakRssKib(driver.handle().pid());
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + " (driver log: " + log + ")", e);
     }
     double mib = peakKib < 0 ? -1 : peakKib / 1024.0;
     return cells.stream().map(c -> c.withPeakRss(mib)).toList();
