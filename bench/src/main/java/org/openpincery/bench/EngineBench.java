@@ -2,9 +2,6 @@ package org.openpincery.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,28 +9,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import org.openpincery.config.DatabaseConfig;
-import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.db.SchemaMigrator;
-import org.openpincery.maintenance.MaintenanceWorkerConfig;
-import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.model.NewEvent;
-import org.openpincery.notify.Channel;
-import org.openpincery.notify.NotificationListener;
-import org.openpincery.reasoner.ChatClient;
-import org.openpincery.reasoner.ReasonerConfig;
-import org.openpincery.store.Database;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer;
 import org.openpincery.wake.WakeWorkerConfig;
-import org.openpincery.wake.WakeWorkerVerticle;
 
 /**
  * The wake engine end to end, with a model that answers at once: full cycles (message → wake with
@@ -54,54 +39,18 @@ public final class EngineBench {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     try (BenchDatabase server = BenchDatabase.start();
         ScriptedModelServer model =
-            ScriptedModelServer.start().withoutRecording().otherwise(EngineBench::answer)) {
+            ScriptedModelServer.start().withoutRecording().otherwise(BenchEngine::answer)) {
       DatabaseUrl url = server.freshDatabase("pincery_engine_bench");
       SchemaMigrator.migrate(url);
       System.out.printf(
           "PostgreSQL %s, %d cores, fsync on, synchronous_commit on%n",
           server.version(), Runtime.getRuntime().availableProcessors());
 
-      Map<String, String> settings = new HashMap<>(System.getenv());
-      settings.put("LLM_API_BASE_URL", model.baseUrl());
-      settings.put("LLM_API_KEY", "bench");
-      settings.put("LLM_MODEL", "bench");
-      settings.putIfAbsent("MAINTENANCE_CONCURRENCY", "32");
-      Env env = Env.of(settings);
-      ReasonerConfig reasoner = ReasonerConfig.from(env);
-      WakeWorkerConfig wakeConfig = WakeWorkerConfig.from(env);
-
-      Vertx vertx = Vertx.vertx();
-      Store store = Store.open(vertx, new DatabaseConfig(url, 32, "engine-bench"));
-      NotificationListener listener =
-          new NotificationListener(
-              vertx,
-              Database.connectOptions(url, "engine-bench-listen"),
-              EnumSet.of(Channel.WAKE, Channel.MAINTENANCE),
-              v -> {
-                vertx.eventBus().publish(Channel.WAKE.address(), "*");
-                vertx.eventBus().publish(Channel.MAINTENANCE.address(), "*");
-              });
-      listener.start().await();
-      ChatClient client = ChatClient.create(vertx, reasoner);
-      vertx
-          .deployVerticle(
-              new WakeWorkerVerticle(
-                  store,
-                  client,
-                  reasoner,
-                  wakeConfig,
-                  org.openpincery.wake.sandbox.Sandbox.probe(
-                      org.openpincery.wake.sandbox.SandboxConfig.from(env)),
-                  java.util.Optional.empty(),
-                  new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-              WakeWorkerVerticle.deploymentOptions())
-          .await();
-      vertx
-          .deployVerticle(
-              new MaintenanceWorkerVerticle(
-                  store, client, reasoner, MaintenanceWorkerConfig.from(env)),
-              MaintenanceWorkerVerticle.deploymentOptions())
-          .await();
+      BenchEngine engine =
+          BenchEngine.open(url, model.baseUrl(), Map.of("MAINTENANCE_CONCURRENCY", "32"), 32);
+      Store store = engine.store();
+      WakeWorkerConfig wakeConfig = engine.wakeConfig();
+      engine.deployWorkers(agent -> {});
 
       UUID workspace = store.agents().createWorkspace("bench").await();
       List<UUID> ids = createAgents(store, workspace, 0, 100);
@@ -155,26 +104,8 @@ public final class EngineBench {
       bulkAgents(url, workspace, 100_000 - agents);
       idle("100,000 sleeping agents", url);
 
-      vertx.close().await();
+      engine.close();
     }
-  }
-
-  /** A model that answers at once: one tool call, then a reply; maintenance gets its JSON. */
-  static ScriptedModelServer.Turn answer(JsonObject request) {
-    if (!request.containsKey("tools")) {
-      return new ScriptedModelServer.Text(
-          "{\"identity\": \"A bench agent.\", \"work_list\": \"- nothing\", \"summary\": \"Replied.\"}",
-          "stop",
-          400,
-          40);
-    }
-    JsonArray messages = request.getJsonArray("messages");
-    JsonObject last = messages.getJsonObject(messages.size() - 1);
-    if ("tool".equals(last.getString("role"))) {
-      return new ScriptedModelServer.Text("Done.", "stop", 600, 10);
-    }
-    return new ScriptedModelServer.ToolCalls(
-        List.<String[]>of(new String[] {"list_timers", "{}"}), 500, 10);
   }
 
   // Light load: a message every 20 ms to a different sleeping agent; the lag is measured on the

@@ -3,15 +3,6 @@ package org.openpincery.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +11,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.db.SchemaMigrator;
@@ -47,8 +36,6 @@ public final class StoreBench {
 
   private static final int[] CALLERS = {1, 4, 16};
   private static final int ROUNDS = 3;
-  private static final Pattern TPS =
-      Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
   public static void main(String[] args) throws Exception {
     org.openpincery.config.Logging.configure(org.openpincery.config.Env.of(System.getenv()));
@@ -59,7 +46,7 @@ public final class StoreBench {
       Vertx vertx = Vertx.vertx();
       Store store = Store.open(vertx, new DatabaseConfig(url, 16, "store-bench"));
       try {
-        List<UUID> agents = createAgents(store, url, 16);
+        List<UUID> agents = Pgbench.agents(store, url, 16);
         System.out.printf(
             Locale.ROOT,
             "PostgreSQL %s, fsync=on, synchronous_commit=on, median of %d alternating rounds of %d s%n%n",
@@ -80,7 +67,7 @@ public final class StoreBench {
             List<Double> ceilings = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
               rounds.add(run(agents.subList(0, callers), op, seconds));
-              ceilings.add(pgbench(url, workload, callers, seconds));
+              ceilings.add(Pgbench.run(url, workload, callers, seconds, false).tps());
             }
             rounds.sort(java.util.Comparator.comparingDouble(Result::opsPerSecond));
             ceilings.sort(Double::compare);
@@ -218,78 +205,5 @@ public final class StoreBench {
               latencies.add(System.nanoTime() - t0);
               loop(agent, op, deadline, latencies, done);
             });
-  }
-
-  /** Agents for the callers, plus a client_id → agent map that the pgbench scripts read. */
-  private static List<UUID> createAgents(Store store, DatabaseUrl url, int n) throws Exception {
-    UUID ws = store.agents().createWorkspace("bench").await(30, TimeUnit.SECONDS);
-    List<UUID> agents = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      agents.add(
-          store
-              .agents()
-              .createAgent(ws, "bench-" + i, "bench-secret", BigDecimal.ZERO)
-              .await(30, TimeUnit.SECONDS));
-    }
-    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
-      c.createStatement()
-          .execute("CREATE TABLE bench_agents (client_id int PRIMARY KEY, agent_id uuid NOT NULL)");
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench_agents VALUES (?, ?)")) {
-        for (int i = 0; i < n; i++) {
-          ps.setInt(1, i);
-          ps.setObject(2, agents.get(i));
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    return agents;
-  }
-
-  /**
-   * Runs the workload's SQL through pgbench (prepared protocol, like the store) and returns tps.
-   */
-  private static double pgbench(DatabaseUrl url, String workload, int clients, int seconds)
-      throws IOException, InterruptedException {
-    Path script = Files.createTempFile("pincery-" + workload, ".sql");
-    try (var in = StoreBench.class.getResourceAsStream("/pgbench/" + workload + ".sql")) {
-      Files.writeString(script, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
-    List<String> cmd =
-        List.of(
-            "pgbench",
-            "-n",
-            "-M",
-            "prepared",
-            "-c",
-            Integer.toString(clients),
-            "-j",
-            Integer.toString(Math.min(clients, 2)),
-            "-T",
-            Integer.toString(seconds),
-            "-f",
-            script.toString(),
-            "-h",
-            url.host(),
-            "-p",
-            Integer.toString(url.port()),
-            "-U",
-            url.user() == null ? "postgres" : url.user(),
-            url.database());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    if (url.password() != null) {
-      pb.environment().put("PGPASSWORD", url.password());
-    }
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor();
-    Files.deleteIfExists(script);
-    Matcher m = TPS.matcher(out);
-    if (p.exitValue() != 0 || !m.find()) {
-      throw new IllegalStateException("pgbench failed:\n" + out);
-    }
-    return Double.parseDouble(m.group(1));
   }
 }

@@ -46,7 +46,7 @@ public final class TopologyBench {
     String counts = args.length > 2 ? args[2] : "1,2,3";
     try (BenchDatabase server = BenchDatabase.start();
         ScriptedModelServer model =
-            ScriptedModelServer.start().withoutRecording().otherwise(EngineBench::answer)) {
+            ScriptedModelServer.start().withoutRecording().otherwise(BenchEngine::answer)) {
       System.out.printf(
           "PostgreSQL %s, %d cores, fsync on; %d agents, %d rounds of one message each%n",
           server.version(), Runtime.getRuntime().availableProcessors(), agents, rounds);
