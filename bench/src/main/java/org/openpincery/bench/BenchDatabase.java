@@ -40,16 +40,39 @@ final class BenchDatabase implements AutoCloseable {
             .setServerConfig("full_page_writes", "on")
             .setServerConfig("max_connections", "200")
             .setServerConfig("shared_buffers", "256MB")
-            // Where the server's time goes, per statement (read by the engine benchmark).
+            // Where the server's time goes, per statement: loaded, but tracking is off (as on a
+            // server without it) until a benchmark turns it on for a profiling round
+            // (trackStatements): tracking every nested statement costs the server CPU. Set with
+            // ALTER SYSTEM below, not here: a command-line setting could not be changed later.
             .setServerConfig("shared_preload_libraries", "pg_stat_statements")
-            .setServerConfig("pg_stat_statements.track", "all")
             // Fewer checkpoints during a run: they add the same noise to both sides of a
             // comparison.
             .setServerConfig("max_wal_size", "4GB")
             .setServerConfig("checkpoint_timeout", "30min")
             .start();
-    return new BenchDatabase(
-        DatabaseUrl.of("127.0.0.1", pg.getPort(), "postgres", "postgres", null), pg);
+    BenchDatabase db =
+        new BenchDatabase(
+            DatabaseUrl.of("127.0.0.1", pg.getPort(), "postgres", "postgres", null), pg);
+    try {
+      db.trackStatements("none");
+    } catch (SQLException e) {
+      pg.close();
+      throw new IOException("could not configure the bench server: " + e.getMessage(), e);
+    }
+    return db;
+  }
+
+  /**
+   * Turns per-statement tracking on ({@code all}: nested statements too) or off ({@code none}) for
+   * every session, at their next statement.
+   *
+   * @throws SQLException when the server refuses (not a superuser, pg_stat_statements not loaded)
+   */
+  void trackStatements(String level) throws SQLException {
+    try (Connection c = connect(admin)) {
+      c.createStatement().execute("ALTER SYSTEM SET pg_stat_statements.track = '" + level + "'");
+      c.createStatement().execute("SELECT pg_reload_conf()");
+    }
   }
 
   DatabaseUrl freshDatabase(String name) throws SQLException {
