@@ -14,27 +14,10 @@ SELECT pg_notify(n.channel, n.payload)
 --    the pending index, any agent); a pgbench client must know its row, so it claims its own agent
 --    with pincery_claim: the same wake_start insert and awake update, found by id.
 SELECT c.wake_id AS wid, c.inbox_seq AS seen FROM pincery_claim(:aid, 'pgbench', 30000) c \gset
--- 4. LifecycleRepository.endWake: pincery_end_wake, 'completed'.
-SELECT seq AS endseq FROM pincery_end_wake(:aid, :wid, :seen, 'completed', 30000) \gset
--- 5. Its notifications: the events stream and the maintenance worker.
+-- 4. LifecycleRepository.endWake: pincery_end_wake, 'completed', no maintenance (a wake that made
+--    no model call goes straight back to asleep, V13).
+SELECT seq AS endseq FROM pincery_end_wake(:aid, :wid, :seen, 'completed', 30000, false) \gset
+-- 5. Its notification: the events stream (the input was consumed: nothing is pending).
 SELECT pg_notify(n.channel, n.payload)
-  FROM unnest(ARRAY['pincery_events', 'pincery_maintenance'],
-              ARRAY[CAST(:aid AS text) || ':' || CAST(:endseq AS text), CAST(:aid AS text)])
+  FROM unnest(ARRAY['pincery_events'], ARRAY[CAST(:aid AS text) || ':' || CAST(:endseq AS text)])
        AS n(channel, payload);
--- 6. LifecycleRepository.claimMaintenance (CLAIM_MAINTENANCE), its inner pick narrowed to this
---    client's agent for the same reason as 3.
-UPDATE agents a
-   SET lease_owner = 'pgbench', lease_expires_at = now() + 30000 * interval '1 millisecond',
-       maintenance_attempts = a.maintenance_attempts + 1, updated_at = now()
- WHERE a.id IN (SELECT id FROM agents
-                 WHERE id = :aid AND status = 'maintenance' AND lease_owner IS NULL
-                 ORDER BY id
-                 LIMIT 1
-                   FOR NO KEY UPDATE SKIP LOCKED)
-RETURNING a.id, a.wake_id, a.event_seq;
--- 7. LifecycleRepository.finishMaintenance (FINISH_MAINTENANCE), no projection.
-UPDATE agents
-   SET status = 'asleep', wake_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
-       updated_at = now()
- WHERE id = :aid AND wake_id = :wid AND status = 'maintenance'
-RETURNING (is_enabled AND inbox_seq > consumed_seq) AS pending;

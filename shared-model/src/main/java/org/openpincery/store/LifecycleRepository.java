@@ -46,10 +46,11 @@ public final class LifecycleRepository {
       RETURNING lease_expires_at, inbox_seq, is_enabled
       """;
 
-  // pincery_end_wake (V1): wake_end event + awake -> maintenance + consumed_seq, fenced.
+  // pincery_end_wake (V13): wake_end event + awake -> maintenance (or asleep, $6 false) +
+  // consumed_seq, fenced.
   private static final String END_WAKE =
       """
-      SELECT seq, consumed_seq FROM pincery_end_wake($1, $2, $3, $4, $5)
+      SELECT seq, consumed_seq, pending FROM pincery_end_wake($1, $2, $3, $4, $5, $6)
       """;
 
   private static final String FINISH_MAINTENANCE =
@@ -187,8 +188,25 @@ public final class LifecycleRepository {
       long seenSeq,
       TerminationReason reason,
       Duration maintenanceLease) {
+    return endWake(agentId, wakeId, seenSeq, reason, maintenanceLease, true);
+  }
+
+  /**
+   * Ends a wake as {@link #endWake(UUID, UUID, long, TerminationReason, Duration)}, or, with {@code
+   * maintain} false (a wake that made no model call: nothing for maintenance to learn), straight
+   * back to asleep, with a wake notification when its input is still pending.
+   */
+  public Future<EndWakeResult> endWake(
+      UUID agentId,
+      UUID wakeId,
+      long seenSeq,
+      TerminationReason reason,
+      Duration maintenanceLease,
+      boolean maintain) {
     return pool.preparedQuery(END_WAKE)
-        .execute(Tuple.of(agentId, wakeId, seenSeq, reason.wire(), maintenanceLease.toMillis()))
+        .execute(
+            Tuple.of(
+                agentId, wakeId, seenSeq, reason.wire(), maintenanceLease.toMillis(), maintain))
         .map(
             rows -> {
               if (rows.size() == 0) {
@@ -197,7 +215,11 @@ public final class LifecycleRepository {
               Row row = rows.iterator().next();
               long seq = row.getLong("seq");
               notifier.appended(agentId, seq);
-              notifier.maintenance(agentId);
+              if (maintain) {
+                notifier.maintenance(agentId);
+              } else if (Boolean.TRUE.equals(row.getBoolean("pending"))) {
+                notifier.wake(agentId);
+              }
               return new EndWakeResult.Ended(seq, row.getLong("consumed_seq"));
             });
   }

@@ -84,12 +84,12 @@ public final class WakeRepository {
        ORDER BY name
       """;
 
-  // pincery_wake_step (V4): the whole step in one transaction, fenced by the wake.
+  // pincery_wake_step (V13): the whole step in one transaction, fenced by the wake.
   private static final String STEP =
       """
       SELECT inbox_seq, is_enabled, budget_limit_usd, budget_spent_usd, last_seq, consumed_seq,
-             deliveries
-        FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8)
+             deliveries, pending
+        FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8, $9)
       """;
 
   private final Pool pool;
@@ -155,6 +155,8 @@ public final class WakeRepository {
    * @param end the termination reason when this step ends the wake, else null
    * @param seenSeq with {@code end}: the inbox seq up to which the model was shown input
    * @param timers timers set or cancelled by the step's tools, in order
+   * @param maintain with {@code end}: whether the wake goes to maintenance (it made a model call)
+   *     or, with nothing for maintenance to learn, straight back to asleep (V13)
    */
   public record Step(
       UUID agentId,
@@ -165,10 +167,25 @@ public final class WakeRepository {
       TerminationReason end,
       long seenSeq,
       Duration maintenanceLease,
-      List<TimerChange> timers) {
+      List<TimerChange> timers,
+      boolean maintain) {
 
     public Step {
       timers = List.copyOf(timers);
+    }
+
+    /** A step whose end, if any, goes to maintenance. */
+    public Step(
+        UUID agentId,
+        UUID wakeId,
+        Duration lease,
+        ModelCallRepository.ModelCall modelCall,
+        List<StepEvent> events,
+        TerminationReason end,
+        long seenSeq,
+        Duration maintenanceLease,
+        List<TimerChange> timers) {
+      this(agentId, wakeId, lease, modelCall, events, end, seenSeq, maintenanceLease, timers, true);
     }
 
     /** A step that changes no timer. */
@@ -330,7 +347,8 @@ public final class WakeRepository {
             .addValue(events)
             .addString(step.end() == null ? null : step.end().wire())
             .addLong(step.seenSeq())
-            .addLong(step.maintenanceLease().toMillis());
+            .addLong(step.maintenanceLease().toMillis())
+            .addBoolean(step.maintain());
     return pool.preparedQuery(STEP).execute(params).map(rows -> committed(step, rows));
   }
 
@@ -360,8 +378,10 @@ public final class WakeRepository {
         }
       }
     }
-    if (step.end() != null) {
+    if (step.end() != null && step.maintain()) {
       notifier.maintenance(step.agentId());
+    } else if (step.end() != null && Boolean.TRUE.equals(row.getBoolean("pending"))) {
+      notifier.wake(step.agentId());
     }
     return new StepResult.Committed(
         row.getLong("inbox_seq"),

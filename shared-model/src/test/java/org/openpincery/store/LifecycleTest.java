@@ -60,6 +60,38 @@ class LifecycleTest {
   }
 
   @Test
+  void aWakeEndedWithoutMaintenanceIsAsleepAtOnceAndItsUnseenInputPending() {
+    UUID agent = db.newAgent("no-maintenance");
+    await(db.store.events().append(agent, NewEvent.messageReceived("p", "first")));
+    var claimed = (ClaimResult.Claimed) await(db.store.lifecycle().claim(agent, "w", LEASE));
+    await(db.store.events().append(agent, NewEvent.messageReceived("p", "during the wake")));
+
+    // Nothing was shown to a model (seen = consumed), as in a wake that made no model call.
+    var ended =
+        await(
+            db.store
+                .lifecycle()
+                .endWake(
+                    agent,
+                    claimed.wakeId(),
+                    claimed.consumedSeq(),
+                    TerminationReason.SHUTDOWN,
+                    LEASE,
+                    false));
+
+    assertThat(ended).isInstanceOf(EndWakeResult.Ended.class);
+    var state = await(db.store.agents().find(agent)).orElseThrow();
+    assertThat(state.status()).isEqualTo(org.openpincery.model.AgentStatus.ASLEEP);
+    assertThat(state.wakeId()).isNull();
+    assertThat(state.consumedSeq()).isZero();
+    assertThat(await(db.store.lifecycle().findPending(100))).contains(agent);
+    assertThat(await(db.store.lifecycle().claimMaintenance("m", LEASE, 100)))
+        .noneMatch(m -> m.agentId().equals(agent));
+    assertThat(await(db.store.lifecycle().finishMaintenance(agent, claimed.wakeId())))
+        .isNotInstanceOf(FinishResult.Finished.class);
+  }
+
+  @Test
   void claimSaysWhyItLost() {
     UUID agent = db.newAgent("why");
     var first = await(db.store.lifecycle().claim(agent, "a", LEASE));

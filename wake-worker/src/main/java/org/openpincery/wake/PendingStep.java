@@ -55,6 +55,14 @@ final class PendingStep {
    * seenSeq}); the step is empty afterwards either way.
    */
   StepResult write(TerminationReason end, long seenSeq) {
+    return write(end, seenSeq, true);
+  }
+
+  /**
+   * As {@link #write(TerminationReason, long)}; with {@code maintain} false the end goes straight
+   * to asleep, no maintenance pass (a wake that made no model call).
+   */
+  StepResult write(TerminationReason end, long seenSeq, boolean maintain) {
     StepResult result =
         store
             .wakes()
@@ -68,7 +76,8 @@ final class PendingStep {
                     end,
                     end == null ? 0 : seenSeq,
                     config.maintenanceLease(),
-                    List.copyOf(timers)))
+                    List.copyOf(timers),
+                    maintain))
             .await();
     events.clear();
     timers.clear();

@@ -301,7 +301,8 @@ final class WakeLoop {
     // The step so far — its model call and events — in one transaction; with an end reason, the
     // end of the wake too.
     private StepResult writeStep(TerminationReason end) {
-      return step.write(end, conversation.seenSeq());
+      // A wake that made no model call has nothing for maintenance to learn: it ends asleep.
+      return step.write(end, conversation.seenSeq(), modelCalls > 0);
     }
 
     private Outcome lost() {

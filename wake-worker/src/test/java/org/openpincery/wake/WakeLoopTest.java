@@ -236,6 +236,14 @@ class WakeLoopTest {
       f.message(agent, "hello");
       assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("budget_exhausted");
       assertThat(f.model.requests()).isEmpty();
+      // No model call, so nothing for maintenance to learn: straight back to asleep, in the
+      // wake's last transaction, and no pass is queued (it would have paid for a call).
+      var state = f.store.agents().find(agent).await().orElseThrow();
+      assertThat(state.status()).isEqualTo(AgentStatus.ASLEEP);
+      assertThat(state.wakeId()).isNull();
+      assertThat(state.leaseExpiresAt()).isNull();
+      assertThat(state.disabledReason()).isEqualTo("budget_exhausted");
+      assertThat(f.events(agent, "wake_end")).hasSize(1);
     }
   }
 
