@@ -153,6 +153,9 @@ public final class MixBench {
         long unanswered = load.stop(DRAIN_SECONDS);
         double drained = drain(stats);
         String ended = now(stats);
+        // Read before the platform stops: requests it never answers must not count as errors.
+        PoissonLoad.Counts sent = load.counts(1);
+        long[] postNanos = load.measuredLatencies();
         // The platform stops before the figures are read: what is unanswered now stays so, and
         // the analysis has the machine to itself.
         stop(platform);
@@ -167,8 +170,8 @@ public final class MixBench {
                 to);
         MixReport.print(
             s,
-            load.counts(1),
-            load.measuredLatencies(),
+            sent,
+            postNanos,
             unanswered,
             drained,
             rate,

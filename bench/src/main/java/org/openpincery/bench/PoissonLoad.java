@@ -27,7 +27,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class PoissonLoad {
 
-  /** What the client saw in one phase; latencies in nanoseconds from scheduled to answered. */
+  /**
+   * What the client saw of the arrivals scheduled in one phase: {@code sent} = {@code scheduled} −
+   * {@code skipped}; {@code accepted} are the 202 answers, whenever they came.
+   */
   record Counts(
       long scheduled, long sent, long accepted, long otherStatus, long errors, long skipped) {}
 
