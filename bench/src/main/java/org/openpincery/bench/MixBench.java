@@ -1,29 +1,18 @@
 package org.openpincery.bench;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.testkit.ScriptedModelServer;
 
@@ -67,25 +56,15 @@ public final class MixBench {
     long measuredMillis = Math.round(minutes * 60_000);
     long warmupMillis = Math.min(60_000, measuredMillis);
 
-    // Slots sized so that the model's delay is not the limit: the offered rate times the
-    // expected time a wake (two calls) or a pass (one call) holds a slot, doubled for Poisson
-    // bursts and a platform slower than the model.
-    Map<String, String> sizes = new HashMap<>();
-    int wakes = (int) Math.min(4096, Math.max(32, Math.ceil(rate * 2 * 2 * delay / 1000.0)));
-    int passes = (int) Math.min(4096, Math.max(8, Math.ceil(rate * 2 * delay / 1000.0)));
-    sizes.put("WAKE_CONCURRENCY", setting("WAKE_CONCURRENCY", wakes));
-    sizes.put("MAINTENANCE_CONCURRENCY", setting("MAINTENANCE_CONCURRENCY", passes));
-    sizes.put(
-        "LLM_MAX_CONNECTIONS", setting("LLM_MAX_CONNECTIONS", Math.min(1024, wakes + passes)));
-    sizes.put("DATABASE_POOL_SIZE", setting("DATABASE_POOL_SIZE", 32));
+    Map<String, String> sizes = MixPlatform.sizes(rate, delay);
 
-    ModelDelay model = new ModelDelay(delay, jitter);
+    DelayedModel model = new DelayedModel(delay, jitter);
     try (BenchDatabase server = BenchDatabase.start();
         ScriptedModelServer scripted =
             ScriptedModelServer.start().withoutRecording().otherwise(model::answer)) {
       DatabaseUrl url = server.freshDatabase("pincery_mix_bench");
       Map<String, String> settings = new HashMap<>(sizes);
-      settings.put("DATABASE_URL", postgresUrl(url));
+      settings.put("DATABASE_URL", MixPlatform.postgresUrl(url));
       settings.put("LLM_API_BASE_URL", scripted.baseUrl());
       settings.put("LLM_API_KEY", "bench");
       settings.put("LLM_MODEL", "bench");
@@ -123,7 +102,7 @@ public final class MixBench {
                     MessageBench.post(http, port, "/api/bootstrap", MessageBench.BOOTSTRAP, "{}"))
                 .getString("session_token");
         long t0 = System.nanoTime();
-        List<String> ids = createAgents(vertx, port, token, agents);
+        List<String> ids = MixPlatform.createAgents(vertx, port, token, agents);
         System.out.printf(
             Locale.ROOT,
             "%d agents created in %.1f s (concurrent POST /api/agents)%n",
@@ -143,11 +122,11 @@ public final class MixBench {
             "warm-up %.0f s (not counted), then %.0f s measured%n",
             warmupMillis / 1e3,
             measuredMillis / 1e3);
-        watch(stats, load, warmupMillis, 0);
+        watch(stats, load, warmupMillis);
         String from = now(stats);
         CpuMeter.Sample before = cpu.sample();
         load.phase(1);
-        watch(stats, load, measuredMillis, warmupMillis);
+        watch(stats, load, measuredMillis);
         String to = now(stats);
         CpuMeter.Sample after = cpu.sample();
         long unanswered = load.stop(DRAIN_SECONDS);
@@ -158,7 +137,7 @@ public final class MixBench {
         long[] postNanos = load.measuredLatencies();
         // The platform stops before the figures are read: what is unanswered now stays so, and
         // the analysis has the machine to itself.
-        stop(platform);
+        MixPlatform.stop(platform);
 
         ReplyOverhead.Summary s = ReplyOverhead.measure(stats, since, from, to, ended, 10);
         long wakesStarted =
@@ -177,56 +156,20 @@ public final class MixBench {
             rate,
             (after.nanoTime() - before.nanoTime()) / 1e9,
             wakesStarted,
-            modelCalls(stats, model),
+            model.check(stats),
             before,
             after);
         System.out.println("platform log: " + data.resolve("standalone.log"));
       } finally {
-        stop(platform);
+        MixPlatform.stop(platform);
         Runtime.getRuntime().removeShutdownHook(stopOnExit);
         vertx.close().await(30, TimeUnit.SECONDS);
       }
     }
   }
 
-  /**
-   * The scripted model with a delay: each answer of {@link EngineBench#answer} (tool call, then
-   * text; maintenance's JSON) leaves after a time drawn uniformly from [delay − jitter, delay +
-   * jitter] ms, counted per purpose to check the recorded latencies against.
-   */
-  static final class ModelDelay {
-    private final int delay;
-    private final int jitter;
-    // [0] wake, [1] maintenance: calls, total delay in ms
-    final AtomicLong[] calls = {new AtomicLong(), new AtomicLong()};
-    final AtomicLong[] delayMillis = {new AtomicLong(), new AtomicLong()};
-
-    ModelDelay(int delay, int jitter) {
-      this.delay = delay;
-      this.jitter = jitter;
-    }
-
-    ScriptedModelServer.Turn answer(JsonObject request) {
-      long ms = delay + ThreadLocalRandom.current().nextLong(-jitter, jitter + 1L);
-      int purpose = request.containsKey("tools") ? 0 : 1;
-      calls[purpose].incrementAndGet();
-      delayMillis[purpose].addAndGet(ms);
-      ScriptedModelServer.Turn turn = EngineBench.answer(request);
-      return ms <= 0 ? turn : new ScriptedModelServer.Slow(ms, turn);
-    }
-  }
-
-  // SIGTERM (running wakes end with `shutdown`), then SIGKILL if it has not stopped in a minute.
-  private static void stop(Process platform) throws InterruptedException {
-    platform.destroy();
-    if (!platform.waitFor(60, TimeUnit.SECONDS)) {
-      platform.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    }
-  }
-
   // Prints the backlog every 30 s while the load runs, so a long run shows how it grows.
-  private static void watch(Connection stats, PoissonLoad load, long millis, long offset)
-      throws Exception {
+  private static void watch(Connection stats, PoissonLoad load, long millis) throws Exception {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     long step = TimeUnit.SECONDS.toNanos(30);
     long next = System.nanoTime() + step;
@@ -248,10 +191,11 @@ public final class MixBench {
           PoissonLoad.Counts c0 = load.counts(0);
           PoissonLoad.Counts c1 = load.counts(1);
           System.out.printf(
-              "  %s: %d accepted so far; agents with pending messages %d, awake %d, in"
-                  + " maintenance %d%n",
+              "  %s: %d accepted so far, %d requests in flight; agents with pending messages"
+                  + " %d, awake %d, in maintenance %d%n",
               java.time.LocalTime.now().withNano(0),
               c0.accepted() + c1.accepted(),
+              load.inFlight(),
               rs.getLong(1),
               rs.getLong(2),
               rs.getLong(3));
@@ -273,105 +217,10 @@ public final class MixBench {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  // Recorded model calls against what the scripted model did, per purpose.
-  private static List<String> modelCalls(Connection stats, ModelDelay model) throws SQLException {
-    List<String> lines = new ArrayList<>();
-    String[] purposes = {"wake", "maintenance"};
-    for (int i = 0; i < purposes.length; i++) {
-      try (var ps =
-          stats.prepareStatement(
-              "SELECT count(*), coalesce(avg(latency_ms), 0) FROM model_calls WHERE purpose = ?")) {
-        ps.setString(1, purposes[i]);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          long served = model.calls[i].get();
-          double scripted = served == 0 ? 0 : model.delayMillis[i].get() / (double) served;
-          lines.add(
-              String.format(
-                  Locale.ROOT,
-                  "  %s: %d recorded, mean latency_ms %.1f; %d answered by the model, mean"
-                      + " scripted delay %.1f ms: %+.1f ms per call of transport and client"
-                      + " queueing counted as model time",
-                  purposes[i],
-                  rs.getLong(1),
-                  rs.getDouble(2),
-                  served,
-                  scripted,
-                  rs.getDouble(2) - scripted));
-        }
-      }
-    }
-    return lines;
-  }
-
-  private static List<String> createAgents(Vertx vertx, int port, String token, int n)
-      throws Exception {
-    HttpClient client =
-        vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(32));
-    List<Future<String>> created = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      String body = new JsonObject().put("name", "mix-" + i).encode();
-      created.add(
-          client
-              .request(
-                  new RequestOptions()
-                      .setMethod(HttpMethod.POST)
-                      .setHost("127.0.0.1")
-                      .setPort(port)
-                      .setURI("/api/agents")
-                      .putHeader("Authorization", "Bearer " + token)
-                      .putHeader("Content-Type", "application/json"))
-              .compose(req -> req.send(body))
-              .compose(
-                  resp ->
-                      resp.body()
-                          .map(
-                              b -> {
-                                if (resp.statusCode() != 201) {
-                                  throw new IllegalStateException(
-                                      "POST /api/agents: " + resp.statusCode() + " " + b);
-                                }
-                                return b.toJsonObject().getString("id");
-                              })));
-    }
-    Future.all(created).await(10, TimeUnit.MINUTES);
-    client.close();
-    return created.stream().map(Future::result).toList();
-  }
-
   private static String now(Connection stats) throws SQLException {
     try (ResultSet rs = stats.createStatement().executeQuery("SELECT clock_timestamp()::text")) {
       rs.next();
       return rs.getString(1);
     }
-  }
-
-  private static String setting(String name, int chosen) {
-    String given = System.getenv(name);
-    return given == null || given.isBlank() ? Integer.toString(chosen) : given.strip();
-  }
-
-  // DATABASE_URL for the platform process (DatabaseUrl.toString hides the password).
-  private static String postgresUrl(DatabaseUrl url) {
-    StringBuilder s = new StringBuilder("postgres://");
-    if (url.user() != null) {
-      s.append(enc(url.user()));
-      if (url.password() != null) {
-        s.append(':').append(enc(url.password()));
-      }
-      s.append('@');
-    }
-    s.append(url.host()).append(':').append(url.port()).append('/').append(enc(url.database()));
-    String sep = "?";
-    for (var e : url.params().entrySet()) {
-      s.append(sep).append(enc(e.getKey())).append('=').append(enc(e.getValue()));
-      sep = "&";
-    }
-    return s.toString();
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

@@ -97,6 +97,11 @@ final class PoissonLoad {
     return inFlight.get();
   }
 
+  /** Requests sent and not yet answered. */
+  long inFlight() {
+    return inFlight.get();
+  }
+
   Counts counts(int p) {
     AtomicLong[] c = counts[p];
     return new Counts(c[0].get(), c[1].get(), c[2].get(), c[3].get(), c[4].get(), c[5].get());
