@@ -159,6 +159,8 @@ public final class MixBench {
             model.check(stats),
             before,
             after);
+        load.errors()
+            .forEach((cause, n) -> System.out.printf("  request errors: %d × %s%n", n, cause));
         System.out.println("platform log: " + data.resolve("standalone.log"));
       } finally {
         MixPlatform.stop(platform);

@@ -9,7 +9,10 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -41,7 +44,11 @@ final class PoissonLoad {
   private final double perSecond;
   private final int maxInFlight;
   private final Buffer body = Buffer.buffer("{\"content\":\"What timers do you have?\"}");
+  private static final long QUEUE_TIMEOUT_MILLIS = 600_000;
+  private static final long ANSWER_TIMEOUT_MILLIS = 30_000;
+
   private final AtomicLong inFlight = new AtomicLong();
+  private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong[][] counts = new AtomicLong[2][6];
   private long[] latencies = new long[1 << 16];
   private int latencyCount;
@@ -97,6 +104,13 @@ final class PoissonLoad {
     return inFlight.get();
   }
 
+  /** Failed requests by cause (both phases), for the report. */
+  Map<String, Long> errors() {
+    Map<String, Long> copy = new TreeMap<>();
+    errors.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
+
   /** Requests sent and not yet answered. */
   long inFlight() {
     return inFlight.get();
@@ -149,7 +163,12 @@ final class PoissonLoad {
                 .setPort(port)
                 .setURI("/api/agents/" + agent + "/messages")
                 .putHeader("Authorization", "Bearer " + token)
-                .putHeader("Content-Type", "application/json"))
+                .putHeader("Content-Type", "application/json")
+                // Waiting for a connection is the backlog, measured as latency (bounded by
+                // maxInFlight), not an error; but a sent request that the API leaves silent for
+                // 30 s ends as an error, counted by its cause, rather than holding its slot.
+                .setConnectTimeout(QUEUE_TIMEOUT_MILLIS)
+                .setIdleTimeout(ANSWER_TIMEOUT_MILLIS))
         .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .onComplete(
@@ -157,6 +176,9 @@ final class PoissonLoad {
               inFlight.decrementAndGet();
               if (ar.failed()) {
                 counts[p][4].incrementAndGet();
+                errors
+                    .computeIfAbsent(String.valueOf(ar.cause()), k -> new AtomicLong())
+                    .incrementAndGet();
                 return;
               }
               counts[p][ar.result() == 202 ? 2 : 3].incrementAndGet();
