@@ -135,6 +135,7 @@ public final class MixBench {
         // Read before the platform stops: requests it never answers must not count as errors.
         PoissonLoad.Counts sent = load.counts(1);
         long[] postNanos = load.measuredLatencies();
+        Map<String, Long> errors = load.errors();
         // The platform stops before the figures are read: what is unanswered now stays so, and
         // the analysis has the machine to itself.
         MixPlatform.stop(platform);
@@ -159,8 +160,9 @@ public final class MixBench {
             model.check(stats),
             before,
             after);
-        load.errors()
-            .forEach((cause, n) -> System.out.printf("  request errors: %d × %s%n", n, cause));
+        errors.forEach(
+            (cause, n) ->
+                System.out.printf("  request errors (warm-up included): %d × %s%n", n, cause));
         System.out.println("platform log: " + data.resolve("standalone.log"));
       } finally {
         MixPlatform.stop(platform);
