@@ -30,6 +30,16 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class PoissonLoad {
 
+  private static final long QUEUE_TIMEOUT_MILLIS = 600_000;
+  private static final long ANSWER_TIMEOUT_MILLIS = 30_000;
+  // Columns of counts[phase], in the order of Counts.
+  private static final int SCHEDULED = 0;
+  private static final int SENT = 1;
+  private static final int ACCEPTED = 2;
+  private static final int OTHER_STATUS = 3;
+  private static final int ERRORS = 4;
+  private static final int SKIPPED = 5;
+
   /**
    * What the client saw of the arrivals scheduled in one phase: {@code sent} = {@code scheduled} −
    * {@code skipped}; {@code accepted} are the 202 answers, whenever they came.
@@ -44,9 +54,6 @@ final class PoissonLoad {
   private final double perSecond;
   private final int maxInFlight;
   private final Buffer body = Buffer.buffer("{\"content\":\"What timers do you have?\"}");
-  private static final long QUEUE_TIMEOUT_MILLIS = 600_000;
-  private static final long ANSWER_TIMEOUT_MILLIS = 30_000;
-
   private final AtomicLong inFlight = new AtomicLong();
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong[][] counts = new AtomicLong[2][6];
@@ -118,7 +125,13 @@ final class PoissonLoad {
 
   Counts counts(int p) {
     AtomicLong[] c = counts[p];
-    return new Counts(c[0].get(), c[1].get(), c[2].get(), c[3].get(), c[4].get(), c[5].get());
+    return new Counts(
+        c[SCHEDULED].get(),
+        c[SENT].get(),
+        c[ACCEPTED].get(),
+        c[OTHER_STATUS].get(),
+        c[ERRORS].get(),
+        c[SKIPPED].get());
   }
 
   /** Scheduled → answered of the measured phase's requests, sorted, in nanoseconds. */
@@ -143,13 +156,13 @@ final class PoissonLoad {
         return;
       }
       int p = phase;
-      counts[p][0].incrementAndGet();
+      counts[p][SCHEDULED].incrementAndGet();
       if (inFlight.get() >= maxInFlight) {
-        counts[p][5].incrementAndGet();
+        counts[p][SKIPPED].incrementAndGet();
         continue;
       }
       inFlight.incrementAndGet();
-      counts[p][1].incrementAndGet();
+      counts[p][SENT].incrementAndGet();
       send(agents.get(random.nextInt(agents.size())), next, p);
     }
   }
@@ -175,13 +188,13 @@ final class PoissonLoad {
             ar -> {
               inFlight.decrementAndGet();
               if (ar.failed()) {
-                counts[p][4].incrementAndGet();
+                counts[p][ERRORS].incrementAndGet();
                 errors
                     .computeIfAbsent(String.valueOf(ar.cause()), k -> new AtomicLong())
                     .incrementAndGet();
                 return;
               }
-              counts[p][ar.result() == 202 ? 2 : 3].incrementAndGet();
+              counts[p][ar.result() == 202 ? ACCEPTED : OTHER_STATUS].incrementAndGet();
               if (p == 1) {
                 record(System.nanoTime() - scheduled);
               }
