@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -128,6 +129,15 @@ public final class MessageBench {
    * fsync on), with every rate limit off for the run.
    */
   static Process startStandalone(Path jar, Path data, int port, int pgPort) throws IOException {
+    return startStandalone(jar, data, port, pgPort, Map.of());
+  }
+
+  /**
+   * The same process with {@code settings} added to (or replacing) its environment, for a bench
+   * that points it at another database, a model or other worker sizes.
+   */
+  static Process startStandalone(
+      Path jar, Path data, int port, int pgPort, Map<String, String> settings) throws IOException {
     ProcessBuilder pb =
         new ProcessBuilder(
                 ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
@@ -142,6 +152,7 @@ public final class MessageBench {
     pb.environment().put("OPEN_PINCERY_WEBHOOK_RATE_LIMIT", "0");
     pb.environment()
         .put("DATABASE_POOL_SIZE", System.getenv().getOrDefault("DATABASE_POOL_SIZE", "32"));
+    pb.environment().putAll(settings);
     return pb.start();
   }
 
