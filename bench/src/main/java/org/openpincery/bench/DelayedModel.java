@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.openpincery.testkit.ScriptedModelServer;
 
 /**
- * The scripted model with a delay: each answer of {@link EngineBench#answer} (tool call, then text;
+ * The scripted model with a delay: each answer of {@link BenchEngine#answer} (tool call, then text;
  * maintenance's JSON) leaves after a time drawn uniformly from [delay − jitter, delay + jitter] ms,
  * counted per purpose to check the recorded latencies against.
  */
@@ -34,7 +34,7 @@ final class DelayedModel {
     int purpose = request.containsKey("tools") ? 0 : 1;
     calls[purpose].incrementAndGet();
     delayMillis[purpose].addAndGet(ms);
-    ScriptedModelServer.Turn turn = EngineBench.answer(request);
+    ScriptedModelServer.Turn turn = BenchEngine.answer(request);
     return ms <= 0 ? turn : new ScriptedModelServer.Slow(ms, turn);
   }
 
