@@ -302,14 +302,7 @@ public final class MessageBench {
     }
     String agent = agents.get((int) (next.getAndIncrement() % agents.size()));
     client
-        .request(
-            new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setHost("127.0.0.1")
-                .setPort(port)
-                .setURI("/api/agents/" + agent + "/messages")
-                .putHeader("Authorization", "Bearer " + token)
-                .putHeader("Content-Type", "application/json"))
+        .request(authenticatedPost(port, "/api/agents/" + agent + "/messages", token))
         .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode()))
         .onComplete(
@@ -388,5 +381,16 @@ public final class MessageBench {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  /** A JSON {@code POST} to the platform on this machine, as the operator with {@code token}. */
+  static RequestOptions authenticatedPost(int port, String uri, String token) {
+    return new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1")
+        .setPort(port)
+        .setURI(uri)
+        .putHeader("Authorization", "Bearer " + token)
+        .putHeader("Content-Type", "application/json");
   }
 }

@@ -4,9 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -50,14 +48,7 @@ final class MixPlatform {
       String body = new JsonObject().put("name", "mix-" + i).encode();
       created.add(
           client
-              .request(
-                  new RequestOptions()
-                      .setMethod(HttpMethod.POST)
-                      .setHost("127.0.0.1")
-                      .setPort(port)
-                      .setURI("/api/agents")
-                      .putHeader("Authorization", "Bearer " + token)
-                      .putHeader("Content-Type", "application/json"))
+              .request(MessageBench.authenticatedPost(port, "/api/agents", token))
               .compose(req -> req.send(body))
               .compose(
                   resp ->

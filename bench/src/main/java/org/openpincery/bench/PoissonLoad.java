@@ -4,9 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -170,13 +168,7 @@ final class PoissonLoad {
   private void send(String agent, long scheduled, int p) {
     client
         .request(
-            new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setHost("127.0.0.1")
-                .setPort(port)
-                .setURI("/api/agents/" + agent + "/messages")
-                .putHeader("Authorization", "Bearer " + token)
-                .putHeader("Content-Type", "application/json")
+            MessageBench.authenticatedPost(port, "/api/agents/" + agent + "/messages", token)
                 // Waiting for a connection is the backlog, measured as latency (bounded by
                 // maxInFlight), not an error; but a sent request that the API leaves silent for
                 // 30 s ends as an error, counted by its cause, rather than holding its slot.
