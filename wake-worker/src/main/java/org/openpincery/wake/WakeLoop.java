@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.openpincery.model.NewEvent;
-import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.reasoner.CallOutcome;
 import org.openpincery.reasoner.CallRecords;
@@ -40,11 +39,6 @@ import org.slf4j.LoggerFactory;
 final class WakeLoop {
 
   private static final Logger LOG = LoggerFactory.getLogger(WakeLoop.class);
-
-  // Inbox events folded in per step boundary; the rest arrive at the next boundary.
-  private static final int INBOX_PAGE = 200;
-  // The most steps of interrupted wakes shown to the wake that takes their work over.
-  private static final int INTERRUPTED_STEPS = 200;
 
   /** How a wake ended. */
   record Outcome(UUID agentId, UUID wakeId, TerminationReason reason, int modelCalls) {}
@@ -95,6 +89,7 @@ final class WakeLoop {
     private WakePrompt prompts;
     private ToolScope scope;
     private final Conversation conversation;
+    private final WakeInput input;
     private volatile boolean enabled = true;
     private volatile boolean leaseLost;
     private int modelCalls;
@@ -107,27 +102,11 @@ final class WakeLoop {
       this.wakeId = claimed.wakeId();
       this.conversation = new Conversation(claimed.consumedSeq(), claimed.inboxSeq());
       this.step = new PendingStep(store, agentId, wakeId, config);
+      this.input = new WakeInput(store, agentId, conversation);
     }
 
     Outcome run() {
-      long head = conversation.inboxHead();
-      WakeRepository.WakeStart start =
-          store
-              .wakes()
-              .start(agentId, config.summaryLimit(), conversation.readSeq(), head, INBOX_PAGE)
-              .await()
-              .orElseThrow(
-                  () -> new IllegalStateException("claimed agent " + agentId + " vanished"));
-      WakeRepository.WakeContext context = start.context();
-      if (context.interrupted()) {
-        conversation.carry(
-            InterruptedWake.turns(
-                store
-                    .events()
-                    .interruptedSteps(agentId, conversation.readSeq(), INTERRUPTED_STEPS)
-                    .await()));
-      }
-      foldPage(start.inbox(), head);
+      WakeRepository.WakeContext context = input.start(config.summaryLimit());
       prompts = new WakePrompt(context, reasoner, config, catalog, clock);
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
       long heartbeat =
@@ -169,7 +148,7 @@ final class WakeLoop {
 
     private Outcome loop() {
       while (true) {
-        foldInbox();
+        input.foldNext();
         if (leaseLost) {
           return lost();
         }
@@ -257,24 +236,6 @@ final class WakeLoop {
           return lost();
         }
       }
-    }
-
-    // One page of new inbox events per boundary, as labelled untrusted input. The head is read
-    // once: a heartbeat may move it while the page is read, and the events past the head the page
-    // was read to have not been read.
-    private void foldInbox() {
-      long head = conversation.inboxHead();
-      long from = conversation.readSeq();
-      if (head <= from) {
-        conversation.fold(List.of(), from);
-        return;
-      }
-      foldPage(store.events().inbox(agentId, from, head, INBOX_PAGE).await(), head);
-    }
-
-    // A page read up to the head: all of it when the page is not full, else up to its last event.
-    private void foldPage(List<StoredEvent> page, long head) {
-      conversation.fold(page, page.size() < INBOX_PAGE ? head : page.getLast().seq());
     }
 
     private boolean commit() {
