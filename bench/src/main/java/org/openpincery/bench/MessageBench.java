@@ -117,6 +117,7 @@ public final class MessageBench {
           durable >= accepted && durable <= accepted + connections
               ? "every 202 is a durable event; the excess are requests still in flight when the clock stopped"
               : "MISMATCH");
+      catchUp(pgPort, durable);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
       server.destroy();
@@ -317,6 +318,45 @@ public final class MessageBench {
                   client, port, token, agents, next, body, deadline, latencies, accepted, other,
                   errors, done);
             });
+  }
+
+  // The engine works through what the API accepted: how long after the load every agent is asleep
+  // with nothing pending, and how many wakes the run's messages took (a wake folds every message
+  // that arrived before it started). Gives up after 120 s and says what was still waiting.
+  private static void catchUp(int pgPort, long messages) throws Exception {
+    long t0 = System.nanoTime();
+    long deadline = t0 + 120_000_000_000L;
+    long busy;
+    do {
+      busy =
+          query(
+              pgPort,
+              "SELECT count(*) FROM agents WHERE deleted_at IS NULL"
+                  + " AND (status <> 'asleep' OR (is_enabled AND has_pending))");
+      if (busy > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+      }
+    } while (busy > 0 && System.nanoTime() < deadline);
+    long wakes = countEvents(pgPort, "wake_start");
+    System.out.printf(
+        Locale.ROOT,
+        "engine: %s %.1f s after the load stopped; %d wakes in the database (warm-up included) for %d messages of the run (%.1f per wake)%n",
+        busy == 0 ? "every agent asleep with nothing pending" : busy + " agents still busy",
+        (System.nanoTime() - t0) / 1e9,
+        wakes,
+        messages,
+        wakes == 0 ? 0.0 : (double) messages / wakes);
+  }
+
+  private static long query(int pgPort, String sql) throws Exception {
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", null);
+        var st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private static long countMessages(int pgPort) throws Exception {

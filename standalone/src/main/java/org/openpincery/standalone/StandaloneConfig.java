@@ -66,7 +66,9 @@ public record StandaloneConfig(
         env.integer(EMBEDDED_PG_PORT, 0, 0, 65535),
         env.integer("DATABASE_POOL_SIZE", 16, 1, 500),
         ReasonerConfig.from(env),
-        WakeWorkerConfig.from(env),
+        // Every tier shares these cores: wakes whose model answers at once must leave some to
+        // the API (docs/performance.md, "Messages through the operator API").
+        WakeWorkerConfig.from(env, Runtime.getRuntime().availableProcessors()),
         MaintenanceWorkerConfig.from(env),
         SchedulerConfig.from(env),
         WebhookConfig.from(env),

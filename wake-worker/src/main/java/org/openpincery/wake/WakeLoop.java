@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.TerminationReason;
@@ -53,6 +54,9 @@ final class WakeLoop {
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
+  // Wakes claimed and not waiting on a model or a tool: what the worker's CPU limit counts.
+  private final AtomicInteger busy = new AtomicInteger();
+  private volatile Runnable onIdle = () -> {};
 
   WakeLoop(
       Vertx vertx,
@@ -77,8 +81,28 @@ final class WakeLoop {
     this.metrics = metrics;
   }
 
+  /** Wakes claimed and not waiting on a model or a tool. */
+  int busy() {
+    return busy.get();
+  }
+
+  /** Counts {@code n} just-claimed wakes as busy (before they start). */
+  void reserve(int n) {
+    busy.addAndGet(n);
+  }
+
+  /** Called whenever a wake starts waiting on a model or a tool, or ends. */
+  void onIdle(Runnable action) {
+    this.onIdle = action;
+  }
+
   Outcome run(ClaimResult.Claimed claimed) {
-    return new Wake(claimed).run();
+    Wake wake = new Wake(claimed);
+    try {
+      return wake.run();
+    } finally {
+      wake.waiting(true); // a wake that ended, however, is no longer busy
+    }
   }
 
   /** The state of one running wake. */
@@ -96,6 +120,8 @@ final class WakeLoop {
     private int toolCallsRun;
     private int invalidStreak;
     private int truncatedAnswers;
+    // Counted in busy from its claim (the claim reserves it) until it waits or ends.
+    private boolean waiting;
 
     Wake(ClaimResult.Claimed claimed) {
       this.agentId = claimed.agentId();
@@ -167,7 +193,13 @@ final class WakeLoop {
           return end(TerminationReason.BUDGET_EXHAUSTED);
         }
         modelCalls++;
-        CallOutcome outcome = model.complete(request).await();
+        waiting(true);
+        CallOutcome outcome;
+        try {
+          outcome = model.complete(request).await();
+        } finally {
+          waiting(false);
+        }
         step.call(CallRecords.of("wake", request, outcome, reasoner.pricing()));
         if (!(outcome instanceof CallOutcome.Answered answered)) {
           CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
@@ -217,8 +249,13 @@ final class WakeLoop {
           return end(TerminationReason.TOOL_CALL_CAP);
         }
         toolCallsRun += response.toolCalls().size();
-        ToolRunner.Round round =
-            toolRunner.run(text, response.toolCalls(), scope, step, this::commit);
+        waiting(true);
+        ToolRunner.Round round;
+        try {
+          round = toolRunner.run(text, response.toolCalls(), scope, step, this::commit);
+        } finally {
+          waiting(false);
+        }
         if (round == null) {
           return lost();
         }
@@ -235,6 +272,20 @@ final class WakeLoop {
         if (!commit()) {
           return lost();
         }
+      }
+    }
+
+    // A wake waiting on its model or a tool uses no CPU: it leaves room for a new claim.
+    private void waiting(boolean now) {
+      if (now == waiting) {
+        return;
+      }
+      waiting = now;
+      if (now) {
+        busy.decrementAndGet();
+        onIdle.run();
+      } else {
+        busy.incrementAndGet();
       }
     }
 

@@ -10,6 +10,12 @@ import org.openpincery.config.Env;
  *
  * @param owner who holds the leases this worker takes (host, pid and a random part)
  * @param concurrency {@code WAKE_CONCURRENCY}: wakes run at once
+ * @param cpuConcurrency {@code WAKE_CPU_CONCURRENCY}: of those, how many may be busy (building a
+ *     prompt, committing a step — anything but waiting on the model or a tool) before the worker
+ *     claims no new wake; default {@code concurrency} (no further limit), and the number of cores
+ *     where every tier shares one process (standalone). A model that answers at once then makes
+ *     wakes queue as pending agents (which fold more input each) instead of taking every core from
+ *     the API; a slow model, whose wakes mostly wait, is not held back
  * @param poll {@code WAKE_POLL_MILLIS}: how often pending work is looked for without a notification
  * @param lease {@code WAKE_LEASE_SECONDS}: a wake's lease; every step and a timer extend it
  * @param maintenanceLease {@code MAINTENANCE_LEASE_SECONDS}: time given to maintenance after a wake
@@ -28,6 +34,7 @@ import org.openpincery.config.Env;
 public record WakeWorkerConfig(
     String owner,
     int concurrency,
+    int cpuConcurrency,
     Duration poll,
     Duration lease,
     Duration maintenanceLease,
@@ -39,10 +46,25 @@ public record WakeWorkerConfig(
     int summaryLimit,
     Duration shutdownGrace) {
 
+  /** The settings of a wake worker with a process of its own. */
   public static WakeWorkerConfig from(Env env) {
+    return from(env, 0);
+  }
+
+  /**
+   * The settings, with {@code defaultCpuConcurrency} as the default of {@code WAKE_CPU_CONCURRENCY}
+   * (0: the same as {@code WAKE_CONCURRENCY}).
+   */
+  public static WakeWorkerConfig from(Env env, int defaultCpuConcurrency) {
+    int concurrency = env.integer("WAKE_CONCURRENCY", 32, 1, 4096);
     return new WakeWorkerConfig(
         owner("wake"),
-        env.integer("WAKE_CONCURRENCY", 32, 1, 4096),
+        concurrency,
+        env.integer(
+            "WAKE_CPU_CONCURRENCY",
+            defaultCpuConcurrency > 0 ? defaultCpuConcurrency : concurrency,
+            1,
+            4096),
         Duration.ofMillis(env.integer("WAKE_POLL_MILLIS", 1000, 10, 60_000)),
         env.seconds("WAKE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),
         env.seconds("MAINTENANCE_LEASE_SECONDS", Duration.ofSeconds(30), 3, 3600),

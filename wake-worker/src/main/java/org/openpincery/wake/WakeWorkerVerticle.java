@@ -112,16 +112,35 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
         new ClaimLoop<>(
             context,
             config.concurrency(),
-            free -> store.lifecycle().claimPending(config.owner(), config.lease(), free),
+            free -> {
+              int room = Math.min(free, config.cpuConcurrency() - wakes.busy());
+              if (room <= 0) {
+                return io.vertx.core.Future.succeededFuture(List.of());
+              }
+              return store
+                  .lifecycle()
+                  .claimPending(config.owner(), config.lease(), room)
+                  .map(
+                      claimed -> {
+                        wakes.reserve(claimed.size());
+                        return claimed;
+                      });
+            },
             claimed -> observer.accept(wakes.run(claimed)));
+    if (config.cpuConcurrency() < config.concurrency()) {
+      // A wake that starts waiting frees room under the CPU limit: look for work at once.
+      wakes.onIdle(loop::kick);
+    }
     consumer = vertx.eventBus().consumer(Channel.WAKE.address(), m -> loop.kick());
     poll = vertx.setPeriodic(config.poll().toMillis(), id -> loop.kick());
     running = true;
     loop.kick();
     LOG.info(
-        "wake worker {} running: {} wake(s) at once, model {} via {}",
+        "wake worker {} running: {} wake(s) at once, {} busy (not waiting on a model or tool),"
+            + " model {} via {}",
         config.owner(),
         config.concurrency(),
+        config.cpuConcurrency(),
         reasoner.model(),
         model.describe());
   }

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.openpincery.model.AgentStatus;
 import org.openpincery.model.StoredEvent;
@@ -17,6 +19,7 @@ import org.openpincery.model.TerminationReason;
 import org.openpincery.store.AgentRepository.AgentPatch;
 import org.openpincery.testkit.ScriptedModelServer;
 import org.openpincery.testkit.ScriptedModelServer.EchoSystem;
+import org.openpincery.testkit.ScriptedModelServer.Gated;
 import org.openpincery.testkit.ScriptedModelServer.Slow;
 import org.openpincery.testkit.ScriptedModelServer.Text;
 import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
@@ -223,6 +226,35 @@ class WakeLoopTest {
                   Optional.of(Optional.of(new BigDecimal("50")))))
           .await();
       assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+    }
+  }
+
+  @RepeatedTest(3)
+  void aWakeWaitingOnItsModelLeavesRoomForAnotherAtTheBusyLimit() throws Exception {
+    // One busy wake at a time: while the first agent's wake waits on its model, the second
+    // agent's wake is claimed and finishes; when both have ended, a third is claimed (no busy
+    // count is left behind).
+    try (EngineFixture f = new EngineFixture(Map.of("WAKE_CPU_CONCURRENCY", "1"))) {
+      UUID slow = f.agent("slow-model");
+      UUID quick = f.agent("quick");
+      UUID later = f.agent("later");
+      CompletableFuture<Void> answer = new CompletableFuture<>();
+      f.model.then(new Gated(answer, stop("at last")));
+      f.message(slow, "think hard");
+      assertThat(f.model.awaitRequest(10_000)).isNotNull();
+
+      f.model.then(stop("at once"));
+      f.message(quick, "hi");
+      assertThat(f.awaitWakeEnd(quick, 1)).isEqualTo("completed");
+      assertThat(f.events(slow, "wake_end")).isEmpty();
+
+      answer.complete(null);
+      assertThat(f.awaitWakeEnd(slow, 1)).isEqualTo("completed");
+      f.finishMaintenance(slow);
+      f.finishMaintenance(quick);
+      f.model.then(stop("me too"));
+      f.message(later, "and me");
+      assertThat(f.awaitWakeEnd(later, 1)).isEqualTo("completed");
     }
   }
 
