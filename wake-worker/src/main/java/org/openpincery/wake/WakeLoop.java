@@ -4,7 +4,6 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.TerminationReason;
@@ -54,9 +53,7 @@ final class WakeLoop {
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
-  // Wakes claimed and not waiting on a model or a tool: what the worker's CPU limit counts.
-  private final AtomicInteger busy = new AtomicInteger();
-  private volatile Runnable onIdle = () -> {};
+  private final BusyWakes busy = new BusyWakes();
 
   WakeLoop(
       Vertx vertx,
@@ -81,27 +78,17 @@ final class WakeLoop {
     this.metrics = metrics;
   }
 
-  /** Wakes claimed and not waiting on a model or a tool. */
-  int busy() {
-    return busy.get();
-  }
-
-  /** Counts {@code n} just-claimed wakes as busy (before they start). */
-  void reserve(int n) {
-    busy.addAndGet(n);
-  }
-
-  /** Called whenever a wake starts waiting on a model or a tool, or ends. */
-  void onIdle(Runnable action) {
-    this.onIdle = action;
+  /** The wakes busy now, which {@code WAKE_CPU_CONCURRENCY} limits. */
+  BusyWakes busy() {
+    return busy;
   }
 
   Outcome run(ClaimResult.Claimed claimed) {
-    Wake wake = new Wake(claimed);
+    BusyWakes.Member member = busy.member();
     try {
-      return wake.run();
+      return new Wake(claimed, member).run();
     } finally {
-      wake.waiting(true); // a wake that ended, however, is no longer busy
+      member.ended();
     }
   }
 
@@ -120,10 +107,10 @@ final class WakeLoop {
     private int toolCallsRun;
     private int invalidStreak;
     private int truncatedAnswers;
-    // Counted in busy from its claim (the claim reserves it) until it waits or ends.
-    private boolean waiting;
+    private final BusyWakes.Member load;
 
-    Wake(ClaimResult.Claimed claimed) {
+    Wake(ClaimResult.Claimed claimed, BusyWakes.Member load) {
+      this.load = load;
       this.agentId = claimed.agentId();
       this.wakeId = claimed.wakeId();
       this.conversation = new Conversation(claimed.consumedSeq(), claimed.inboxSeq());
@@ -193,13 +180,7 @@ final class WakeLoop {
           return end(TerminationReason.BUDGET_EXHAUSTED);
         }
         modelCalls++;
-        waiting(true);
-        CallOutcome outcome;
-        try {
-          outcome = model.complete(request).await();
-        } finally {
-          waiting(false);
-        }
+        CallOutcome outcome = load.whileWaiting(() -> model.complete(request).await());
         step.call(CallRecords.of("wake", request, outcome, reasoner.pricing()));
         if (!(outcome instanceof CallOutcome.Answered answered)) {
           CallOutcome.Failed failed = (CallOutcome.Failed) outcome;
@@ -249,13 +230,9 @@ final class WakeLoop {
           return end(TerminationReason.TOOL_CALL_CAP);
         }
         toolCallsRun += response.toolCalls().size();
-        waiting(true);
-        ToolRunner.Round round;
-        try {
-          round = toolRunner.run(text, response.toolCalls(), scope, step, this::commit);
-        } finally {
-          waiting(false);
-        }
+        ToolRunner.Round round =
+            load.whileWaiting(
+                () -> toolRunner.run(text, response.toolCalls(), scope, step, this::commit));
         if (round == null) {
           return lost();
         }
@@ -272,20 +249,6 @@ final class WakeLoop {
         if (!commit()) {
           return lost();
         }
-      }
-    }
-
-    // A wake waiting on its model or a tool uses no CPU: it leaves room for a new claim.
-    private void waiting(boolean now) {
-      if (now == waiting) {
-        return;
-      }
-      waiting = now;
-      if (now) {
-        busy.decrementAndGet();
-        onIdle.run();
-      } else {
-        busy.incrementAndGet();
       }
     }
 

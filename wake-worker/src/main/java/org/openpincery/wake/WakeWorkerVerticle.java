@@ -113,7 +113,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
             context,
             config.concurrency(),
             free -> {
-              int room = Math.min(free, config.cpuConcurrency() - wakes.busy());
+              int room = Math.min(free, config.cpuConcurrency() - wakes.busy().count());
               if (room <= 0) {
                 return io.vertx.core.Future.succeededFuture(List.of());
               }
@@ -122,14 +122,14 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
                   .claimPending(config.owner(), config.lease(), room)
                   .map(
                       claimed -> {
-                        wakes.reserve(claimed.size());
+                        wakes.busy().reserve(claimed.size());
                         return claimed;
                       });
             },
             claimed -> observer.accept(wakes.run(claimed)));
     if (config.cpuConcurrency() < config.concurrency()) {
       // A wake that starts waiting frees room under the CPU limit: look for work at once.
-      wakes.onIdle(loop::kick);
+      wakes.busy().onIdle(loop::kick);
     }
     consumer = vertx.eventBus().consumer(Channel.WAKE.address(), m -> loop.kick());
     poll = vertx.setPeriodic(config.poll().toMillis(), id -> loop.kick());
