@@ -174,21 +174,7 @@ public final class WakeRepository {
       timers = List.copyOf(timers);
     }
 
-    /** A step whose end, if any, goes to maintenance. */
-    public Step(
-        UUID agentId,
-        UUID wakeId,
-        Duration lease,
-        ModelCallRepository.ModelCall modelCall,
-        List<StepEvent> events,
-        TerminationReason end,
-        long seenSeq,
-        Duration maintenanceLease,
-        List<TimerChange> timers) {
-      this(agentId, wakeId, lease, modelCall, events, end, seenSeq, maintenanceLease, timers, true);
-    }
-
-    /** A step that changes no timer. */
+    /** A step that changes no timer and whose end, if any, goes to maintenance. */
     public Step(
         UUID agentId,
         UUID wakeId,
@@ -198,7 +184,17 @@ public final class WakeRepository {
         TerminationReason end,
         long seenSeq,
         Duration maintenanceLease) {
-      this(agentId, wakeId, lease, modelCall, events, end, seenSeq, maintenanceLease, List.of());
+      this(
+          agentId,
+          wakeId,
+          lease,
+          modelCall,
+          events,
+          end,
+          seenSeq,
+          maintenanceLease,
+          List.of(),
+          true);
     }
   }
 

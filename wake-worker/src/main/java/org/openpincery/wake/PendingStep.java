@@ -52,15 +52,8 @@ final class PendingStep {
 
   /**
    * Commits the step and, with an end reason, the end of the wake (consuming input up to {@code
-   * seenSeq}); the step is empty afterwards either way.
-   */
-  StepResult write(TerminationReason end, long seenSeq) {
-    return write(end, seenSeq, true);
-  }
-
-  /**
-   * As {@link #write(TerminationReason, long)}; with {@code maintain} false the end goes straight
-   * to asleep, no maintenance pass (a wake that made no model call).
+   * seenSeq}): to maintenance, or with {@code maintain} false (a wake that made no model call)
+   * straight to asleep. The step is empty afterwards either way.
    */
   StepResult write(TerminationReason end, long seenSeq, boolean maintain) {
     StepResult result =
