@@ -1,5 +1,10 @@
 package org.openpincery.gateway;
 
+import static org.openpincery.model.Role.ADMIN;
+import static org.openpincery.model.Role.OPERATOR;
+import static org.openpincery.model.Role.VIEWER;
+
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -65,7 +70,9 @@ public final class ApiRouter {
             new SessionCache(config.sessionCacheTtl()));
     HealthEndpoints health =
         new HealthEndpoints(new Readiness(vertx, store.health(), background, details));
-    AuthHandlers sessions = new AuthHandlers(store.auth(), config, auth);
+    AuthHandlers sessions = new AuthHandlers(store.auth(), store.team(), config, auth);
+    TeamHandlers team = new TeamHandlers(store.team(), config, auth);
+    TokenHandlers tokens = new TokenHandlers(store.team(), auth);
     AgentHandlers agents =
         new AgentHandlers(store.agents(), store.events(), store.idempotency(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
@@ -118,102 +125,58 @@ public final class ApiRouter {
         .handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openapi));
     router.post("/api/bootstrap").handler(auth::limitUnauthenticated).handler(sessions::bootstrap);
     router.post("/api/login").handler(auth::limitUnauthenticated).handler(sessions::login);
+    router
+        .post("/api/invitations/accept")
+        .handler(auth::limitUnauthenticated)
+        .handler(team::accept);
 
-    // Routes that need a session.
-    router
-        .post("/api/logout")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(sessions::logout);
-    router.get("/api/me").handler(ctx -> auth.requireSession(ctx, false)).handler(sessions::me);
-    router
-        .post("/api/agents")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::create);
-    router.get("/api/agents").handler(ctx -> auth.requireSession(ctx, false)).handler(agents::list);
-    router
-        .get("/api/agents/:id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::show);
-    router
-        .patch("/api/agents/:id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::update);
-    router
-        .delete("/api/agents/:id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::delete);
-    router
-        .post("/api/agents/:id/messages")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::message);
-    router
-        .get("/api/agents/:id/events")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(events::list);
-    router
-        .get("/api/agents/:id/events/verify")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(events::verify);
-    router
-        .get("/api/agents/:id/model-calls")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(modelCalls::list);
-    router
-        .get("/api/agents/:id/model-calls/:call_id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(modelCalls::show);
-    router
-        .get("/api/agents/:id/projections")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(history::projections);
-    router
-        .get("/api/agents/:id/wakes")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(history::wakes);
-    router
-        .get("/api/agents/:id/events/stream")
-        .handler(ctx -> auth.requireSession(ctx, true))
-        .handler(stream::open);
-    router
-        .post("/api/credentials")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(credentials::create);
-    router
-        .get("/api/credentials")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(credentials::list);
-    router
-        .delete("/api/credentials/:name")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(credentials::revoke);
-    router
-        .post("/api/agents/:id/schedules")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(schedules::create);
-    router
-        .get("/api/agents/:id/schedules")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(schedules::list);
-    router
-        .delete("/api/agents/:id/schedules/:schedule_id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(schedules::delete);
-    router
-        .get("/api/agents/:id/timers")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(timers::list);
-    router
-        .post("/api/agents/:id/timers")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(timers::add);
-    router
-        .delete("/api/agents/:id/timers/:timer_id")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(timers::cancel);
-    router
-        .post("/api/agents/:id/webhook/rotate")
-        .handler(ctx -> auth.requireSession(ctx, false))
-        .handler(agents::rotateWebhookSecret);
+    // Routes that need a signed-in caller (a session or an API token), each with who may call it:
+    // the one place the API's authorization is decided (Access; tested route by route and role by
+    // role in AuthorizationMatrixTest).
+    Access viewer = Access.least(VIEWER);
+    Access operator = Access.least(OPERATOR);
+    Access admin = Access.least(ADMIN);
+    Access budgets = operator.field("budget_limit_usd", ADMIN);
+    Secured api = new Secured(router, auth);
+    api.post("/api/logout", viewer.sessionsOnly(), sessions::logout);
+    api.get("/api/me", viewer, sessions::me);
+
+    api.get("/api/workspaces", viewer, team::workspaces);
+    api.post("/api/workspaces", viewer.sessionsOnly(), team::createWorkspace);
+    api.post("/api/session/workspace", viewer.sessionsOnly(), team::switchWorkspace);
+    api.get("/api/members", viewer, team::members);
+    api.patch("/api/members/:user_id", admin, team::setRole);
+    api.delete("/api/members/:user_id", admin.orSelf("user_id", VIEWER), team::remove);
+    api.post("/api/invitations", admin, team::invite);
+    api.get("/api/invitations", admin, team::invitations);
+    api.delete("/api/invitations/:invitation_id", admin, team::revokeInvitation);
+    api.post("/api/tokens", viewer.sessionsOnly(), tokens::create);
+    api.get("/api/tokens", viewer, tokens::list);
+    api.delete("/api/tokens/:token_id", viewer, tokens::revoke);
+
+    api.post("/api/agents", budgets, agents::create);
+    api.get("/api/agents", viewer, agents::list);
+    api.get("/api/agents/:id", viewer, agents::show);
+    api.patch("/api/agents/:id", budgets, agents::update);
+    api.delete("/api/agents/:id", operator, agents::delete);
+    api.post("/api/agents/:id/messages", operator, agents::message);
+    api.get("/api/agents/:id/events", viewer, events::list);
+    api.get("/api/agents/:id/events/verify", viewer, events::verify);
+    api.get("/api/agents/:id/model-calls", viewer, modelCalls::list);
+    api.get("/api/agents/:id/model-calls/:call_id", viewer, modelCalls::show);
+    api.get("/api/agents/:id/projections", viewer, history::projections);
+    api.get("/api/agents/:id/wakes", viewer, history::wakes);
+    api.get("/api/agents/:id/events/stream", viewer, stream::open);
+    api.post("/api/credentials", operator, credentials::create);
+    api.get("/api/credentials", viewer, credentials::list);
+    api.delete("/api/credentials/:name", operator, credentials::revoke);
+    api.post("/api/agents/:id/schedules", operator, schedules::create);
+    api.get("/api/agents/:id/schedules", viewer, schedules::list);
+    api.delete("/api/agents/:id/schedules/:schedule_id", operator, schedules::delete);
+    api.get("/api/agents/:id/timers", viewer, timers::list);
+    api.post("/api/agents/:id/timers", operator, timers::add);
+    api.delete("/api/agents/:id/timers/:timer_id", operator, timers::cancel);
+    api.post("/api/agents/:id/webhook/rotate", operator, agents::rotateWebhookSecret);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).
@@ -242,6 +205,38 @@ public final class ApiRouter {
               }
             });
     return out;
+  }
+
+  /**
+   * Declares routes that need a signed-in caller: authentication (the bearer token; an event stream
+   * also takes {@code ?access_token=}), then the route's {@link Access}, then its handler.
+   */
+  private record Secured(Router router, Authenticator auth) {
+    void get(String path, Access access, Handler<RoutingContext> handler) {
+      add(HttpMethod.GET, path, access, handler);
+    }
+
+    void post(String path, Access access, Handler<RoutingContext> handler) {
+      add(HttpMethod.POST, path, access, handler);
+    }
+
+    void patch(String path, Access access, Handler<RoutingContext> handler) {
+      add(HttpMethod.PATCH, path, access, handler);
+    }
+
+    void delete(String path, Access access, Handler<RoutingContext> handler) {
+      add(HttpMethod.DELETE, path, access, handler);
+    }
+
+    private void add(
+        HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+      boolean stream = path.endsWith("/events/stream");
+      router
+          .route(method, path)
+          .handler(ctx -> auth.requireSession(ctx, stream))
+          .handler(access::check)
+          .handler(handler);
+    }
   }
 
   private static void accessLog(RoutingContext ctx) {

@@ -2,20 +2,25 @@ package org.openpincery.gateway;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.openpincery.store.AuthRepository;
 import org.openpincery.store.AuthRepository.BootstrapResult;
+import org.openpincery.store.TeamRepository;
 
 /** Bootstrap, login, logout and "who am I". */
 final class AuthHandlers {
 
   private final AuthRepository auth;
+  private final TeamRepository team;
   private final GatewayConfig config;
   private final Authenticator authenticator;
 
-  AuthHandlers(AuthRepository auth, GatewayConfig config, Authenticator authenticator) {
+  AuthHandlers(
+      AuthRepository auth, TeamRepository team, GatewayConfig config, Authenticator authenticator) {
     this.auth = auth;
+    this.team = team;
     this.config = config;
     this.authenticator = authenticator;
   }
@@ -99,18 +104,25 @@ final class AuthHandlers {
   void me(RoutingContext ctx) {
     var p = Authenticator.principal(ctx);
     auth.user(p.userId())
+        .compose(profile -> team.workspaceName(p.workspaceId()).map(w -> Map.entry(profile, w)))
         .onSuccess(
-            profile ->
-                Responses.json(
-                    ctx,
-                    200,
-                    new JsonObject()
-                        .put("user_id", p.userId().toString())
-                        .put("email", profile.map(AuthRepository.UserProfile::email).orElse(null))
-                        .put("name", profile.map(AuthRepository.UserProfile::name).orElse(null))
-                        .put("workspace_id", p.workspaceId().toString())
-                        .put("role", p.role())
-                        .put("session_expires_at", p.expiresAt().toString())))
+            found -> {
+              var profile = found.getKey();
+              Responses.json(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("user_id", p.userId().toString())
+                      .put("email", profile.map(AuthRepository.UserProfile::email).orElse(null))
+                      .put("name", profile.map(AuthRepository.UserProfile::name).orElse(null))
+                      .put("workspace_id", p.workspaceId().toString())
+                      .put("workspace_name", found.getValue().orElse(null))
+                      .put("role", p.role().wire())
+                      .put("auth", p.isApiToken() ? "api_token" : "session")
+                      .put(
+                          "session_expires_at",
+                          p.expiresAt() == null ? null : p.expiresAt().toString()));
+            })
         .onFailure(ctx::fail);
   }
 

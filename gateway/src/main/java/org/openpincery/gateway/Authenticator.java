@@ -5,16 +5,18 @@ import java.util.Optional;
 import org.openpincery.limits.RateLimiter;
 import org.openpincery.store.AuthRepository;
 import org.openpincery.store.AuthRepository.Principal;
+import org.openpincery.store.AuthRepository.TokenCheck;
 
 /**
- * Turns a bearer token into a {@link Principal}, and applies the rate limits: failed and
- * unauthenticated attempts count against the client address (10/min by default), authenticated
- * requests against their session (60/min).
+ * Turns a bearer token (a session's, or an API token's) into a {@link Principal}, and applies the
+ * rate limits: failed and unauthenticated attempts count against the client address (10/min by
+ * default), authenticated requests against their session (60/min).
  */
 final class Authenticator {
 
   private static final String PRINCIPAL = "principal";
   private static final String TOKEN_DIGEST = "token_digest";
+  private static final String REFUSED_TOKEN = "refused_token";
 
   private final AuthRepository auth;
   private final RateLimiter unauthenticated;
@@ -38,22 +40,47 @@ final class Authenticator {
     this.sessions = sessions;
   }
 
-  /** For routes that need a session. {@code allowQueryToken} lets EventSource clients connect. */
+  /**
+   * For routes that need a signed-in caller: a session token, or an API token ({@code pcy_…}).
+   * {@code allowQueryToken} lets EventSource clients connect with {@code ?access_token=}.
+   */
   void requireSession(RoutingContext ctx, boolean allowQueryToken) {
     Optional<String> token = bearer(ctx);
     if (token.isEmpty() && allowQueryToken) {
       token = Optional.ofNullable(ctx.request().getParam("access_token"));
     }
-    if (token.isEmpty() || !Tokens.looksLikeSessionToken(token.get())) {
+    boolean apiToken = token.isPresent() && Tokens.looksLikeApiToken(token.get());
+    if (token.isEmpty() || !(apiToken || Tokens.looksLikeSessionToken(token.get()))) {
       reject(
           ctx,
-          token.isEmpty() ? "a bearer session token is required" : "the session token is invalid");
+          token.isEmpty()
+              ? "a bearer session or API token is required"
+              : "the session token is invalid");
       return;
     }
     byte[] digest = Tokens.sha256(token.get());
     Optional<Principal> cached = sessions.get(digest);
     if (cached.isPresent()) {
       admit(ctx, cached.get(), digest);
+      return;
+    }
+    if (apiToken) {
+      auth.authenticateToken(digest)
+          .onSuccess(
+              check -> {
+                switch (check) {
+                  case TokenCheck.Valid v -> {
+                    sessions.put(digest, v.principal());
+                    admit(ctx, v.principal(), digest);
+                  }
+                  case TokenCheck.Refused r -> {
+                    ctx.put(REFUSED_TOKEN, r);
+                    reject(ctx, r.reason());
+                  }
+                  case TokenCheck.Unknown u -> reject(ctx, "the API token is invalid");
+                }
+              })
+          .onFailure(ctx::fail);
       return;
     }
     auth.authenticate(digest)
@@ -80,9 +107,19 @@ final class Authenticator {
     ctx.next();
   }
 
-  /** Forgets a session this process may have cached (after logout). */
+  /** Forgets a session or token this process may have cached (after logout or revocation). */
   void forget(Principal principal) {
     sessions.invalidate(principal.sessionId());
+  }
+
+  /** Forgets sessions or tokens by id (a revoked token, a removed member's sessions). */
+  void forget(java.util.Collection<java.util.UUID> ids) {
+    ids.forEach(sessions::invalidate);
+  }
+
+  /** Forgets every cached session and token of a user (their role or membership changed). */
+  void forgetUser(java.util.UUID userId) {
+    sessions.invalidateUser(userId);
   }
 
   /** For routes open to anyone (bootstrap, login): the per-address limit only. */
@@ -123,6 +160,11 @@ final class Authenticator {
 
   static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  /** The API token refused on this request (revoked, expired, creator gone), if any. */
+  static TokenCheck.Refused refusedToken(RoutingContext ctx) {
+    return ctx.get(REFUSED_TOKEN);
   }
 
   /** The SHA-256 of the session token presented (for re-checking a long-lived stream). */

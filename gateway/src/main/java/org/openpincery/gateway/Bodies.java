@@ -102,6 +102,47 @@ final class Bodies {
         .orElseThrow(() -> ApiError.badRequest("'" + field + "' is required"));
   }
 
+  /** An optional whole number from {@code min} to {@code max}; JSON null counts as absent. */
+  static Optional<Long> wholeNumber(JsonObject body, String field, long min, long max) {
+    if (!body.containsKey(field) || body.getValue(field) == null) {
+      return Optional.empty();
+    }
+    Object value = body.getValue(field);
+    if (!(value instanceof Integer || value instanceof Long)
+        || ((Number) value).longValue() < min
+        || ((Number) value).longValue() > max) {
+      throw ApiError.badRequest(
+          "'" + field + "' must be a whole number from " + min + " to " + max);
+    }
+    return Optional.of(((Number) value).longValue());
+  }
+
+  /** A role field: one of owner, admin, operator, viewer. */
+  static Optional<org.openpincery.model.Role> role(JsonObject body, String field) {
+    if (!body.containsKey(field)) {
+      return Optional.empty();
+    }
+    if (!(body.getValue(field) instanceof String s)
+        || org.openpincery.model.Role.parse(s).isEmpty()) {
+      throw ApiError.badRequest("'" + field + "' must be one of owner, admin, operator, viewer");
+    }
+    return org.openpincery.model.Role.parse(s);
+  }
+
+  /** A UUID path parameter; 400 {@code invalid_id} naming what it identifies otherwise. */
+  static java.util.UUID pathId(io.vertx.ext.web.RoutingContext ctx, String param, String what) {
+    String raw = ctx.pathParam(param);
+    try {
+      java.util.UUID id = java.util.UUID.fromString(raw);
+      if (id.toString().equalsIgnoreCase(raw)) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    throw new ApiError(400, "invalid_id", "the " + what + " id must be a UUID");
+  }
+
   static Optional<Boolean> bool(JsonObject body, String field) {
     if (!body.containsKey(field)) {
       return Optional.empty();

@@ -112,7 +112,9 @@ final class EventStream {
               }
               // Without a cursor a stream starts at the head: only new events.
               long cursor = cursorParam != null ? cursorParam : agent.get().eventSeq();
-              new Session(ctx, agentId, cursor, principal.sessionId(), tokenDigest).start();
+              new Session(
+                      ctx, agentId, cursor, principal.sessionId(), tokenDigest, principal.kind())
+                  .start();
             })
         .onFailure(ctx::fail);
   }
@@ -123,6 +125,7 @@ final class EventStream {
     private final UUID agentId;
     private final UUID sessionId;
     private final byte[] tokenDigest;
+    private final AuthRepository.Principal.Kind kind;
     private final String prefix;
     private long lastSent;
     private boolean reading;
@@ -131,7 +134,14 @@ final class EventStream {
     private MessageConsumer<String> consumer;
     private long heartbeat;
 
-    Session(RoutingContext ctx, UUID agentId, long cursor, UUID sessionId, byte[] tokenDigest) {
+    Session(
+        RoutingContext ctx,
+        UUID agentId,
+        long cursor,
+        UUID sessionId,
+        byte[] tokenDigest,
+        AuthRepository.Principal.Kind kind) {
+      this.kind = kind;
       this.ctx = ctx;
       this.response = ctx.response();
       this.agentId = agentId;
@@ -225,10 +235,12 @@ final class EventStream {
 
     /** Ends the stream when its session was revoked elsewhere or has expired. */
     private void recheckSession() {
-      auth.authenticate(tokenDigest)
+      auth.recheck(tokenDigest, kind)
           .onSuccess(
               p -> {
-                if (p.isEmpty() || !p.get().expiresAt().isAfter(OffsetDateTime.now())) {
+                if (p.isEmpty()
+                    || (p.get().expiresAt() != null
+                        && !p.get().expiresAt().isAfter(OffsetDateTime.now()))) {
                   end();
                 }
               });

@@ -33,6 +33,9 @@ final class SessionCache {
                 new Expiry<String, Principal>() {
                   @Override
                   public long expireAfterCreate(String key, Principal p, long currentTime) {
+                    if (p.expiresAt() == null) {
+                      return ttlNanos; // an API token without expiry
+                    }
                     long untilExpiry =
                         Duration.between(OffsetDateTime.now(), p.expiresAt()).toNanos();
                     return Math.min(ttlNanos, Math.max(0, untilExpiry));
@@ -67,7 +70,12 @@ final class SessionCache {
     entries.put(HexFormat.of().formatHex(tokenHash), principal);
   }
 
-  /** Drops every cached entry of a session (logout). */
+  /** Drops every cached entry of a user (their role or membership changed). */
+  void invalidateUser(UUID userId) {
+    entries.asMap().values().removeIf(p -> p.userId().equals(userId));
+  }
+
+  /** Drops every cached entry of a session or API token (logout, revocation). */
   void invalidate(UUID sessionId) {
     entries.asMap().values().removeIf(p -> p.sessionId().equals(sessionId));
   }

@@ -7,11 +7,22 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** Session tokens and secrets: 256 random bits as hex; only SHA-256 digests are stored. */
+/**
+ * Session, API and invitation tokens and secrets: 256 random bits as hex (API tokens prefixed
+ * {@code pcy_}, invitations {@code inv_}); only SHA-256 digests are stored.
+ */
 final class Tokens {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern SESSION_TOKEN = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern API_TOKEN = Pattern.compile("pcy_[0-9a-f]{64}");
+  private static final Pattern INVITATION_TOKEN = Pattern.compile("inv_[0-9a-f]{64}");
+
+  /** Prefix of API tokens, so that they are recognisable in a leaked file or a secret scanner. */
+  static final String API_TOKEN_PREFIX = "pcy_";
+
+  /** Prefix of invitation tokens. */
+  static final String INVITATION_TOKEN_PREFIX = "inv_";
 
   private Tokens() {}
 
@@ -23,6 +34,14 @@ final class Tokens {
 
   static boolean looksLikeSessionToken(String token) {
     return SESSION_TOKEN.matcher(token).matches();
+  }
+
+  static boolean looksLikeApiToken(String token) {
+    return API_TOKEN.matcher(token).matches();
+  }
+
+  static boolean looksLikeInvitationToken(String token) {
+    return INVITATION_TOKEN.matcher(token).matches();
   }
 
   static byte[] sha256(String value) {

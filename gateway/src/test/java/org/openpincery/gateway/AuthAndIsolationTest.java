@@ -131,10 +131,17 @@ class AuthAndIsolationTest {
         api.store
             .auth()
             .addMember(
-                workspace, "outsider-" + UUID.randomUUID() + "@example.com", "Outsider", "owner")
+                workspace,
+                "outsider-" + UUID.randomUUID() + "@example.com",
+                "Outsider",
+                org.openpincery.model.Role.OWNER)
             .await();
     String t = Tokens.newToken();
-    api.store.auth().createSession(user, Tokens.sha256(t), java.time.Duration.ofHours(1)).await();
+    api.store
+        .auth()
+        .createSession(
+            user, workspace, "invitation", Tokens.sha256(t), java.time.Duration.ofHours(1))
+        .await();
     return t;
   }
 }

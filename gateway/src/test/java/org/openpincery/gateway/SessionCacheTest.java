@@ -14,7 +14,12 @@ class SessionCacheTest {
 
   private static Principal principal(OffsetDateTime expiresAt) {
     return new Principal(
-        UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), "owner", expiresAt);
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        org.openpincery.model.Role.OWNER,
+        expiresAt,
+        Principal.Kind.SESSION);
   }
 
   @Test

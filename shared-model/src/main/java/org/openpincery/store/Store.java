@@ -28,6 +28,7 @@ public final class Store implements AutoCloseable {
   private final CredentialRepository credentials;
   private final IdempotencyRepository idempotency;
   private final HistoryRepository history;
+  private final TeamRepository team;
 
   /**
    * @param pool the connections data statements run on
@@ -51,6 +52,7 @@ public final class Store implements AutoCloseable {
     this.credentials = new CredentialRepository(pool);
     this.idempotency = new IdempotencyRepository(pool);
     this.history = new HistoryRepository(pool);
+    this.team = new TeamRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -73,6 +75,11 @@ public final class Store implements AutoCloseable {
 
   public WebhookRepository webhooks() {
     return webhooks;
+  }
+
+  /** Workspaces, members, invitations and API tokens. */
+  public TeamRepository team() {
+    return team;
   }
 
   public CredentialRepository credentials() {
