@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.openpincery.limits.RateLimiter;
+import org.openpincery.notify.Channel;
 import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.ops.Readiness;
 import org.openpincery.store.Store;
@@ -68,6 +69,31 @@ public final class ApiRouter {
             clients,
             metrics,
             new SessionCache(config.sessionCacheTtl()));
+    // Sessions and tokens ended, or roles changed, through any gateway process (NOTIFY after
+    // commit): forget them here too, and end the streams of ended sessions.
+    vertx
+        .eventBus()
+        .<String>consumer(
+            Channel.SESSIONS.address(),
+            m -> {
+              String payload = m.body();
+              int colon = payload.indexOf(':');
+              if (colon < 0) {
+                return; // a listener's reconnect hint: caches expire on their own within seconds
+              }
+              java.util.UUID id;
+              try {
+                id = java.util.UUID.fromString(payload.substring(colon + 1));
+              } catch (IllegalArgumentException e) {
+                return;
+              }
+              if (payload.startsWith("user:")) {
+                auth.forgetUser(id);
+              } else {
+                auth.forget(java.util.List.of(id));
+                vertx.eventBus().publish(EventStream.SESSION_ENDED, id.toString());
+              }
+            });
     HealthEndpoints health =
         new HealthEndpoints(new Readiness(vertx, store.health(), background, details));
     AuthHandlers sessions = new AuthHandlers(store.auth(), store.team(), config, auth);

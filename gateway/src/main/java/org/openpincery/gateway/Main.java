@@ -39,7 +39,7 @@ public final class Main {
           new NotificationListener(
               vertx,
               Database.connectOptions(url, "pincery-gateway-listen"),
-              Set.of(Channel.EVENTS),
+              Set.of(Channel.EVENTS, Channel.SESSIONS),
               v -> vertx.eventBus().publish(Channel.EVENTS.address(), EventStream.RESYNC));
       listener.start();
       var verticle =

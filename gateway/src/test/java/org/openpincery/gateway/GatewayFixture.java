@@ -30,7 +30,7 @@ final class GatewayFixture implements AutoCloseable {
   static final String BOOTSTRAP_TOKEN = "test-bootstrap-token-0123456789";
 
   final Vertx vertx;
-  final DatabaseUrl url = TestPostgres.freshDatabase();
+  final DatabaseUrl url;
   final Store store;
   final NotificationListener listener;
   final GatewayConfig config;
@@ -58,17 +58,28 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Map<String, String> settings, GatewayMetrics metrics, Vertx vertx) {
-    this(settings, metrics, vertx, false);
+    this(settings, metrics, vertx, false, null);
   }
 
   /** A gateway whose every database connection goes through a {@link TcpProxy} the test cuts. */
   static GatewayFixture throughProxy(Map<String, String> settings) {
-    return new GatewayFixture(settings, GatewayMetrics.discarding(), Vertx.vertx(), true);
+    return new GatewayFixture(settings, GatewayMetrics.discarding(), Vertx.vertx(), true, null);
+  }
+
+  /** A second gateway process (its own Vert.x, pool and listener) on {@code other}'s database. */
+  static GatewayFixture besides(GatewayFixture other, Map<String, String> settings) {
+    return new GatewayFixture(
+        settings, GatewayMetrics.discarding(), Vertx.vertx(), false, other.url);
   }
 
   private GatewayFixture(
-      Map<String, String> settings, GatewayMetrics metrics, Vertx vertx, boolean throughProxy) {
+      Map<String, String> settings,
+      GatewayMetrics metrics,
+      Vertx vertx,
+      boolean throughProxy,
+      DatabaseUrl database) {
     this.vertx = vertx;
+    this.url = database != null ? database : TestPostgres.freshDatabase();
     this.proxy = throughProxy ? new TcpProxy(url.host(), url.port()) : null;
     DatabaseUrl served =
         proxy == null
@@ -86,7 +97,7 @@ final class GatewayFixture implements AutoCloseable {
         new NotificationListener(
             vertx,
             Database.connectOptions(served, "gateway-test-listen"),
-            Set.of(Channel.EVENTS),
+            Set.of(Channel.EVENTS, Channel.SESSIONS),
             v -> vertx.eventBus().publish(Channel.EVENTS.address(), EventStream.RESYNC));
     listener.start().await();
     this.verticle =

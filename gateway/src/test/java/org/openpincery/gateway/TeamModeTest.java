@@ -237,6 +237,43 @@ class TeamModeTest {
   }
 
   @Test
+  void anotherGatewayProcessForgetsARemovedMemberAndEndsTheirStreamAtOnce() throws Exception {
+    // The second gateway caches sessions for a minute and re-checks a stream's session every 50 s:
+    // only the notification can make it forget within the test's 10 s.
+    try (GatewayFixture other =
+        GatewayFixture.besides(
+            api,
+            Map.of(
+                "OPEN_PINCERY_SESSION_CACHE_SECONDS", "60",
+                "OPEN_PINCERY_SSE_HEARTBEAT_SECONDS", "50"))) {
+      String viewer = join(owner, "viewer");
+      String agent = api.createAgent(owner, "watched " + UUID.randomUUID());
+      String id = api.call("GET", "/api/me", viewer, null).json().getString("user_id");
+      assertThat(other.call("GET", "/api/me", viewer, null).status()).isEqualTo(200);
+      var stream =
+          other.http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      other.uri("/api/agents/" + agent + "/events/stream"))
+                  .header("Authorization", "Bearer " + viewer)
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofLines());
+      assertThat(stream.statusCode()).isEqualTo(200);
+
+      assertThat(api.call("DELETE", "/api/members/" + id, owner, null).status()).isEqualTo(204);
+
+      // The stream ends (its lines run out) without waiting for a heartbeat's re-check...
+      var ended =
+          CompletableFuture.supplyAsync(
+              () -> stream.body().anyMatch(l -> l.contains("session ended")));
+      assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // ...and the other process refuses the session although its cache would still hold it.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> other.call("GET", "/api/me", viewer, null).status() == 401);
+    }
+  }
+
+  @Test
   void aMemberMayLeave() {
     String viewer = join(owner, "viewer");
     String id = api.call("GET", "/api/me", viewer, null).json().getString("user_id");

@@ -10,7 +10,13 @@ public enum Channel {
   /** An agent entered maintenance. Payload: agent id. */
   MAINTENANCE("pincery_maintenance"),
   /** An event was appended. Payload: {@code <agent id>:<seq>}. */
-  EVENTS("pincery_events");
+  EVENTS("pincery_events"),
+  /**
+   * Sessions or API tokens ended, or a member's role changed: gateways drop what they cached and
+   * end the event streams concerned. Payload: {@code session:<session or token id>} or {@code
+   * user:<user id>}.
+   */
+  SESSIONS("pincery_sessions");
 
   private final String pgName;
 

@@ -59,6 +59,18 @@ public final class Notifier {
     send(Channel.EVENTS, agentId.toString(), agentId + ":" + seq);
   }
 
+  /** Tells gateways that a session or API token no longer authenticates anyone. */
+  public void sessionEnded(UUID sessionOrTokenId) {
+    String payload = "session:" + sessionOrTokenId;
+    send(Channel.SESSIONS, payload, payload);
+  }
+
+  /** Tells gateways that a user's memberships or roles changed. */
+  public void userChanged(UUID userId) {
+    String payload = "user:" + userId;
+    send(Channel.SESSIONS, payload, payload);
+  }
+
   private void send(Channel channel, String key, String payload) {
     synchronized (lock) {
       queued.put(new Subject(channel, key), payload);

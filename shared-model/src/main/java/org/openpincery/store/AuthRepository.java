@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.Role;
+import org.openpincery.notify.Notifier;
 
 /**
  * Bootstrap, sessions and who a session belongs to. Only SHA-256 digests of session tokens are
@@ -115,9 +116,11 @@ public final class AuthRepository {
       """;
 
   private final Pool pool;
+  private final Notifier notifier;
 
-  AuthRepository(Pool pool) {
+  AuthRepository(Pool pool, Notifier notifier) {
     this.pool = pool;
+    this.notifier = notifier;
   }
 
   /** The outcome of a bootstrap. */
@@ -304,7 +307,11 @@ public final class AuthRepository {
   public Future<Boolean> revoke(UUID sessionId) {
     return pool.preparedQuery(REVOKE_SESSION)
         .execute(Tuple.of(sessionId))
-        .map(rows -> rows.rowCount() == 1);
+        .map(
+            rows -> {
+              notifier.sessionEnded(sessionId);
+              return rows.rowCount() == 1;
+            });
   }
 
   public Future<Optional<UserProfile>> user(UUID userId) {

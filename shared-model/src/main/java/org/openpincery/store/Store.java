@@ -43,7 +43,7 @@ public final class Store implements AutoCloseable {
     this.lifecycle = new LifecycleRepository(pool, notifier);
     this.agents = new AgentRepository(pool, notifier);
     this.health = new HealthRepository(pool);
-    this.auth = new AuthRepository(pool);
+    this.auth = new AuthRepository(pool, notifier);
     this.modelCalls = new ModelCallRepository(pool);
     this.timers = new TimerRepository(pool, notifier);
     this.wakes = new WakeRepository(pool, notifier);
@@ -52,7 +52,7 @@ public final class Store implements AutoCloseable {
     this.credentials = new CredentialRepository(pool);
     this.idempotency = new IdempotencyRepository(pool);
     this.history = new HistoryRepository(pool);
-    this.team = new TeamRepository(pool);
+    this.team = new TeamRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.Role;
+import org.openpincery.notify.Notifier;
 
 /**
  * Workspaces, memberships, invitations and API tokens (issue 14). Only SHA-256 digests of
@@ -23,9 +24,20 @@ import org.openpincery.model.Role;
 public final class TeamRepository {
 
   private final Pool pool;
+  private final Notifier notifier;
 
-  TeamRepository(Pool pool) {
+  TeamRepository(Pool pool, Notifier notifier) {
     this.pool = pool;
+    this.notifier = notifier;
+  }
+
+  // After commit: every gateway drops what it cached of these and ends their event streams.
+  private MemberChange announce(MemberChange change, UUID userId) {
+    if (change instanceof MemberChange.Changed c) {
+      c.endedSessions().forEach(notifier::sessionEnded);
+      notifier.userChanged(userId);
+    }
+    return change;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -195,34 +207,36 @@ public final class TeamRepository {
    * owner may make or unmake an owner; the last owner stays one.
    */
   public Future<MemberChange> setRole(UUID workspaceId, UUID userId, Role role, UUID actorId) {
-    return pool.withTransaction(
-        conn ->
-            lockMembers(conn, workspaceId, userId, actorId)
-                .compose(
-                    state -> {
-                      if (state.actorRole().isEmpty()
-                          || !state.actorRole().get().atLeast(Role.ADMIN)) {
-                        return Future.succeededFuture(new MemberChange.OwnersOnly());
-                      }
-                      if (state.role().isEmpty()) {
-                        return Future.succeededFuture(new MemberChange.NotAMember());
-                      }
-                      Role current = state.role().get();
-                      boolean touchesOwner = current == Role.OWNER || role == Role.OWNER;
-                      if (touchesOwner && state.actorRole().get() != Role.OWNER) {
-                        return Future.succeededFuture(new MemberChange.OwnersOnly());
-                      }
-                      if (current == Role.OWNER && role != Role.OWNER && state.owners() <= 1) {
-                        return Future.succeededFuture(new MemberChange.LastOwner());
-                      }
-                      return conn.preparedQuery(SET_ROLE)
-                          .execute(Tuple.of(workspaceId, userId, role.wire()))
-                          .map(
-                              rows ->
-                                  (MemberChange)
-                                      new MemberChange.Changed(
-                                          Optional.of(member(rows.iterator().next())), List.of()));
-                    }));
+    return pool.<MemberChange>withTransaction(
+            conn ->
+                lockMembers(conn, workspaceId, userId, actorId)
+                    .compose(
+                        state -> {
+                          if (state.actorRole().isEmpty()
+                              || !state.actorRole().get().atLeast(Role.ADMIN)) {
+                            return Future.succeededFuture(new MemberChange.OwnersOnly());
+                          }
+                          if (state.role().isEmpty()) {
+                            return Future.succeededFuture(new MemberChange.NotAMember());
+                          }
+                          Role current = state.role().get();
+                          boolean touchesOwner = current == Role.OWNER || role == Role.OWNER;
+                          if (touchesOwner && state.actorRole().get() != Role.OWNER) {
+                            return Future.succeededFuture(new MemberChange.OwnersOnly());
+                          }
+                          if (current == Role.OWNER && role != Role.OWNER && state.owners() <= 1) {
+                            return Future.succeededFuture(new MemberChange.LastOwner());
+                          }
+                          return conn.preparedQuery(SET_ROLE)
+                              .execute(Tuple.of(workspaceId, userId, role.wire()))
+                              .map(
+                                  rows ->
+                                      (MemberChange)
+                                          new MemberChange.Changed(
+                                              Optional.of(member(rows.iterator().next())),
+                                              List.of()));
+                        }))
+        .map(change -> announce(change, userId));
   }
 
   /**
@@ -233,37 +247,38 @@ public final class TeamRepository {
    */
   public Future<MemberChange> removeMember(UUID workspaceId, UUID userId, UUID actorId) {
     boolean leaving = userId.equals(actorId);
-    return pool.withTransaction(
-        conn ->
-            lockMembers(conn, workspaceId, userId, actorId)
-                .compose(
-                    state -> {
-                      if (state.role().isEmpty()) {
-                        return Future.succeededFuture(new MemberChange.NotAMember());
-                      }
-                      Role current = state.role().get();
-                      Role actor = state.actorRole().orElse(Role.VIEWER);
-                      if (!leaving
-                          && (!actor.atLeast(Role.ADMIN)
-                              || (current == Role.OWNER && actor != Role.OWNER))) {
-                        return Future.succeededFuture(new MemberChange.OwnersOnly());
-                      }
-                      if (current == Role.OWNER && state.owners() <= 1) {
-                        return Future.succeededFuture(new MemberChange.LastOwner());
-                      }
-                      Tuple ids = Tuple.of(workspaceId, userId);
-                      return conn.preparedQuery(REMOVE_MEMBER)
-                          .execute(ids)
-                          .compose(v -> conn.preparedQuery(END_MEMBER_TOKENS).execute(ids))
-                          .compose(v -> conn.preparedQuery(END_MEMBER_SESSIONS).execute(ids))
-                          .map(
-                              rows -> {
-                                List<UUID> ended = new ArrayList<>();
-                                rows.forEach(row -> ended.add(row.getUUID("id")));
-                                return (MemberChange)
-                                    new MemberChange.Changed(Optional.empty(), ended);
-                              });
-                    }));
+    return pool.<MemberChange>withTransaction(
+            conn ->
+                lockMembers(conn, workspaceId, userId, actorId)
+                    .compose(
+                        state -> {
+                          if (state.role().isEmpty()) {
+                            return Future.succeededFuture(new MemberChange.NotAMember());
+                          }
+                          Role current = state.role().get();
+                          Role actor = state.actorRole().orElse(Role.VIEWER);
+                          if (!leaving
+                              && (!actor.atLeast(Role.ADMIN)
+                                  || (current == Role.OWNER && actor != Role.OWNER))) {
+                            return Future.succeededFuture(new MemberChange.OwnersOnly());
+                          }
+                          if (current == Role.OWNER && state.owners() <= 1) {
+                            return Future.succeededFuture(new MemberChange.LastOwner());
+                          }
+                          Tuple ids = Tuple.of(workspaceId, userId);
+                          return conn.preparedQuery(REMOVE_MEMBER)
+                              .execute(ids)
+                              .compose(v -> conn.preparedQuery(END_MEMBER_TOKENS).execute(ids))
+                              .compose(v -> conn.preparedQuery(END_MEMBER_SESSIONS).execute(ids))
+                              .map(
+                                  rows -> {
+                                    List<UUID> ended = new ArrayList<>();
+                                    rows.forEach(row -> ended.add(row.getUUID("id")));
+                                    return (MemberChange)
+                                        new MemberChange.Changed(Optional.empty(), ended);
+                                  });
+                        }))
+        .map(change -> announce(change, userId));
   }
 
   private record MemberState(long owners, Optional<Role> role, Optional<Role> actorRole) {}
@@ -563,7 +578,13 @@ public final class TeamRepository {
   public Future<Boolean> revokeToken(UUID workspaceId, UUID tokenId, Optional<UUID> userId) {
     return pool.preparedQuery(REVOKE_TOKEN)
         .execute(Tuple.of(tokenId, workspaceId, userId.orElse(null)))
-        .map(rows -> rows.rowCount() == 1);
+        .map(
+            rows -> {
+              if (rows.rowCount() == 1) {
+                notifier.sessionEnded(tokenId);
+              }
+              return rows.rowCount() == 1;
+            });
   }
 
   private static ApiToken token(Row row) {
