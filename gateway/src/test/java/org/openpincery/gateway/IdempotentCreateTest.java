@@ -124,18 +124,24 @@ class IdempotentCreateTest {
       String token = api.bootstrap();
       assertThat(api.call("POST", "/api/agents", token, "{\"name\":\"mine\"}", KEY_A).status())
           .isEqualTo(201);
-      // A second user of the same workspace (team mode is issue 14; the rows are what it will use).
-      api.execute(
-          "INSERT INTO users (email, name) VALUES ('b@example.org', 'B');"
-              + " INSERT INTO memberships (workspace_id, user_id, role)"
-              + " SELECT w.id, u.id, 'owner' FROM workspaces w, users u"
-              + " WHERE u.email = 'b@example.org';"
-              + " INSERT INTO sessions (user_id, token_hash, expires_at)"
-              + " SELECT id, sha256(convert_to('"
-              + "ab".repeat(32)
-              + "', 'UTF8')),"
-              + " now() + interval '1 day' FROM users WHERE email = 'b@example.org'");
-      var theirs = api.call("POST", "/api/agents", "ab".repeat(32), "{\"name\":\"mine\"}", KEY_A);
+      // A second owner of the same workspace, invited through the API.
+      var invite =
+          api.call(
+              "POST",
+              "/api/invitations",
+              token,
+              "{\"email\":\"b@example.org\",\"role\":\"owner\"}");
+      String other =
+          api.call(
+                  "POST",
+                  "/api/invitations/accept",
+                  null,
+                  new io.vertx.core.json.JsonObject()
+                      .put("token", invite.json().getString("token"))
+                      .encode())
+              .json()
+              .getString("session_token");
+      var theirs = api.call("POST", "/api/agents", other, "{\"name\":\"mine\"}", KEY_A);
       assertThat(theirs.status()).as(theirs.text()).isEqualTo(409);
       assertThat(theirs.json().containsKey("webhook_secret")).isFalse();
     }

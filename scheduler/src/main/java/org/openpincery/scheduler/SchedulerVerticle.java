@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler: fires due timers and schedules, reaps expired leases, sweeps for pending agents
- * whose notification was lost, and prunes expired sessions and old delivery keys. Each duty is a
- * {@link Loop}: a {@code runOnce()} repeated while it does a full batch, on a timer, surviving its
- * errors, and reporting its liveness to {@code /ready}.
+ * whose notification was lost, and prunes expired sessions, spent invitations and dead API tokens
+ * (after 30 days) and old delivery keys. Each duty is a {@link Loop}: a {@code runOnce()} repeated
+ * while it does a full batch, on a timer, surviving its errors, and reporting its liveness to
+ * {@code /ready}.
  */
 public final class SchedulerVerticle extends AbstractVerticle {
 
@@ -137,6 +138,7 @@ public final class SchedulerVerticle extends AbstractVerticle {
             () ->
                 Future.all(
                         store.auth().pruneSessions(),
+                        store.team().prune(),
                         store.webhooks().pruneDeliveries(config.dedupRetention()),
                         store.events().pruneMessageKeys(config.dedupRetention()),
                         store.idempotency().prune(config.dedupRetention()))

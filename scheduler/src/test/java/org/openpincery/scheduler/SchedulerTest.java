@@ -232,15 +232,39 @@ class SchedulerTest {
   }
 
   @Test
-  void expiredSessionsAndOldDeliveryAndIdempotencyKeysArePruned() throws Exception {
+  void expiredSessionsInvitationsTokensAndOldDeliveryAndIdempotencyKeysArePruned()
+      throws Exception {
     UUID agent = store.agents().createAgent(workspace, "pruned", "s", null).await();
     exec("INSERT INTO users (email, name) VALUES ('a@example.org', 'A')");
     exec(
-        "INSERT INTO sessions (user_id, token_hash, expires_at)"
-            + " SELECT id, sha256('expired'), now() - interval '1 minute' FROM users");
+        "INSERT INTO sessions (user_id, workspace_id, kind, token_hash, expires_at)"
+            + " SELECT id, '"
+            + workspace
+            + "', 'invitation', sha256('expired'), now() - interval '1 minute' FROM users");
     exec(
-        "INSERT INTO sessions (user_id, token_hash, expires_at)"
-            + " SELECT id, sha256('live'), now() + interval '1 day' FROM users");
+        "INSERT INTO sessions (user_id, workspace_id, kind, token_hash, expires_at)"
+            + " SELECT id, '"
+            + workspace
+            + "', 'invitation', sha256('live'), now() + interval '1 day' FROM users");
+    // Invitations and API tokens are kept 30 days after they stopped working, then pruned.
+    exec(
+        "INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, created_at,"
+            + " expires_at) SELECT '"
+            + workspace
+            + "'::uuid, 'old@example.org', 'viewer', sha256('old-inv'), id, now() - interval '40 days',"
+            + " now() - interval '31 days' FROM users UNION ALL SELECT '"
+            + workspace
+            + "'::uuid, 'new@example.org', 'viewer', sha256('new-inv'), id, now() - interval '9 days',"
+            + " now() - interval '1 day' FROM users");
+    exec(
+        "INSERT INTO api_tokens (workspace_id, user_id, name, role, token_hash, created_at,"
+            + " revoked_at) SELECT '"
+            + workspace
+            + "'::uuid, id, 'old', 'viewer', sha256('old-tok'), now() - interval '40 days',"
+            + " now() - interval '31 days' FROM users UNION ALL SELECT '"
+            + workspace
+            + "'::uuid, id, 'recent', 'viewer', sha256('new-tok'), now() - interval '40 days',"
+            + " now() - interval '1 day' FROM users");
     exec(
         "INSERT INTO webhook_deliveries (agent_id, dedup_key, event_seq, received_at) VALUES ('"
             + agent
@@ -264,6 +288,8 @@ class SchedulerTest {
         .until(
             () ->
                 count("SELECT count(*) FROM sessions") == 1
+                    && count("SELECT count(*) FROM invitations") == 1
+                    && count("SELECT count(*) FROM api_tokens") == 1
                     && count("SELECT count(*) FROM webhook_deliveries") == 1
                     && count("SELECT count(*) FROM message_idempotency_keys") == 1
                     && count("SELECT count(*) FROM request_idempotency_keys") == 1);
@@ -275,5 +301,8 @@ class SchedulerTest {
         .isEqualTo(1);
     assertThat(count("SELECT count(*) FROM sessions WHERE token_hash = sha256('live')"))
         .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM invitations WHERE email = 'new@example.org'"))
+        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM api_tokens WHERE name = 'recent'")).isEqualTo(1);
   }
 }

@@ -587,6 +587,32 @@ public final class TeamRepository {
             });
   }
 
+  // Kept for 30 days after they stopped working (for the lists operators read), then deleted.
+  private static final String PRUNE =
+      """
+      WITH invitations_gone AS (
+          DELETE FROM invitations
+           WHERE expires_at < now() - interval '30 days'
+              OR accepted_at < now() - interval '30 days'
+              OR revoked_at < now() - interval '30 days'
+          RETURNING 1
+      ), tokens_gone AS (
+          DELETE FROM api_tokens
+           WHERE revoked_at < now() - interval '30 days'
+              OR expires_at < now() - interval '30 days'
+          RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM invitations_gone) + (SELECT count(*) FROM tokens_gone) AS n
+      """;
+
+  /**
+   * Deletes invitations and API tokens 30 days after they stopped working (expired, used or
+   * revoked); returns how many.
+   */
+  public Future<Integer> prune() {
+    return pool.query(PRUNE).execute().map(rows -> rows.iterator().next().getLong("n").intValue());
+  }
+
   private static ApiToken token(Row row) {
     return new ApiToken(
         row.getUUID("id"),
