@@ -112,18 +112,22 @@ public final class ApiRouter {
         new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
     EventStream stream =
         new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
+    AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
+    AuditHandlers auditLog = new AuditHandlers(store.audit());
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);
-    // Every request is answered within the request timeout, except event streams, which answer at
-    // once and then last (their end is the idle timeout, the session, or the client).
+    // Every request is answered within the request timeout, except event streams and the audit
+    // export, which answer at once and then last (their end is the idle timeout, the session, the
+    // last line, or the client).
     TimeoutHandler timeout = TimeoutHandler.create(config.requestTimeout().toMillis(), 503);
     router
         .route()
         .handler(
             ctx -> {
-              if (ctx.request().path().endsWith("/events/stream")) {
+              if (ctx.request().path().endsWith("/events/stream")
+                  || ctx.request().path().equals("/api/audit/export")) {
                 ctx.next();
               } else {
                 ErrorResponses.requestTimeout(ctx, config.requestTimeout());
@@ -203,6 +207,9 @@ public final class ApiRouter {
     api.post("/api/agents/:id/timers", operator, timers::add);
     api.delete("/api/agents/:id/timers/:timer_id", operator, timers::cancel);
     api.post("/api/agents/:id/webhook/rotate", operator, agents::rotateWebhookSecret);
+    api.get("/api/audit", admin, auditLog::list);
+    api.get("/api/audit/export", admin, auditLog::export);
+    api.get("/api/audit/verify", admin, auditLog::verify);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).

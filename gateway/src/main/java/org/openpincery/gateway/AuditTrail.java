@@ -1,0 +1,302 @@
+package org.openpincery.gateway;
+
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import org.openpincery.store.AuditRepository;
+import org.openpincery.store.AuthRepository.Principal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records operator actions in the audit trail (issue 14), each committed before its response is
+ * sent, so that a client that saw a response can always find its entry.
+ *
+ * <p>How: a route declares its action with {@link #action(String)}, a handler placed before the
+ * route's own. Every response of the API leaves through {@link Responses} or {@link
+ * ErrorResponses}, which call {@link #beforeSend} first: for an audited request it appends one
+ * entry (action, actor, target, outcome {@code ok} below 400 else {@code refused}, status, address,
+ * request id, chosen detail) and sends when the append is done. A failed append still sends the
+ * response: it logs an ERROR and counts {@code pincery_audit_append_failures_total}.
+ *
+ * <p>Who is recorded: the principal's user or token; else an actor a handler named ({@link #actor},
+ * e.g. the bootstrap token on login). A request with neither — an anonymous 401 — is not recorded,
+ * so nobody can flood the log by knocking; the few anonymous refusals issue 14 wants on record are
+ * written by an explicit {@link #refused} call.
+ */
+final class AuditTrail {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
+  private static final String KEY = "audit_pending";
+  static final String AUTHORIZATION_REFUSED = "authorization.refused";
+
+  private final AuditRepository audit;
+  private final ClientAddress clients;
+  private final GatewayMetrics metrics;
+
+  AuditTrail(AuditRepository audit, ClientAddress clients, GatewayMetrics metrics) {
+    this.audit = audit;
+    this.clients = clients;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Who acted. {@code type} is {@code user}, {@code token}, {@code bootstrap}, {@code anonymous} or
+   * {@code oidc}; {@code id} the user or token; {@code userId} the person behind it.
+   */
+  record Actor(String type, UUID id, UUID userId) {
+    static Actor user(UUID userId) {
+      return new Actor("user", userId, userId);
+    }
+
+    static Actor token(UUID tokenId, UUID creator) {
+      return new Actor("token", tokenId, creator);
+    }
+
+    static Actor bootstrap() {
+      return new Actor("bootstrap", null, null);
+    }
+
+    static Actor anonymous() {
+      return new Actor("anonymous", null, null);
+    }
+
+    static Actor oidc(UUID userId) {
+      return new Actor("oidc", userId, userId);
+    }
+  }
+
+  /** What one audited request will record; filled by the route and its handler. */
+  private static final class Pending {
+    final AuditTrail trail;
+    String action;
+    String attempted; // the route's action, when a refusal replaced it
+    String targetType;
+    String targetId;
+    UUID workspace;
+    Actor actor;
+    boolean forced;
+    boolean recorded;
+    final JsonObject detail = new JsonObject();
+
+    Pending(AuditTrail trail) {
+      this.trail = trail;
+    }
+  }
+
+  /**
+   * A route handler that marks the request as audited with {@code action} (a name of the issue 14
+   * contract, such as {@code agent.create}) and passes it on. Place it after authentication and
+   * before the route's handler.
+   */
+  Handler<RoutingContext> action(String action) {
+    return ctx -> {
+      pending(ctx).action = action;
+      ctx.next();
+    };
+  }
+
+  /**
+   * Puts the refusal of this request on record, whoever sent it (anonymous included): for the
+   * 401/403 of authorization, an {@code authorization.refused} entry (the route's action, if any,
+   * in {@code detail.action}); for another status (an unknown invitation token, a forged OIDC
+   * state...), an entry of the route's action with outcome {@code refused}. Call it before
+   * answering with the error; the entry is written as the error is sent.
+   *
+   * @param status the 4xx about to be sent
+   * @param reason a short code such as {@code role_insufficient} (no secret), in {@code
+   *     detail.reason}
+   */
+  void refused(RoutingContext ctx, int status, String reason) {
+    Pending p = pending(ctx);
+    p.forced = true;
+    if (p.action == null || status == 401 || status == 403) {
+      p.attempted = p.action;
+      p.action = AUTHORIZATION_REFUSED;
+      p.detail
+          .put("method", ctx.request().method().name())
+          .put("path", ctx.request().path()); // never the query: it may carry access_token
+      if (p.attempted != null) {
+        p.detail.put("action", p.attempted);
+      }
+    }
+    p.detail.put("reason", reason);
+  }
+
+  /** Adds chosen fields to this request's entry (never a body, never a secret). */
+  static void detail(RoutingContext ctx, JsonObject fields) {
+    Pending p = ctx.get(KEY);
+    if (p != null) {
+      p.detail.mergeIn(fields);
+    }
+  }
+
+  /** Names this request's target, in place of the one read from the path or the response. */
+  static void target(RoutingContext ctx, String type, String id) {
+    Pending p = ctx.get(KEY);
+    if (p != null) {
+      p.targetType = type;
+      p.targetId = id;
+    }
+  }
+
+  /** Names the actor of a request that has no principal (login with the bootstrap token...). */
+  static void actor(RoutingContext ctx, Actor actor) {
+    Pending p = ctx.get(KEY);
+    if (p != null) {
+      p.actor = actor;
+    }
+  }
+
+  /** Puts this request's entry in a workspace's chain other than the principal's. */
+  static void workspace(RoutingContext ctx, UUID workspaceId) {
+    Pending p = ctx.get(KEY);
+    if (p != null) {
+      p.workspace = workspaceId;
+    }
+  }
+
+  /**
+   * Replaces the route's action (e.g. a PATCH that changes a budget is {@code agent.budget_set}).
+   */
+  static void rename(RoutingContext ctx, String action) {
+    Pending p = ctx.get(KEY);
+    if (p != null && !AUTHORIZATION_REFUSED.equals(p.action)) {
+      p.action = action;
+    }
+  }
+
+  /**
+   * The actor of a principal. The one place that knows how principals map to actors: sessions act
+   * as their user; an API token (principal kind API_TOKEN, whose sessionId is the token id) as
+   * {@code Actor.token(sessionId, userId)}.
+   */
+  static Actor actorOf(Principal principal) {
+    // Team mode (issue 14) adds Principal.kind(); until it lands every principal is a session.
+    return Actor.user(principal.userId());
+  }
+
+  /**
+   * Runs {@code send} once this request's entry, if it has one, is committed (or failed). Called by
+   * {@link Responses} and {@link ErrorResponses} for every response; {@code send} must itself check
+   * that the response is not ended yet.
+   *
+   * @param body the JSON body of a success (read for the id of a created target), or null
+   * @param errorCode the error code of a failure, or null
+   */
+  static void beforeSend(
+      RoutingContext ctx, int status, JsonObject body, String errorCode, Runnable send) {
+    Pending p = ctx.get(KEY);
+    if (p == null || p.recorded || p.action == null) {
+      send.run();
+      return;
+    }
+    p.recorded = true;
+    Principal principal = Authenticator.principal(ctx);
+    if (principal == null && p.actor == null && !p.forced) {
+      send.run(); // an anonymous request: not on record (see the class comment)
+      return;
+    }
+    AuditRepository.Entry entry = p.trail.entry(ctx, p, principal, status, body, errorCode);
+    p.trail
+        .audit
+        .append(entry)
+        .onComplete(
+            done -> {
+              if (done.failed()) {
+                p.trail.metrics.auditAppendFailed();
+                // The action and request id only: neither the entry's detail nor the database's
+                // message, which may quote a value.
+                LOG.atError()
+                    .addKeyValue("request_id", entry.requestId())
+                    .addKeyValue("action", entry.action())
+                    .log("audit entry not written: {}", done.cause().getClass().getSimpleName());
+              }
+              send.run();
+            });
+  }
+
+  private AuditRepository.Entry entry(
+      RoutingContext ctx,
+      Pending p,
+      Principal principal,
+      int status,
+      JsonObject body,
+      String errorCode) {
+    Actor actor =
+        p.actor != null ? p.actor : principal != null ? actorOf(principal) : Actor.anonymous();
+    UUID workspace =
+        p.workspace != null ? p.workspace : principal != null ? principal.workspaceId() : null;
+    JsonObject detail = p.detail.copy();
+    if (errorCode != null) {
+      detail.put("error", errorCode);
+    }
+    if ("true".equals(ctx.response().headers().get("Idempotent-Replayed"))) {
+      detail.put("replayed", true);
+    }
+    String targetType = p.targetType;
+    String targetId = p.targetId;
+    if (targetType == null && !AUTHORIZATION_REFUSED.equals(p.action)) {
+      String noun = p.action.substring(0, Math.max(0, p.action.indexOf('.')));
+      targetId = DefaultTargets.id(ctx, noun, status < 400 ? body : null);
+      targetType = targetId == null ? null : noun;
+      String agent = ctx.pathParam("id");
+      if (!"agent".equals(noun)
+          && agent != null
+          && ctx.request().path().startsWith("/api/agents/")) {
+        detail.put("agent_id", agent);
+      }
+    }
+    return new AuditRepository.Entry(
+        workspace,
+        actor.type(),
+        actor.id(),
+        actor.userId(),
+        p.action,
+        targetType,
+        targetId,
+        status < 400,
+        status,
+        clients.of(ctx.request()),
+        RequestIds.of(ctx),
+        detail);
+  }
+
+  private Pending pending(RoutingContext ctx) {
+    Pending p = ctx.get(KEY);
+    if (p == null) {
+      p = new Pending(this);
+      ctx.put(KEY, p);
+    }
+    return p;
+  }
+
+  /** The target an action names by default: from the path, else from a created resource. */
+  private static final class DefaultTargets {
+    private DefaultTargets() {}
+
+    static String id(RoutingContext ctx, String noun, JsonObject body) {
+      String path = ctx.request().path();
+      String fromPath =
+          switch (noun) {
+            case "agent" -> path.startsWith("/api/agents/") ? ctx.pathParam("id") : null;
+            case "schedule" -> ctx.pathParam("schedule_id");
+            case "timer" -> ctx.pathParam("timer_id");
+            case "credential" -> ctx.pathParam("name");
+            case "member" -> ctx.pathParam("user_id");
+            case "token" ->
+                ctx.pathParam("token_id") != null
+                    ? ctx.pathParam("token_id")
+                    : path.startsWith("/api/tokens/") ? ctx.pathParam("id") : null;
+            case "invitation" -> path.startsWith("/api/invitations/") ? ctx.pathParam("id") : null;
+            default -> null;
+          };
+      if (fromPath != null || body == null) {
+        return fromPath;
+      }
+      Object created = "credential".equals(noun) ? body.getValue("name") : body.getValue("id");
+      return created instanceof String s ? s : null;
+    }
+  }
+}
