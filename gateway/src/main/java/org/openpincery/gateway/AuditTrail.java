@@ -3,6 +3,7 @@ package org.openpincery.gateway;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.PgException;
 import java.util.UUID;
 import org.openpincery.store.AuditRepository;
 import org.openpincery.store.AuthRepository.Principal;
@@ -211,10 +212,18 @@ final class AuditTrail {
                 LOG.atError()
                     .addKeyValue("request_id", entry.requestId())
                     .addKeyValue("action", entry.action())
-                    .log("audit entry not written: {}", done.cause().getClass().getSimpleName());
+                    .log("audit entry not written: {}", failureKind(done.cause()));
               }
               send.run();
             });
+  }
+
+  // The exception's class, and PostgreSQL's SQLSTATE when there is one: enough to diagnose, and
+  // free of values.
+  private static String failureKind(Throwable failure) {
+    return failure instanceof PgException pg
+        ? "PgException SQLSTATE " + pg.getSqlState()
+        : failure.getClass().getSimpleName();
   }
 
   private AuditRepository.Entry entry(
