@@ -7,6 +7,7 @@ import io.vertx.pgclient.PgException;
 import java.util.UUID;
 import org.openpincery.store.AuditRepository;
 import org.openpincery.store.AuthRepository.Principal;
+import org.openpincery.store.AuthRepository.TokenCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,17 +15,24 @@ import org.slf4j.LoggerFactory;
  * Records operator actions in the audit trail (issue 14), each committed before its response is
  * sent, so that a client that saw a response can always find its entry.
  *
- * <p>How: a route declares its action with {@link #action(String)}, a handler placed before the
- * route's own. Every response of the API leaves through {@link Responses} or {@link
- * ErrorResponses}, which call {@link #beforeSend} first: for an audited request it appends one
- * entry (action, actor, target, outcome {@code ok} below 400 else {@code refused}, status, address,
- * request id, chosen detail) and sends when the append is done. A failed append still sends the
- * response: it logs an ERROR and counts {@code pincery_audit_append_failures_total}.
+ * <p>How: a route declares its action with {@link #action(String)}, a handler placed first in the
+ * route. Every response of the API leaves through {@link Responses} or {@link ErrorResponses},
+ * which call {@link #beforeSend} first: for an audited request it appends one entry (action, actor,
+ * target, outcome {@code ok} below 400 else {@code refused}, status, address, request id, chosen
+ * detail) and sends when the append is done. A failed append still sends the response: it logs an
+ * ERROR and counts {@code pincery_audit_append_failures_total}.
+ *
+ * <p>Refusals: a 401 or 403 of a route declared with an action (null included) whose caller is
+ * known — a principal refused by role, or an API token refused as revoked or expired — is recorded
+ * as {@code authorization.refused}, the route's action in {@code detail.action} and the error code
+ * in {@code detail.reason}. Other refusals (4xx) are recorded under the route's action with outcome
+ * {@code refused}.
  *
  * <p>Who is recorded: the principal's user or token; else an actor a handler named ({@link #actor},
- * e.g. the bootstrap token on login). A request with neither — an anonymous 401 — is not recorded,
- * so nobody can flood the log by knocking; the few anonymous refusals issue 14 wants on record are
- * written by an explicit {@link #refused} call.
+ * e.g. the bootstrap token on login); else the refused API token. A request with none of these — an
+ * anonymous 401 — is not recorded, so nobody can flood the log by knocking; the few anonymous
+ * refusals issue 14 wants on record (an unknown invitation token, a forged OIDC state) are written
+ * because their handler says so ({@link #refused}, {@link #refusal}).
  */
 final class AuditTrail {
 
@@ -71,8 +79,7 @@ final class AuditTrail {
   /** What one audited request will record; filled by the route and its handler. */
   private static final class Pending {
     final AuditTrail trail;
-    String action;
-    String attempted; // the route's action, when a refusal replaced it
+    String action; // null: only a refusal of the route is recorded
     String targetType;
     String targetId;
     UUID workspace;
@@ -88,8 +95,8 @@ final class AuditTrail {
 
   /**
    * A route handler that marks the request as audited with {@code action} (a name of the issue 14
-   * contract, such as {@code agent.create}) and passes it on. Place it after authentication and
-   * before the route's handler.
+   * contract, such as {@code agent.create}) and passes it on. With null, only a refusal (401/403)
+   * of the route is recorded. Place it first in the route, before authentication.
    */
   Handler<RoutingContext> action(String action) {
     return ctx -> {
@@ -99,30 +106,41 @@ final class AuditTrail {
   }
 
   /**
-   * Puts the refusal of this request on record, whoever sent it (anonymous included): for the
-   * 401/403 of authorization, an {@code authorization.refused} entry (the route's action, if any,
-   * in {@code detail.action}); for another status (an unknown invitation token, a forged OIDC
-   * state...), an entry of the route's action with outcome {@code refused}. Call it before
-   * answering with the error; the entry is written as the error is sent.
+   * Puts the refusal of this request on record, whoever sent it (anonymous included): for a 401 or
+   * 403, an {@code authorization.refused} entry (the route's action, if any, in {@code
+   * detail.action}); for another status (an unknown invitation token, a forged OIDC state...), an
+   * entry of the route's action (or {@code authorization.refused} when the route has none) with
+   * outcome {@code refused}. Call it before answering with the error, which must go through {@link
+   * ErrorResponses} ({@code ctx.fail}); the entry is written as the error is sent.
    *
    * @param status the 4xx about to be sent
-   * @param reason a short code such as {@code role_insufficient} (no secret), in {@code
+   * @param reason a short code such as {@code invitation_not_found} (no secret), in {@code
    *     detail.reason}
    */
   void refused(RoutingContext ctx, int status, String reason) {
     Pending p = pending(ctx);
-    p.forced = true;
     if (p.action == null || status == 401 || status == 403) {
-      p.attempted = p.action;
-      p.action = AUTHORIZATION_REFUSED;
-      p.detail
-          .put("method", ctx.request().method().name())
-          .put("path", ctx.request().path()); // never the query: it may carry access_token
-      if (p.attempted != null) {
-        p.detail.put("action", p.attempted);
+      p.detail.put("reason", reason); // beforeSend turns the entry into authorization.refused
+      p.forced = true;
+      if (p.action == null) {
+        p.action = AUTHORIZATION_REFUSED;
+        refusalDetail(ctx, p, null);
       }
+      return;
     }
-    p.detail.put("reason", reason);
+    refusal(ctx, reason);
+  }
+
+  /**
+   * The same as {@link #refused} for a request whose route declared an action (the handler need not
+   * hold the trail): its refusal is recorded even when anonymous, with {@code detail.reason}.
+   */
+  static void refusal(RoutingContext ctx, String reason) {
+    Pending p = ctx.get(KEY);
+    if (p != null) {
+      p.forced = true;
+      p.detail.put("reason", reason);
+    }
   }
 
   /** Adds chosen fields to this request's entry (never a body, never a secret). */
@@ -163,19 +181,20 @@ final class AuditTrail {
    */
   static void rename(RoutingContext ctx, String action) {
     Pending p = ctx.get(KEY);
-    if (p != null && !AUTHORIZATION_REFUSED.equals(p.action)) {
+    if (p != null && p.action != null && !AUTHORIZATION_REFUSED.equals(p.action)) {
       p.action = action;
     }
   }
 
   /**
-   * The actor of a principal. The one place that knows how principals map to actors: sessions act
-   * as their user; an API token (principal kind API_TOKEN, whose sessionId is the token id) as
-   * {@code Actor.token(sessionId, userId)}.
+   * The actor of a principal, the one place that maps principals to actors: a session acts as its
+   * user; an API token (whose principal's sessionId is the token id) as the token, with its
+   * creator.
    */
   static Actor actorOf(Principal principal) {
-    // Team mode (issue 14) adds Principal.kind(); until it lands every principal is a session.
-    return Actor.user(principal.userId());
+    return principal.isApiToken()
+        ? Actor.token(principal.sessionId(), principal.userId())
+        : Actor.user(principal.userId());
   }
 
   /**
@@ -189,17 +208,30 @@ final class AuditTrail {
   static void beforeSend(
       RoutingContext ctx, int status, JsonObject body, String errorCode, Runnable send) {
     Pending p = ctx.get(KEY);
-    if (p == null || p.recorded || p.action == null) {
+    if (p == null || p.recorded) {
       send.run();
       return;
     }
     p.recorded = true;
     Principal principal = Authenticator.principal(ctx);
-    if (principal == null && p.actor == null && !p.forced) {
-      send.run(); // an anonymous request: not on record (see the class comment)
+    TokenCheck.Refused refusedToken = Authenticator.refusedToken(ctx);
+    boolean known = principal != null || p.actor != null || refusedToken != null;
+    if ((status == 401 || status == 403)
+        && (known || p.forced)
+        && !AUTHORIZATION_REFUSED.equals(p.action)) {
+      String attempted = p.action;
+      p.action = AUTHORIZATION_REFUSED;
+      refusalDetail(ctx, p, attempted);
+      if (!p.detail.containsKey("reason") && errorCode != null) {
+        p.detail.put("reason", errorCode);
+      }
+    }
+    if (p.action == null || !(known || p.forced)) {
+      send.run(); // a route without an action, or an anonymous request (see the class comment)
       return;
     }
-    AuditRepository.Entry entry = p.trail.entry(ctx, p, principal, status, body, errorCode);
+    AuditRepository.Entry entry =
+        p.trail.entry(ctx, p, principal, refusedToken, status, body, errorCode);
     p.trail
         .audit
         .append(entry)
@@ -218,6 +250,15 @@ final class AuditTrail {
             });
   }
 
+  private static void refusalDetail(RoutingContext ctx, Pending p, String attempted) {
+    p.detail
+        .put("method", ctx.request().method().name())
+        .put("path", ctx.request().path()); // never the query: it may carry access_token
+    if (attempted != null) {
+      p.detail.put("action", attempted);
+    }
+  }
+
   // The exception's class, and PostgreSQL's SQLSTATE when there is one: enough to diagnose, and
   // free of values.
   private static String failureKind(Throwable failure) {
@@ -230,13 +271,28 @@ final class AuditTrail {
       RoutingContext ctx,
       Pending p,
       Principal principal,
+      TokenCheck.Refused refusedToken,
       int status,
       JsonObject body,
       String errorCode) {
-    Actor actor =
-        p.actor != null ? p.actor : principal != null ? actorOf(principal) : Actor.anonymous();
-    UUID workspace =
-        p.workspace != null ? p.workspace : principal != null ? principal.workspaceId() : null;
+    Actor actor;
+    UUID workspace;
+    if (principal != null) {
+      actor = actorOf(principal);
+      workspace = principal.workspaceId();
+    } else if (refusedToken != null) {
+      actor = Actor.token(refusedToken.tokenId(), refusedToken.userId());
+      workspace = refusedToken.workspaceId();
+    } else {
+      actor = Actor.anonymous();
+      workspace = null;
+    }
+    if (p.actor != null) {
+      actor = p.actor;
+    }
+    if (p.workspace != null) {
+      workspace = p.workspace;
+    }
     JsonObject detail = p.detail.copy();
     if (errorCode != null) {
       detail.put("error", errorCode);
@@ -294,11 +350,8 @@ final class AuditTrail {
             case "timer" -> ctx.pathParam("timer_id");
             case "credential" -> ctx.pathParam("name");
             case "member" -> ctx.pathParam("user_id");
-            case "token" ->
-                ctx.pathParam("token_id") != null
-                    ? ctx.pathParam("token_id")
-                    : path.startsWith("/api/tokens/") ? ctx.pathParam("id") : null;
-            case "invitation" -> path.startsWith("/api/invitations/") ? ctx.pathParam("id") : null;
+            case "token" -> ctx.pathParam("token_id");
+            case "invitation" -> ctx.pathParam("invitation_id");
             default -> null;
           };
       if (fromPath != null || body == null) {

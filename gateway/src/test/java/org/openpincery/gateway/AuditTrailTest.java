@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.openpincery.model.Role;
 import org.openpincery.testkit.TestPostgres;
 import org.openpincery.vault.Vault;
 
@@ -304,25 +305,45 @@ class AuditTrailTest {
     try (GatewayFixture api = new GatewayFixture()) {
       bootstrap(api);
       var ws = api.store.agents().createWorkspace("other").await();
-      var member = session(api, ws, "member@example.com", "member");
-      var owner = session(api, ws, "owner@example.com", "owner");
+      var operator = session(api, ws, "ws-operator@example.com", Role.OPERATOR);
+      var admin = session(api, ws, "ws-admin@example.com", Role.ADMIN);
+      var owner = session(api, ws, "ws-owner@example.com", Role.OWNER);
       for (String path : List.of("/api/audit", "/api/audit/export", "/api/audit/verify")) {
-        var r = api.call("GET", path, member, null);
+        var r = api.call("GET", path, operator, null);
         assertThat(r.status()).as(path).isEqualTo(403);
         assertThat(r.errorCode()).isEqualTo("forbidden");
+        assertThat(api.call("GET", path, admin, null).status()).as(path).isEqualTo(200);
         assertThat(api.call("GET", path, owner, null).status()).as(path).isEqualTo(200);
         assertThat(api.call("GET", path, null, null).status()).as(path).isEqualTo(401);
         var installation = api.call("GET", path + "?scope=installation", owner, null);
         assertThat(installation.status()).as(path).isEqualTo(403);
       }
+
+      // Each refusal by role is itself on record (the anonymous 401s are not).
+      JsonArray refused = entries(api, admin, "?action=authorization.refused");
+      assertThat(refused).hasSize(6);
+      JsonObject first = refused.getJsonObject(0);
+      assertThat(first.getJsonObject("actor").getString("type")).isEqualTo("user");
+      assertThat(first.getString("outcome")).isEqualTo("refused");
+      assertThat(first.getInteger("status")).isEqualTo(403);
+      assertThat(first.getJsonObject("detail"))
+          .isEqualTo(
+              new JsonObject()
+                  .put("method", "GET")
+                  .put("path", "/api/audit")
+                  .put("reason", "forbidden")
+                  .put("error", "forbidden"));
     }
   }
 
   private static String session(
-      GatewayFixture api, java.util.UUID workspace, String email, String role) {
+      GatewayFixture api, java.util.UUID workspace, String email, Role role) {
     var user = api.store.auth().addMember(workspace, email, "Someone", role).await();
     String token = Tokens.newToken();
-    api.store.auth().createSession(user, Tokens.sha256(token), Duration.ofHours(1)).await();
+    api.store
+        .auth()
+        .createSession(user, workspace, "invitation", Tokens.sha256(token), Duration.ofHours(1))
+        .await();
     return token;
   }
 
