@@ -222,8 +222,11 @@ final class AuditTrail {
       String attempted = p.action;
       p.action = AUTHORIZATION_REFUSED;
       refusalDetail(ctx, p, attempted);
-      if (!p.detail.containsKey("reason") && errorCode != null) {
-        p.detail.put("reason", errorCode);
+      if (!p.detail.containsKey("reason")) {
+        // A refused API token's reason says which refusal (revoked, expired, creator gone).
+        p.detail.put(
+            "reason",
+            principal == null && refusedToken != null ? refusedToken.reason() : errorCode);
       }
     }
     if (p.action == null || !(known || p.forced)) {
