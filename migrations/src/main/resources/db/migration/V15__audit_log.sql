@@ -54,6 +54,8 @@ CREATE TABLE audit_log (
 -- of GET /api/audit ?action= and ?since=/?until=.
 CREATE INDEX audit_log_action_idx ON audit_log (workspace_id, action, seq);
 CREATE INDEX audit_log_at_idx ON audit_log (workspace_id, at);
+-- For pincery_append_audit_unless_recent (an API token's use, once an hour) and ?actor=.
+CREATE INDEX audit_log_actor_idx ON audit_log (workspace_id, actor_id, at);
 
 CREATE FUNCTION pincery_audit_is_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -138,5 +140,31 @@ BEGIN
             v_prev, v_hash);
     UPDATE audit_chains c SET seq = v_seq, hash_head = v_hash WHERE c.workspace_id = v_chain;
     RETURN QUERY SELECT v_chain, v_seq, v_id, v_at;
+END;
+$$;
+
+-- Appends an entry unless the chain already holds one with the same action and actor within
+-- p_window (an API token's use is recorded at most once an hour). The check runs under the chain
+-- head's lock, so two gateways racing on one token write one entry. No row back: skipped.
+CREATE FUNCTION pincery_append_audit_unless_recent(
+    p_window interval, p_workspace_id uuid, p_actor_type text, p_actor_id uuid,
+    p_actor_user_id uuid, p_action text, p_target_type text, p_target_id text, p_outcome text,
+    p_status integer, p_address text, p_request_id text, p_detail jsonb)
+RETURNS TABLE (workspace_id uuid, seq bigint, id uuid, at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_chain uuid := coalesce(p_workspace_id, '00000000-0000-0000-0000-000000000000');
+BEGIN
+    INSERT INTO audit_chains AS c (workspace_id) VALUES (v_chain) ON CONFLICT DO NOTHING;
+    PERFORM 1 FROM audit_chains c WHERE c.workspace_id = v_chain FOR UPDATE;
+    IF EXISTS (SELECT 1 FROM audit_log l
+                WHERE l.workspace_id = v_chain AND l.actor_id = p_actor_id
+                  AND l.at > clock_timestamp() - p_window AND l.action = p_action) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM pincery_append_audit(p_workspace_id, p_actor_type, p_actor_id,
+        p_actor_user_id, p_action, p_target_type, p_target_id, p_outcome, p_status, p_address,
+        p_request_id, p_detail);
 END;
 $$;

@@ -1,10 +1,14 @@
 package org.openpincery.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgException;
+import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.openpincery.store.AuditRepository;
 import org.openpincery.store.AuthRepository.Principal;
 import org.openpincery.store.AuthRepository.TokenCheck;
@@ -33,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * anonymous 401 — is not recorded, so nobody can flood the log by knocking; the few anonymous
  * refusals issue 14 wants on record (an unknown invitation token, a forged OIDC state) are written
  * because their handler says so ({@link #refused}, {@link #refusal}).
+ *
+ * <p>An API token's first use in an hour is recorded too ({@code token.use}), before the entry of
+ * the request that used it.
  */
 final class AuditTrail {
 
@@ -40,9 +47,14 @@ final class AuditTrail {
   private static final String KEY = "audit_pending";
   static final String AUTHORIZATION_REFUSED = "authorization.refused";
 
+  static final Duration TOKEN_USE_WINDOW = Duration.ofHours(1);
+  private static final int MAX_REMEMBERED_TOKEN_USES = 100_000;
+
   private final AuditRepository audit;
   private final ClientAddress clients;
   private final GatewayMetrics metrics;
+  // API token id -> System.nanoTime() of its last token.use noted by this process.
+  private final Map<UUID, Long> tokenUses = new ConcurrentHashMap<>();
 
   AuditTrail(AuditRepository audit, ClientAddress clients, GatewayMetrics metrics) {
     this.audit = audit;
@@ -229,28 +241,80 @@ final class AuditTrail {
             principal == null && refusedToken != null ? refusedToken.reason() : errorCode);
       }
     }
+    Future<Void> tokenUse = p.trail.noteTokenUse(ctx, principal, status);
     if (p.action == null || !(known || p.forced)) {
-      send.run(); // a route without an action, or an anonymous request (see the class comment)
+      // A route without an action, or an anonymous request (see the class comment).
+      tokenUse.onComplete(v -> send.run());
       return;
     }
     AuditRepository.Entry entry =
         p.trail.entry(ctx, p, principal, refusedToken, status, body, errorCode);
-    p.trail
-        .audit
-        .append(entry)
+    tokenUse
+        .compose(v -> p.trail.audit.append(entry))
         .onComplete(
             done -> {
               if (done.failed()) {
-                p.trail.metrics.auditAppendFailed();
-                // The action and request id only: neither the entry's detail nor the database's
-                // message, which may quote a value.
-                LOG.atError()
-                    .addKeyValue("request_id", entry.requestId())
-                    .addKeyValue("action", entry.action())
-                    .log("audit entry not written: {}", failureKind(done.cause()));
+                p.trail.appendFailed(entry, done.cause());
               }
               send.run();
             });
+  }
+
+  /**
+   * The first use of an API token in an hour is itself on record ({@code token.use}, before the
+   * request's own entry). This process remembers the tokens it noted within the hour, so the check
+   * costs nothing on later requests; across processes the database keeps it to one entry an hour
+   * ({@link AuditRepository#appendUnlessRecent}).
+   */
+  private Future<Void> noteTokenUse(RoutingContext ctx, Principal principal, int status) {
+    if (principal == null || !principal.isApiToken()) {
+      return Future.succeededFuture();
+    }
+    UUID token = principal.sessionId();
+    long now = System.nanoTime();
+    Long noted = tokenUses.get(token);
+    if (noted != null && now - noted < TOKEN_USE_WINDOW.toNanos()) {
+      return Future.succeededFuture();
+    }
+    if (tokenUses.size() >= MAX_REMEMBERED_TOKEN_USES) {
+      tokenUses.clear(); // a bound, not a policy: the database still dedupes
+    }
+    tokenUses.put(token, now);
+    AuditRepository.Entry entry =
+        new AuditRepository.Entry(
+            principal.workspaceId(),
+            "token",
+            token,
+            principal.userId(),
+            "token.use",
+            "token",
+            token.toString(),
+            status < 400,
+            status,
+            clients.of(ctx.request()),
+            RequestIds.of(ctx),
+            new JsonObject()
+                .put("method", ctx.request().method().name())
+                .put("path", ctx.request().path()));
+    return audit
+        .appendUnlessRecent(entry, TOKEN_USE_WINDOW)
+        .<Void>mapEmpty()
+        .recover(
+            err -> {
+              tokenUses.remove(token);
+              appendFailed(entry, err);
+              return Future.succeededFuture();
+            });
+  }
+
+  private void appendFailed(AuditRepository.Entry entry, Throwable cause) {
+    metrics.auditAppendFailed();
+    // The action and request id only: neither the entry's detail nor the database's message,
+    // which may quote a value.
+    LOG.atError()
+        .addKeyValue("request_id", entry.requestId())
+        .addKeyValue("action", entry.action())
+        .log("audit entry not written: {}", failureKind(cause));
   }
 
   private static void refusalDetail(RoutingContext ctx, Pending p, String attempted) {

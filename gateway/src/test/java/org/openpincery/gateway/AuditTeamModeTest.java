@@ -81,6 +81,27 @@ class AuditTeamModeTest {
             new JsonObject().put("type", "token").put("id", tokenId).put("user_id", ownerId));
     assertThat(byToken.getString("request_id")).isEqualTo(requestId(agent));
     assertThat(entries(owner, "?actor=" + tokenId + "&action=agent.create")).hasSize(1);
+
+    // Its first use is on record once (within the hour), just before what it did.
+    assertThat(api.call("GET", "/api/agents", token, null).status()).isEqualTo(200);
+    assertThat(
+            api.call(
+                    "PATCH",
+                    "/api/agents/" + agent.json().getString("id"),
+                    token,
+                    "{\"name\":\"by-ci-2\"}")
+                .status())
+        .isEqualTo(200);
+    JsonArray uses = entries(owner, "?action=token.use");
+    assertThat(uses).hasSize(1);
+    JsonObject use = uses.getJsonObject(0);
+    assertThat(use.getJsonObject("actor"))
+        .isEqualTo(
+            new JsonObject().put("type", "token").put("id", tokenId).put("user_id", ownerId));
+    assertThat(use.getJsonObject("target"))
+        .isEqualTo(new JsonObject().put("type", "token").put("id", tokenId));
+    assertThat(use.getString("request_id")).isEqualTo(requestId(agent));
+    assertThat(use.getLong("seq")).isEqualTo(byToken.getLong("seq") - 1);
     assertThat(entries(owner, "?actor=token&action=agent.create")).hasSize(1);
 
     var revoked = api.call("DELETE", "/api/tokens/" + tokenId, owner, null);

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,15 @@ public final class AuditRepository {
       """
       SELECT workspace_id, seq, id, at
         FROM pincery_append_audit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      """;
+
+  // pincery_append_audit_unless_recent (V15): the same append, skipped under the same lock when
+  // the chain holds an entry of this action by this actor within the window.
+  private static final String APPEND_UNLESS_RECENT =
+      """
+      SELECT workspace_id, seq, id, at
+        FROM pincery_append_audit_unless_recent(make_interval(secs => $13), $1, $2, $3, $4, $5, $6,
+                                                 $7, $8, $9, $10, $11, $12)
       """;
 
   private static final String COLUMNS =
@@ -210,31 +220,43 @@ public final class AuditRepository {
 
   /** Appends one entry to its chain; fails only when the database does. */
   public Future<Appended> append(Entry e) {
-    Tuple params =
-        Tuple.tuple()
-            .addUUID(e.workspaceId())
-            .addString(e.actorType())
-            .addUUID(e.actorId())
-            .addUUID(e.actorUserId())
-            .addString(e.action())
-            .addString(e.targetType())
-            .addString(e.targetId())
-            .addString(e.ok() ? "ok" : "refused")
-            .addInteger(e.status())
-            .addString(e.address())
-            .addString(e.requestId())
-            .addValue(e.detail() == null ? new JsonObject() : e.detail());
     return pool.preparedQuery(APPEND)
-        .execute(params)
-        .map(
-            rows -> {
-              Row row = rows.iterator().next();
-              return new Appended(
-                  row.getUUID("workspace_id"),
-                  row.getLong("seq"),
-                  row.getUUID("id"),
-                  row.getOffsetDateTime("at"));
-            });
+        .execute(params(e))
+        .map(rows -> appended(rows.iterator().next()));
+  }
+
+  /**
+   * Appends one entry unless its chain holds an entry of the same action by the same actor ({@code
+   * actorId}) younger than {@code window}: empty when skipped. Two racing callers write one entry.
+   */
+  public Future<Optional<Appended>> appendUnlessRecent(Entry e, Duration window) {
+    return pool.preparedQuery(APPEND_UNLESS_RECENT)
+        .execute(params(e).addDouble((double) window.toSeconds()))
+        .map(rows -> Rows.first(rows, AuditRepository::appended));
+  }
+
+  private static Appended appended(Row row) {
+    return new Appended(
+        row.getUUID("workspace_id"),
+        row.getLong("seq"),
+        row.getUUID("id"),
+        row.getOffsetDateTime("at"));
+  }
+
+  private static Tuple params(Entry e) {
+    return Tuple.tuple()
+        .addUUID(e.workspaceId())
+        .addString(e.actorType())
+        .addUUID(e.actorId())
+        .addUUID(e.actorUserId())
+        .addString(e.action())
+        .addString(e.targetType())
+        .addString(e.targetId())
+        .addString(e.ok() ? "ok" : "refused")
+        .addInteger(e.status())
+        .addString(e.address())
+        .addString(e.requestId())
+        .addValue(e.detail() == null ? new JsonObject() : e.detail());
   }
 
   /**

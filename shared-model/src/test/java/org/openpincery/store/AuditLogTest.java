@@ -179,6 +179,54 @@ class AuditLogTest {
     assertThat(await(db.store.audit().verify(ws))).isEqualTo(new ChainVerification.Valid(32));
   }
 
+  @RepeatedTest(3)
+  void anEntryUnlessRecentIsWrittenOnceWhateverTheRace() {
+    UUID ws = UUID.randomUUID();
+    UUID token = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    Entry use =
+        new Entry(
+            ws,
+            "token",
+            token,
+            UUID.randomUUID(),
+            "token.use",
+            "token",
+            token.toString(),
+            true,
+            200,
+            "127.0.0.1",
+            "r",
+            null);
+    List<Future<java.util.Optional<AuditRepository.Appended>>> racing = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      racing.add(db.store.audit().appendUnlessRecent(use, java.time.Duration.ofHours(1)));
+    }
+    await(Future.all(racing));
+
+    assertThat(racing).filteredOn(f -> f.result().isPresent()).hasSize(1);
+    Entry otherToken =
+        new Entry(
+            ws,
+            "token",
+            other,
+            null,
+            "token.use",
+            "token",
+            other.toString(),
+            true,
+            200,
+            "127.0.0.1",
+            "r",
+            null);
+    assertThat(
+            await(db.store.audit().appendUnlessRecent(otherToken, java.time.Duration.ofHours(1))))
+        .isPresent();
+    assertThat(await(db.store.audit().appendUnlessRecent(use, java.time.Duration.ZERO)))
+        .isPresent();
+    assertThat(await(db.store.audit().verify(ws))).isEqualTo(new ChainVerification.Valid(3));
+  }
+
   @Test
   void theLogRefusesUpdateAndDeleteAndATamperedEntryIsFoundAtItsSeq() throws SQLException {
     UUID ws = UUID.randomUUID();
