@@ -179,6 +179,31 @@ class AuditLogTest {
     assertThat(await(db.store.audit().verify(ws))).isEqualTo(new ChainVerification.Valid(32));
   }
 
+  @Test
+  void theHashOfAKnownEntryIsTheDocumentedEncoding() throws SQLException {
+    // Computed outside the database from the encoding V15 documents (sha256 of prev_hash,
+    // workspace uuid, int8 seq, int8 microseconds, id uuid, then each text field as int4 length
+    // and UTF-8 bytes, -1 for NULL, status as int4, detail as jsonb's text): an export can be
+    // checked without PostgreSQL, and a migration that changed a byte would fail here.
+    String sql =
+        """
+        SELECT encode(pincery_audit_hash('\\x0102'::bytea,
+            '00000000-0000-0000-0000-000000000001'::uuid, 7,
+            '00000000-0000-0000-0000-000000000003'::uuid,
+            '2026-11-30 01:02:03.456789+00'::timestamptz, 'token',
+            '00000000-0000-0000-0000-000000000004'::uuid,
+            '00000000-0000-0000-0000-000000000005'::uuid, 'agent.create', 'agent', 'héllo 🦀',
+            'refused', 409, '10.0.0.1', 'req-1', '{"name":"x","n":1}'::jsonb), 'hex')
+        """;
+    try (var c = org.openpincery.testkit.TestPostgres.connect(db.url);
+        var st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      assertThat(rs.getString(1))
+          .isEqualTo("70a3b4609682f5684343e3f1d11272e367800df658b46f701cba5f67a3e20e0d");
+    }
+  }
+
   @RepeatedTest(3)
   void anEntryUnlessRecentIsWrittenOnceWhateverTheRace() {
     UUID ws = UUID.randomUUID();
