@@ -59,6 +59,11 @@ final class AgentHandlers {
         Bodies.budget(body, "budget_limit_usd").orElse(Optional.of(config.defaultBudgetUsd()));
     Optional<String> key = IdempotencyKeys.of(ctx);
     var principal = Authenticator.principal(ctx);
+    AuditTrail.detail(
+        ctx,
+        new JsonObject()
+            .put("name", name)
+            .put("budget_limit_usd", budget.map(BigDecimal::toPlainString).orElse(null)));
     String secret = Tokens.newToken();
     IdempotencyKeys.answer(
         ctx,
@@ -148,6 +153,7 @@ final class AgentHandlers {
     if (body.containsKey("name") && patch.name().isEmpty()) {
       throw ApiError.badRequest("'name' must be a string");
     }
+    auditPatch(ctx, patch);
     agents
         .update(Authenticator.principal(ctx).workspaceId(), id, patch)
         .onSuccess(
@@ -161,6 +167,20 @@ final class AgentHandlers {
         .onFailure(ctx::fail);
   }
 
+  // The audit entry of a PATCH names the fields it set; one that sets the budget is a budget
+  // change (agent.budget_set), which team mode reserves for admins.
+  private static void auditPatch(RoutingContext ctx, AgentPatch patch) {
+    JsonObject detail = new JsonObject();
+    patch.name().ifPresent(n -> detail.put("name", n));
+    patch.enabled().ifPresent(e -> detail.put("is_enabled", e));
+    if (patch.budget().isPresent()) {
+      detail.put(
+          "budget_limit_usd", patch.budget().get().map(BigDecimal::toPlainString).orElse(null));
+      AuditTrail.rename(ctx, "agent.budget_set");
+    }
+    AuditTrail.detail(ctx, detail);
+  }
+
   /**
    * DELETE /api/agents/:id: soft delete (disabled, reason "deleted"; timers cancelled, schedules
    * ended); the log is kept and stays readable. Deleting it again is {@code 409 agent_deleted}.
@@ -172,7 +192,7 @@ final class AgentHandlers {
         .onSuccess(
             deleted -> {
               if (deleted) {
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 failMissing(ctx, id);
               }

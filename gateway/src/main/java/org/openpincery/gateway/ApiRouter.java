@@ -112,18 +112,22 @@ public final class ApiRouter {
         new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
     EventStream stream =
         new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
+    AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
+    AuditHandlers auditLog = new AuditHandlers(store.audit());
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
     router.route().handler(ApiRouter::accessLog);
-    // Every request is answered within the request timeout, except event streams, which answer at
-    // once and then last (their end is the idle timeout, the session, or the client).
+    // Every request is answered within the request timeout, except event streams and the audit
+    // export, which answer at once and then last (their end is the idle timeout, the session, the
+    // last line, or the client).
     TimeoutHandler timeout = TimeoutHandler.create(config.requestTimeout().toMillis(), 503);
     router
         .route()
         .handler(
             ctx -> {
-              if (ctx.request().path().endsWith("/events/stream")) {
+              if (ctx.request().path().endsWith("/events/stream")
+                  || ctx.request().path().equals("/api/audit/export")) {
                 ctx.next();
               } else {
                 ErrorResponses.requestTimeout(ctx, config.requestTimeout());
@@ -149,11 +153,20 @@ public final class ApiRouter {
     router
         .get("/openapi.json")
         .handler(ctx -> ctx.response().putHeader("content-type", "application/json").end(openapi));
-    router.post("/api/bootstrap").handler(auth::limitUnauthenticated).handler(sessions::bootstrap);
-    router.post("/api/login").handler(auth::limitUnauthenticated).handler(sessions::login);
+    router
+        .post("/api/bootstrap")
+        .handler(auth::limitUnauthenticated)
+        .handler(audit.action("session.bootstrap"))
+        .handler(sessions::bootstrap);
+    router
+        .post("/api/login")
+        .handler(auth::limitUnauthenticated)
+        .handler(audit.action("session.login"))
+        .handler(sessions::login);
     router
         .post("/api/invitations/accept")
         .handler(auth::limitUnauthenticated)
+        .handler(audit.action("invitation.accept"))
         .handler(team::accept);
 
     // Routes that need a signed-in caller (a session or an API token), each with who may call it:
@@ -163,29 +176,32 @@ public final class ApiRouter {
     Access operator = Access.least(OPERATOR);
     Access admin = Access.least(ADMIN);
     Access budgets = operator.field("budget_limit_usd", ADMIN);
-    Secured api = new Secured(router, auth);
-    api.post("/api/logout", viewer.sessionsOnly(), sessions::logout);
+    Secured api = new Secured(router, auth, audit);
+    api.post("/api/logout", viewer.sessionsOnly(), "session.logout", sessions::logout);
     api.get("/api/me", viewer, sessions::me);
 
     api.get("/api/workspaces", viewer, team::workspaces);
-    api.post("/api/workspaces", viewer.sessionsOnly(), team::createWorkspace);
-    api.post("/api/session/workspace", viewer.sessionsOnly(), team::switchWorkspace);
+    api.post("/api/workspaces", viewer.sessionsOnly(), "workspace.create", team::createWorkspace);
+    api.post("/api/session/workspace", viewer.sessionsOnly(), null, team::switchWorkspace);
     api.get("/api/members", viewer, team::members);
-    api.patch("/api/members/:user_id", admin, team::setRole);
-    api.delete("/api/members/:user_id", admin.orSelf("user_id", VIEWER), team::remove);
-    api.post("/api/invitations", admin, team::invite);
+    api.patch("/api/members/:user_id", admin, "member.role_set", team::setRole);
+    api.delete(
+        "/api/members/:user_id", admin.orSelf("user_id", VIEWER), "member.remove", team::remove);
+    api.post("/api/invitations", admin, "invitation.create", team::invite);
     api.get("/api/invitations", admin, team::invitations);
-    api.delete("/api/invitations/:invitation_id", admin, team::revokeInvitation);
-    api.post("/api/tokens", viewer.sessionsOnly(), tokens::create);
+    api.delete(
+        "/api/invitations/:invitation_id", admin, "invitation.revoke", team::revokeInvitation);
+    api.post("/api/tokens", viewer.sessionsOnly(), "token.create", tokens::create);
     api.get("/api/tokens", viewer, tokens::list);
-    api.delete("/api/tokens/:token_id", viewer, tokens::revoke);
+    api.delete("/api/tokens/:token_id", viewer, "token.revoke", tokens::revoke);
 
-    api.post("/api/agents", budgets, agents::create);
+    api.post("/api/agents", budgets, "agent.create", agents::create);
     api.get("/api/agents", viewer, agents::list);
     api.get("/api/agents/:id", viewer, agents::show);
-    api.patch("/api/agents/:id", budgets, agents::update);
-    api.delete("/api/agents/:id", operator, agents::delete);
-    api.post("/api/agents/:id/messages", operator, agents::message);
+    api.patch("/api/agents/:id", budgets, "agent.update", agents::update);
+    api.delete("/api/agents/:id", operator, "agent.delete", agents::delete);
+    // Messages are on record in the agent's own event log.
+    api.post("/api/agents/:id/messages", operator, null, agents::message);
     api.get("/api/agents/:id/events", viewer, events::list);
     api.get("/api/agents/:id/events/verify", viewer, events::verify);
     api.get("/api/agents/:id/model-calls", viewer, modelCalls::list);
@@ -193,16 +209,24 @@ public final class ApiRouter {
     api.get("/api/agents/:id/projections", viewer, history::projections);
     api.get("/api/agents/:id/wakes", viewer, history::wakes);
     api.get("/api/agents/:id/events/stream", viewer, stream::open);
-    api.post("/api/credentials", operator, credentials::create);
+    api.post("/api/credentials", operator, "credential.add", credentials::create);
     api.get("/api/credentials", viewer, credentials::list);
-    api.delete("/api/credentials/:name", operator, credentials::revoke);
-    api.post("/api/agents/:id/schedules", operator, schedules::create);
+    api.delete("/api/credentials/:name", operator, "credential.revoke", credentials::revoke);
+    api.post("/api/agents/:id/schedules", operator, "schedule.create", schedules::create);
     api.get("/api/agents/:id/schedules", viewer, schedules::list);
-    api.delete("/api/agents/:id/schedules/:schedule_id", operator, schedules::delete);
+    api.delete(
+        "/api/agents/:id/schedules/:schedule_id", operator, "schedule.delete", schedules::delete);
     api.get("/api/agents/:id/timers", viewer, timers::list);
-    api.post("/api/agents/:id/timers", operator, timers::add);
-    api.delete("/api/agents/:id/timers/:timer_id", operator, timers::cancel);
-    api.post("/api/agents/:id/webhook/rotate", operator, agents::rotateWebhookSecret);
+    api.post("/api/agents/:id/timers", operator, "timer.create", timers::add);
+    api.delete("/api/agents/:id/timers/:timer_id", operator, "timer.cancel", timers::cancel);
+    api.post(
+        "/api/agents/:id/webhook/rotate",
+        operator,
+        "agent.webhook_rotate",
+        agents::rotateWebhookSecret);
+    api.get("/api/audit", admin, auditLog::list);
+    api.get("/api/audit/export", admin, auditLog::export);
+    api.get("/api/audit/verify", admin, auditLog::verify);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).
@@ -234,31 +258,38 @@ public final class ApiRouter {
   }
 
   /**
-   * Declares routes that need a signed-in caller: authentication (the bearer token; an event stream
-   * also takes {@code ?access_token=}), then the route's {@link Access}, then its handler.
+   * Declares routes that need a signed-in caller: the route's audit action (null: only a refusal of
+   * the route is on record, as {@code authorization.refused}), authentication (the bearer token; an
+   * event stream also takes {@code ?access_token=}), then the route's {@link Access}, then its
+   * handler. Every POST, PATCH and DELETE names its action or null explicitly.
    */
-  private record Secured(Router router, Authenticator auth) {
+  private record Secured(Router router, Authenticator auth, AuditTrail audit) {
     void get(String path, Access access, Handler<RoutingContext> handler) {
-      add(HttpMethod.GET, path, access, handler);
+      add(HttpMethod.GET, path, access, null, handler);
     }
 
-    void post(String path, Access access, Handler<RoutingContext> handler) {
-      add(HttpMethod.POST, path, access, handler);
+    void post(String path, Access access, String action, Handler<RoutingContext> handler) {
+      add(HttpMethod.POST, path, access, action, handler);
     }
 
-    void patch(String path, Access access, Handler<RoutingContext> handler) {
-      add(HttpMethod.PATCH, path, access, handler);
+    void patch(String path, Access access, String action, Handler<RoutingContext> handler) {
+      add(HttpMethod.PATCH, path, access, action, handler);
     }
 
-    void delete(String path, Access access, Handler<RoutingContext> handler) {
-      add(HttpMethod.DELETE, path, access, handler);
+    void delete(String path, Access access, String action, Handler<RoutingContext> handler) {
+      add(HttpMethod.DELETE, path, access, action, handler);
     }
 
     private void add(
-        HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+        HttpMethod method,
+        String path,
+        Access access,
+        String action,
+        Handler<RoutingContext> handler) {
       boolean stream = path.endsWith("/events/stream");
       router
           .route(method, path)
+          .handler(audit.action(action))
           .handler(ctx -> auth.requireSession(ctx, stream))
           .handler(access::check)
           .handler(handler);

@@ -28,6 +28,8 @@ final class AuthHandlers {
   /** POST /api/bootstrap: once, with the bootstrap token; creates the admin, workspace, session. */
   void bootstrap(RoutingContext ctx) {
     requireBootstrapToken(ctx);
+    // Acts of the bootstrap token go to the installation's audit chain.
+    AuditTrail.actor(ctx, AuditTrail.Actor.bootstrap());
     JsonObject body = Bodies.object(ctx, Set.of("email", "name", "workspace_name"), false);
     String email = Bodies.string(body, "email", 320, false).orElse("admin@localhost");
     if (!email.contains("@")) {
@@ -43,15 +45,19 @@ final class AuthHandlers {
         .onSuccess(
             result -> {
               switch (result) {
-                case BootstrapResult.Bootstrapped b ->
-                    Responses.json(
-                        ctx,
-                        201,
-                        new JsonObject()
-                            .put("user_id", b.userId().toString())
-                            .put("workspace_id", b.workspaceId().toString())
-                            .put("session_token", token)
-                            .put("expires_at", b.sessionExpiresAt().toString()));
+                case BootstrapResult.Bootstrapped b -> {
+                  AuditTrail.target(ctx, "user", b.userId().toString());
+                  AuditTrail.detail(
+                      ctx, new JsonObject().put("workspace_id", b.workspaceId().toString()));
+                  Responses.json(
+                      ctx,
+                      201,
+                      new JsonObject()
+                          .put("user_id", b.userId().toString())
+                          .put("workspace_id", b.workspaceId().toString())
+                          .put("session_token", token)
+                          .put("expires_at", b.sessionExpiresAt().toString()));
+                }
                 case BootstrapResult.AlreadyBootstrapped a ->
                     ctx.fail(
                         ApiError.conflict(
@@ -65,6 +71,7 @@ final class AuthHandlers {
   /** POST /api/login: a new session for the admin, with the bootstrap token. */
   void login(RoutingContext ctx) {
     requireBootstrapToken(ctx);
+    AuditTrail.actor(ctx, AuditTrail.Actor.bootstrap());
     Bodies.object(ctx, Set.of(), false);
     String token = Tokens.newToken();
     auth.login(Tokens.sha256(token), config.sessionTtl())
@@ -75,6 +82,7 @@ final class AuthHandlers {
                     ApiError.conflict("not_bootstrapped", "bootstrap first: POST /api/bootstrap"));
                 return;
               }
+              AuditTrail.target(ctx, "user", user.get().toString());
               Responses.json(
                   ctx,
                   200,
@@ -88,6 +96,7 @@ final class AuthHandlers {
   /** POST /api/logout: revokes the presented session and ends its event streams. */
   void logout(RoutingContext ctx) {
     var principal = Authenticator.principal(ctx);
+    AuditTrail.target(ctx, "session", principal.sessionId().toString());
     auth.revoke(principal.sessionId())
         .onSuccess(
             v -> {
@@ -95,7 +104,7 @@ final class AuthHandlers {
               ctx.vertx()
                   .eventBus()
                   .publish(EventStream.SESSION_ENDED, principal.sessionId().toString());
-              ctx.response().setStatusCode(204).end();
+              Responses.noContent(ctx);
             })
         .onFailure(ctx::fail);
   }

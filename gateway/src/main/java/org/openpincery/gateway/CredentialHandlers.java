@@ -109,7 +109,7 @@ final class CredentialHandlers {
         .onSuccess(
             revoked -> {
               if (revoked) {
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 ctx.fail(ApiError.notFound("no such credential"));
               }

@@ -89,6 +89,7 @@ final class ErrorResponses {
     return d == null ? Duration.ZERO : d;
   }
 
+  /** Sends the error, once the request's audit entry (if it has one) is committed. */
   static void send(RoutingContext ctx, int status, String code, String message) {
     if (ctx.response().ended()) {
       return; // answered already (a request timeout, then the handler's late result)
@@ -97,12 +98,22 @@ final class ErrorResponses {
       ctx.response().reset();
       return;
     }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .end(
-            new JsonObject()
-                .put("error", new JsonObject().put("code", code).put("message", message))
-                .encode());
+    AuditTrail.beforeSend(
+        ctx,
+        status,
+        null,
+        code,
+        () -> {
+          if (ctx.response().ended() || ctx.response().headWritten()) {
+            return;
+          }
+          ctx.response()
+              .setStatusCode(status)
+              .putHeader("content-type", "application/json")
+              .end(
+                  new JsonObject()
+                      .put("error", new JsonObject().put("code", code).put("message", message))
+                      .encode());
+        });
   }
 }

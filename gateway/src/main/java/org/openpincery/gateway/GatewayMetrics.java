@@ -11,6 +11,7 @@ public final class GatewayMetrics {
 
   private final MeterRegistry registry;
   private final Counter messagesAccepted;
+  private final Counter auditAppendFailures;
   private final AtomicInteger streamClients = new AtomicInteger();
 
   public GatewayMetrics(MeterRegistry registry) {
@@ -18,6 +19,10 @@ public final class GatewayMetrics {
     this.messagesAccepted =
         Counter.builder("pincery_messages_accepted")
             .description("Messages accepted by POST /api/agents/:id/messages")
+            .register(registry);
+    this.auditAppendFailures =
+        Counter.builder("pincery_audit_append_failures")
+            .description("Audit entries that could not be written (the response went out anyway)")
             .register(registry);
     Gauge.builder("pincery_event_stream_clients", streamClients, AtomicInteger::get)
         .description("Open Server-Sent Event streams")
@@ -31,6 +36,10 @@ public final class GatewayMetrics {
 
   void messageAccepted() {
     messagesAccepted.increment();
+  }
+
+  void auditAppendFailed() {
+    auditAppendFailures.increment();
   }
 
   void rateLimited(String scope) {

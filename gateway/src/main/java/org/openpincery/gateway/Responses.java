@@ -11,14 +11,41 @@ final class Responses {
 
   private Responses() {}
 
+  /** Sends a JSON body, once the request's audit entry (if it has one) is committed. */
   static void json(RoutingContext ctx, int status, JsonObject body) {
     if (ctx.response().ended()) {
       return; // the request timed out meanwhile and was answered
     }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .end(body.encode());
+    AuditTrail.beforeSend(
+        ctx,
+        status,
+        body,
+        null,
+        () -> {
+          if (!ctx.response().ended()) {
+            ctx.response()
+                .setStatusCode(status)
+                .putHeader("content-type", "application/json")
+                .end(body.encode());
+          }
+        });
+  }
+
+  /** Sends 204 No Content, once the request's audit entry (if it has one) is committed. */
+  static void noContent(RoutingContext ctx) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    AuditTrail.beforeSend(
+        ctx,
+        204,
+        null,
+        null,
+        () -> {
+          if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(204).end();
+          }
+        });
   }
 
   static JsonObject agent(AgentView a) {

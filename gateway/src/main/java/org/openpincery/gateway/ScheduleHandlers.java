@@ -121,7 +121,7 @@ final class ScheduleHandlers {
         .onSuccess(
             deleted -> {
               if (deleted) {
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
                 return;
               }
               agents

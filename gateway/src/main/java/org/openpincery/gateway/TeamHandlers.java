@@ -104,6 +104,7 @@ final class TeamHandlers {
     JsonObject body = Bodies.object(ctx, Set.of("role"), true);
     Role role =
         Bodies.role(body, "role").orElseThrow(() -> ApiError.badRequest("'role' is required"));
+    AuditTrail.detail(ctx, new JsonObject().put("role", role.wire()));
     var p = Authenticator.principal(ctx);
     team.setRole(p.workspaceId(), user, role, p.userId())
         .onSuccess(
@@ -139,7 +140,7 @@ final class TeamHandlers {
                             ctx.vertx()
                                 .eventBus()
                                 .publish(EventStream.SESSION_ENDED, id.toString()));
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 ctx.fail(refusal(change));
               }
@@ -174,6 +175,12 @@ final class TeamHandlers {
     long hours =
         Bodies.wholeNumber(body, "expires_in_hours", 1, MAX_INVITATION_HOURS)
             .orElse(DEFAULT_INVITATION_HOURS);
+    AuditTrail.detail(
+        ctx,
+        new JsonObject()
+            .put("email", email)
+            .put("role", role.wire())
+            .put("expires_in_hours", hours));
     var p = Authenticator.principal(ctx);
     if (!p.role().atLeast(role)) {
       throw escalation(role, p.role());
@@ -211,7 +218,7 @@ final class TeamHandlers {
         .onSuccess(
             revoked -> {
               if (revoked) {
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 ctx.fail(ApiError.notFound("no pending invitation with that id"));
               }
@@ -229,6 +236,7 @@ final class TeamHandlers {
     String token = Bodies.requiredString(body, "token", 100, false);
     String name = Bodies.string(body, "name", 200, false).map(String::strip).orElse(null);
     if (!Tokens.looksLikeInvitationToken(token)) {
+      AuditTrail.refusal(ctx, "invitation_not_found");
       throw new ApiError(404, "invitation_not_found", "no invitation has that token");
     }
     String session = Tokens.newToken();
@@ -236,34 +244,45 @@ final class TeamHandlers {
         .onSuccess(
             outcome -> {
               switch (outcome) {
-                case Acceptance.Accepted a ->
-                    Responses.json(
-                        ctx,
-                        201,
-                        new JsonObject()
-                            .put("user_id", a.userId().toString())
-                            .put("workspace_id", a.workspaceId().toString())
-                            .put("role", a.role().wire())
-                            .put("session_token", session)
-                            .put("expires_at", a.sessionExpiresAt().toString()));
-                case Acceptance.NotFound n ->
-                    ctx.fail(
-                        new ApiError(404, "invitation_not_found", "no invitation has that token"));
-                case Acceptance.Refused r ->
-                    ctx.fail(
-                        switch (r.why()) {
-                          case "used" ->
-                              ApiError.conflict(
-                                  "invitation_used", "this invitation has already been accepted");
-                          case "revoked" ->
-                              new ApiError(
-                                  410, "invitation_revoked", "this invitation was revoked");
-                          default ->
-                              new ApiError(
-                                  410,
-                                  "invitation_expired",
-                                  "this invitation has expired; ask for a new one");
-                        });
+                case Acceptance.Accepted a -> {
+                  AuditTrail.actor(ctx, AuditTrail.Actor.user(a.userId()));
+                  AuditTrail.workspace(ctx, a.workspaceId());
+                  AuditTrail.target(ctx, "member", a.userId().toString());
+                  AuditTrail.detail(ctx, new JsonObject().put("role", a.role().wire()));
+                  Responses.json(
+                      ctx,
+                      201,
+                      new JsonObject()
+                          .put("user_id", a.userId().toString())
+                          .put("workspace_id", a.workspaceId().toString())
+                          .put("role", a.role().wire())
+                          .put("session_token", session)
+                          .put("expires_at", a.sessionExpiresAt().toString()));
+                }
+                case Acceptance.NotFound n -> {
+                  // Written to the installation's chain: the token names no workspace.
+                  AuditTrail.refusal(ctx, "invitation_not_found");
+                  ctx.fail(
+                      new ApiError(404, "invitation_not_found", "no invitation has that token"));
+                }
+                case Acceptance.Refused r -> {
+                  AuditTrail.workspace(ctx, r.workspaceId());
+                  AuditTrail.target(ctx, "invitation", r.invitationId().toString());
+                  AuditTrail.refusal(ctx, "invitation_" + r.why());
+                  ctx.fail(
+                      switch (r.why()) {
+                        case "used" ->
+                            ApiError.conflict(
+                                "invitation_used", "this invitation has already been accepted");
+                        case "revoked" ->
+                            new ApiError(410, "invitation_revoked", "this invitation was revoked");
+                        default ->
+                            new ApiError(
+                                410,
+                                "invitation_expired",
+                                "this invitation has expired; ask for a new one");
+                      });
+                }
               }
             })
         .onFailure(ctx::fail);

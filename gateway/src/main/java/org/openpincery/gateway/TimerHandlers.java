@@ -115,7 +115,7 @@ final class TimerHandlers {
         .onSuccess(
             cancelled -> {
               if (cancelled) {
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 ctx.fail(ApiError.notFound("no such pending timer"));
               }

@@ -43,6 +43,7 @@ final class TokenHandlers {
     }
     var p = Authenticator.principal(ctx);
     Role role = Bodies.role(body, "role").orElse(p.role());
+    AuditTrail.detail(ctx, new JsonObject().put("name", name).put("role", role.wire()));
     if (!p.role().atLeast(role)) {
       throw TeamHandlers.escalation(role, p.role());
     }
@@ -96,7 +97,7 @@ final class TokenHandlers {
             revoked -> {
               if (revoked) {
                 authenticator.forget(java.util.List.of(id));
-                ctx.response().setStatusCode(204).end();
+                Responses.noContent(ctx);
               } else {
                 ctx.fail(ApiError.notFound("no live token with that id"));
               }

@@ -96,6 +96,9 @@ class AuthorizationMatrixTest {
         row("GET", "/api/agents/{agent}/timers", v),
         row("DELETE", "/api/agents/{agent}/timers/{random}", o),
         row("POST", "/api/agents/{agent}/webhook/rotate", o),
+        row("GET", "/api/audit", a),
+        row("GET", "/api/audit/export", a),
+        row("GET", "/api/audit/verify", a),
         // Last: it ends the session that calls it (each role signs in again afterwards).
         new Row("POST", "/api/logout", v, true, null));
   }

@@ -29,6 +29,7 @@ public final class Store implements AutoCloseable {
   private final IdempotencyRepository idempotency;
   private final HistoryRepository history;
   private final TeamRepository team;
+  private final AuditRepository audit;
 
   /**
    * @param pool the connections data statements run on
@@ -53,6 +54,7 @@ public final class Store implements AutoCloseable {
     this.idempotency = new IdempotencyRepository(pool);
     this.history = new HistoryRepository(pool);
     this.team = new TeamRepository(pool, notifier);
+    this.audit = new AuditRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -109,6 +111,11 @@ public final class Store implements AutoCloseable {
 
   public ModelCallRepository modelCalls() {
     return modelCalls;
+  }
+
+  /** The audit trail: who did what, per workspace, hash-chained. */
+  public AuditRepository audit() {
+    return audit;
   }
 
   public AuthRepository auth() {
