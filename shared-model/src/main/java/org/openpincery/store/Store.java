@@ -29,6 +29,7 @@ public final class Store implements AutoCloseable {
   private final IdempotencyRepository idempotency;
   private final HistoryRepository history;
   private final TeamRepository team;
+  private final SsoRepository sso;
 
   /**
    * @param pool the connections data statements run on
@@ -53,6 +54,7 @@ public final class Store implements AutoCloseable {
     this.idempotency = new IdempotencyRepository(pool);
     this.history = new HistoryRepository(pool);
     this.team = new TeamRepository(pool, notifier);
+    this.sso = new SsoRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -113,6 +115,11 @@ public final class Store implements AutoCloseable {
 
   public AuthRepository auth() {
     return auth;
+  }
+
+  /** Single sign-on: logins in progress and the sign-ins they end in. */
+  public SsoRepository sso() {
+    return sso;
   }
 
   public HealthRepository health() {
