@@ -33,7 +33,8 @@ class OidcLoginTest {
             .put("olga", account("Olga@Example.com", true, "Olga Ops", "pincery-ops", "staff"))
             .put("victor", account("victor@example.com", true, "Victor Viewer"))
             .put("mallory", account("mallory@elsewhere.org", true, "Mallory", "pincery-admins"))
-            .put("una", account("una@example.com", false, "Una Unverified", "pincery-admins"));
+            .put("una", account("una@example.com", false, "Una Unverified", "pincery-admins"))
+            .put("root", account("admin@example.com", true, "The Owner"));
     JsonObject client =
         new JsonObject()
             .put("client_id", "pincery")
@@ -41,9 +42,17 @@ class OidcLoginTest {
             .put(
                 "redirect_uris",
                 new JsonArray().add(SsoBrowser.PUBLIC_URL + OidcConfig.CALLBACK_PATH));
+    // The same application registered as a public client: PKCE alone, no client secret.
+    JsonObject publicClient =
+        new JsonObject()
+            .put("client_id", "pincery-public")
+            .put("token_endpoint_auth_method", "none")
+            .put("redirect_uris", client.getJsonArray("redirect_uris").copy());
     provider =
         new OidcTestProvider(
-            new JsonObject().put("clients", new JsonArray().add(client)).put("accounts", accounts));
+            new JsonObject()
+                .put("clients", new JsonArray().add(client).add(publicClient))
+                .put("accounts", accounts));
   }
 
   @AfterAll
@@ -327,6 +336,132 @@ class OidcLoginTest {
       }
       assertThat(api.count("SELECT count(*) FROM oidc_logins")).isZero();
     }
+  }
+
+  @Test
+  void signsInThroughAPublicClientWithPkceAlone() throws Exception {
+    Map<String, String> settings = sso(Map.of("OIDC_CLIENT_ID", "pincery-public"));
+    settings.remove("OIDC_CLIENT_SECRET");
+    try (GatewayFixture api = new GatewayFixture(settings)) {
+      api.bootstrap();
+      SsoBrowser browser = new SsoBrowser(api.port);
+      HttpResponse<String> r = browser.get(browser.signInAtProvider("alice"), "application/json");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(new JsonObject(r.body()).getString("role")).isEqualTo("admin");
+    }
+  }
+
+  @Test
+  void anExistingMemberKeepsTheRoleSetInTheApplication() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
+      api.bootstrap();
+      SsoBrowser browser = new SsoBrowser(api.port);
+      assertThat(browser.get(browser.signInAtProvider("alice"), null).statusCode()).isEqualTo(302);
+      api.execute(
+          "UPDATE memberships SET role = 'viewer' WHERE user_id ="
+              + " (SELECT id FROM users WHERE email = 'alice@example.com')");
+
+      HttpResponse<String> again =
+          browser.get(browser.signInAtProvider("alice"), "application/json");
+
+      assertThat(new JsonObject(again.body()).getString("role")).isEqualTo("viewer");
+    }
+  }
+
+  @Test
+  void roleSyncAppliesTheMappedRoleAtEachSignInButNeverDemotesAnOwner() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of("OIDC_ROLE_SYNC", "true")))) {
+      api.bootstrap();
+      SsoBrowser browser = new SsoBrowser(api.port);
+      assertThat(browser.get(browser.signInAtProvider("alice"), null).statusCode()).isEqualTo(302);
+      api.execute(
+          "UPDATE memberships SET role = 'viewer' WHERE user_id ="
+              + " (SELECT id FROM users WHERE email = 'alice@example.com')");
+
+      HttpResponse<String> again =
+          browser.get(browser.signInAtProvider("alice"), "application/json");
+      assertThat(new JsonObject(again.body()).getString("role")).isEqualTo("admin");
+
+      // The bootstrap owner, whose provider account maps to viewer (no group), stays owner.
+      SsoBrowser owner = new SsoBrowser(api.port);
+      HttpResponse<String> root = owner.get(owner.signInAtProvider("root"), "application/json");
+      assertThat(root.statusCode()).as(root.body()).isEqualTo(200);
+      assertThat(new JsonObject(root.body()).getString("role")).isEqualTo("owner");
+      assertThat(new JsonObject(root.body()).getBoolean("new_user")).isFalse();
+    }
+  }
+
+  @Test
+  void joinsTheWorkspaceOidcWorkspaceNames() throws Exception {
+    String team = "6f1e9d4c-2b7a-4c1e-9a53-0d8f4b2e7c11";
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of("OIDC_WORKSPACE", team)))) {
+      api.bootstrap();
+      api.execute("INSERT INTO workspaces (id, name) VALUES ('" + team + "', 'Team')");
+      SsoBrowser browser = new SsoBrowser(api.port);
+
+      HttpResponse<String> r = browser.get(browser.signInAtProvider("olga"), "application/json");
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(new JsonObject(r.body()).getString("workspace_id")).isEqualTo(team);
+      assertThat(
+              api.count(
+                  "SELECT count(*) FROM sessions WHERE kind = 'oidc' AND workspace_id = '"
+                      + team
+                      + "'"))
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void refusesASignInBeforeTheInstallationIsBootstrapped() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
+      SsoBrowser browser = new SsoBrowser(api.port);
+      HttpResponse<String> r = browser.get(browser.signInAtProvider("alice"), null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code"))
+          .isEqualTo("sso_workspace_missing");
+      assertThat(Written.of(api)).isEqualTo(new Written(0, 0, 0));
+    }
+  }
+
+  @Test
+  void refusesTheProvidersOwnRefusalAndACallbackFromAnotherIssuer() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
+      api.bootstrap();
+      Written before = Written.of(api);
+      SsoBrowser browser = new SsoBrowser(api.port);
+
+      String state = startedState(browser);
+      HttpResponse<String> denied =
+          browser.get(callback("error=access_denied&state=" + state), null);
+      assertThat(denied.statusCode()).as(denied.body()).isEqualTo(401);
+      assertThat(new JsonObject(denied.body()).getJsonObject("error").getString("code"))
+          .isEqualTo("sso_refused");
+
+      state = startedState(browser);
+      HttpResponse<String> mixUp =
+          browser.get(callback("code=abc&iss=https%3A%2F%2Fevil.example&state=" + state), null);
+      assertThat(mixUp.statusCode()).as(mixUp.body()).isEqualTo(400);
+      assertThat(new JsonObject(mixUp.body()).getJsonObject("error").getString("code"))
+          .isEqualTo("issuer_mismatch");
+
+      assertThat(Written.of(api)).isEqualTo(before);
+    }
+  }
+
+  /** Starts a login in this browser and returns its state, read from the provider redirect. */
+  private static String startedState(SsoBrowser browser) {
+    HttpResponse<String> start =
+        browser.get(URI.create(SsoBrowser.PUBLIC_URL + "/api/auth/oidc/login"), null);
+    assertThat(start.statusCode()).isEqualTo(302);
+    URI authorize = SsoBrowser.location(start, null);
+    assertThat(query(authorize, "code_challenge_method")).isEqualTo("S256");
+    assertThat(query(authorize, "nonce")).isNotBlank();
+    return query(authorize, "state");
+  }
+
+  private static URI callback(String query) {
+    return URI.create(SsoBrowser.PUBLIC_URL + OidcConfig.CALLBACK_PATH + "?" + query);
   }
 
   private static String query(URI uri, String name) {
