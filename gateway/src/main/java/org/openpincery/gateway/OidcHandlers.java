@@ -308,7 +308,7 @@ final class OidcHandlers {
         || raw.startsWith("//")
         || raw.contains("\\")
         || raw.contains("#")
-        || raw.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+        || raw.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
       throw ApiError.badRequest(
           "'redirect' must be a path on this server such as /, without '#', '\\\\' or spaces");
     }

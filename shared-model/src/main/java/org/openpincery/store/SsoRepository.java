@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.Role;
+import org.openpincery.notify.Notifier;
 
 /**
  * Single sign-on (OpenID Connect, issue 14): logins in progress between the redirect to the
@@ -74,22 +75,25 @@ public final class SsoRepository {
        WHERE workspace_id = $1 AND user_id = $2 AND role <> 'owner' AND role <> $3
       """;
 
-  private static final String SELECT_ROLE =
-      """
-      SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2
-      """;
-
+  // The session, and the member's role as this transaction left it.
   private static final String CREATE_SESSION =
       """
-      INSERT INTO sessions (user_id, token_hash, expires_at, workspace_id, kind)
-      VALUES ($1, $2, now() + $3 * interval '1 second', $4, 'oidc')
-      RETURNING expires_at
+      WITH session AS (
+          INSERT INTO sessions (user_id, token_hash, expires_at, workspace_id, kind)
+          VALUES ($1, $2, now() + $3 * interval '1 second', $4, 'oidc')
+          RETURNING expires_at
+      )
+      SELECT session.expires_at, m.role
+        FROM session, memberships m
+       WHERE m.workspace_id = $4 AND m.user_id = $1
       """;
 
   private final Pool pool;
+  private final Notifier notifier;
 
-  SsoRepository(Pool pool) {
+  SsoRepository(Pool pool, Notifier notifier) {
     this.pool = pool;
+    this.notifier = notifier;
   }
 
   /** A login taken back by its callback. {@code live} is false once it has expired. */
@@ -105,6 +109,7 @@ public final class SsoRepository {
      *
      * @param newUser the user was created by this sign-in
      * @param newMember the membership was created by this sign-in
+     * @param roleChanged an existing member's role was set to the mapped one ({@code syncRole})
      */
     record SignedIn(
         UUID userId,
@@ -112,6 +117,7 @@ public final class SsoRepository {
         Role role,
         boolean newUser,
         boolean newMember,
+        boolean roleChanged,
         OffsetDateTime expiresAt)
         implements SignInResult {}
 
@@ -174,89 +180,111 @@ public final class SsoRepository {
       boolean syncRole,
       byte[] tokenHash,
       Duration ttl) {
-    return pool.withTransaction(
-        conn ->
-            conn.preparedQuery(FIND_MEMBER)
-                .execute(Tuple.of(workspaceId.orElse(null), who.email()))
-                .compose(
-                    rows -> {
-                      if (rows.size() == 0) {
-                        return Future.succeededFuture(new SignInResult.NoWorkspace());
-                      }
-                      Row row = rows.iterator().next();
-                      UUID workspace = row.getUUID("workspace_id");
-                      Optional<UUID> user = Optional.ofNullable(row.getUUID("user_id"));
-                      Optional<Role> current =
-                          Optional.ofNullable(row.getString("role")).map(Role::of);
-                      if (mapped.isEmpty() && (current.isEmpty() || syncRole)) {
-                        return Future.succeededFuture(new SignInResult.NoRole());
-                      }
-                      return signIn(
-                          conn, workspace, who, user, current, mapped, syncRole, tokenHash, ttl);
-                    }));
+    return pool.<SignInResult>withTransaction(
+            conn ->
+                conn.preparedQuery(FIND_MEMBER)
+                    .execute(Tuple.of(workspaceId.orElse(null), who.email()))
+                    .compose(
+                        rows -> {
+                          if (rows.size() == 0) {
+                            return Future.succeededFuture(new SignInResult.NoWorkspace());
+                          }
+                          Row row = rows.iterator().next();
+                          Optional<Role> current =
+                              Optional.ofNullable(row.getString("role")).map(Role::of);
+                          if (mapped.isEmpty() && (current.isEmpty() || syncRole)) {
+                            return Future.succeededFuture(new SignInResult.NoRole());
+                          }
+                          return signIn(
+                              conn,
+                              new Member(
+                                  row.getUUID("workspace_id"),
+                                  Optional.ofNullable(row.getUUID("user_id")),
+                                  current),
+                              who,
+                              mapped,
+                              syncRole,
+                              tokenHash,
+                              ttl);
+                        }))
+        .map(
+            result -> {
+              // After the commit: every gateway drops what it cached of this member's sessions.
+              if (result instanceof SignInResult.SignedIn s && s.roleChanged()) {
+                notifier.userChanged(s.userId());
+              }
+              return result;
+            });
   }
+
+  /** What FIND_MEMBER found: the workspace, the user if any, their role there if a member. */
+  private record Member(UUID workspaceId, Optional<UUID> userId, Optional<Role> role) {}
 
   private Future<SignInResult> signIn(
       SqlConnection conn,
-      UUID workspace,
+      Member found,
       Identity who,
-      Optional<UUID> existingUser,
-      Optional<Role> current,
       Optional<Role> mapped,
       boolean syncRole,
       byte[] tokenHash,
       Duration ttl) {
-    Future<UUID> user =
-        existingUser.isPresent()
-            ? Future.succeededFuture(existingUser.get())
-            : conn.preparedQuery(INSERT_USER)
-                .execute(Tuple.of(who.email(), who.name()))
-                .compose(
-                    rows ->
-                        rows.size() == 1
-                            ? Future.succeededFuture(rows.iterator().next().getUUID("id"))
-                            : conn.preparedQuery(SELECT_USER_ID)
-                                .execute(Tuple.of(who.email()))
-                                .map(again -> again.iterator().next().getUUID("id")));
-    return user.compose(
-        userId -> {
-          Future<Void> membership;
-          if (current.isEmpty()) {
-            membership =
-                conn.preparedQuery(INSERT_MEMBER)
-                    .execute(Tuple.of(workspace, userId, mapped.orElseThrow().wire()))
-                    .mapEmpty();
-          } else if (syncRole) {
-            membership =
-                conn.preparedQuery(SYNC_ROLE)
-                    .execute(Tuple.of(workspace, userId, mapped.orElseThrow().wire()))
-                    .mapEmpty();
-          } else {
-            membership = Future.succeededFuture();
-          }
-          return membership
-              .compose(v -> conn.preparedQuery(SELECT_ROLE).execute(Tuple.of(workspace, userId)))
-              .compose(
-                  roles -> {
-                    Role role = Role.of(roles.iterator().next().getString("role"));
-                    return conn.preparedQuery(CREATE_SESSION)
-                        .execute(
-                            Tuple.tuple()
-                                .addUUID(userId)
-                                .addBuffer(Buffer.buffer(tokenHash))
-                                .addLong(ttl.toSeconds())
-                                .addUUID(workspace))
-                        .map(
-                            rows ->
-                                (SignInResult)
-                                    new SignInResult.SignedIn(
-                                        userId,
-                                        workspace,
-                                        role,
-                                        existingUser.isEmpty(),
-                                        current.isEmpty(),
-                                        rows.iterator().next().getOffsetDateTime("expires_at")));
-                  });
-        });
+    UUID workspace = found.workspaceId();
+    return user(conn, found, who)
+        .compose(
+            userId ->
+                membership(conn, found, userId, mapped, syncRole)
+                    .compose(
+                        roleChanged ->
+                            conn.preparedQuery(CREATE_SESSION)
+                                .execute(
+                                    Tuple.tuple()
+                                        .addUUID(userId)
+                                        .addBuffer(Buffer.buffer(tokenHash))
+                                        .addLong(ttl.toSeconds())
+                                        .addUUID(workspace))
+                                .map(
+                                    rows -> {
+                                      Row row = rows.iterator().next();
+                                      return new SignInResult.SignedIn(
+                                          userId,
+                                          workspace,
+                                          Role.of(row.getString("role")),
+                                          found.userId().isEmpty(),
+                                          found.role().isEmpty(),
+                                          roleChanged,
+                                          row.getOffsetDateTime("expires_at"));
+                                    })));
+  }
+
+  /** The user's id, creating the user when none has this email. */
+  private static Future<UUID> user(SqlConnection conn, Member found, Identity who) {
+    if (found.userId().isPresent()) {
+      return Future.succeededFuture(found.userId().get());
+    }
+    return conn.preparedQuery(INSERT_USER)
+        .execute(Tuple.of(who.email(), who.name()))
+        .compose(
+            rows ->
+                rows.size() == 1
+                    ? Future.succeededFuture(rows.iterator().next().getUUID("id"))
+                    : conn.preparedQuery(SELECT_USER_ID)
+                        .execute(Tuple.of(who.email()))
+                        .map(again -> again.iterator().next().getUUID("id")));
+  }
+
+  /** Makes a new member, or syncs a member's role; true when an existing member's role changed. */
+  private static Future<Boolean> membership(
+      SqlConnection conn, Member found, UUID userId, Optional<Role> mapped, boolean syncRole) {
+    if (found.role().isEmpty()) {
+      return conn.preparedQuery(INSERT_MEMBER)
+          .execute(Tuple.of(found.workspaceId(), userId, mapped.orElseThrow().wire()))
+          .map(false);
+    }
+    if (syncRole) {
+      return conn.preparedQuery(SYNC_ROLE)
+          .execute(Tuple.of(found.workspaceId(), userId, mapped.orElseThrow().wire()))
+          .map(rows -> rows.rowCount() == 1);
+    }
+    return Future.succeededFuture(false);
   }
 }

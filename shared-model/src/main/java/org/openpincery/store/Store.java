@@ -54,7 +54,7 @@ public final class Store implements AutoCloseable {
     this.idempotency = new IdempotencyRepository(pool);
     this.history = new HistoryRepository(pool);
     this.team = new TeamRepository(pool, notifier);
-    this.sso = new SsoRepository(pool);
+    this.sso = new SsoRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
