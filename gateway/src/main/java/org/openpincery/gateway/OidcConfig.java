@@ -88,8 +88,19 @@ public record OidcConfig(
    * @throws ConfigException naming the first wrong setting (exit 78)
    */
   static Optional<OidcConfig> from(Env env, Optional<String> publicUrl) {
+    // Every setting is read (so deployment files are checked against all of them), then judged.
     Optional<String> issuer = env.string(ISSUER);
     Optional<String> clientId = env.string(CLIENT_ID);
+    Optional<String> clientSecret = env.string(CLIENT_SECRET);
+    Optional<String> redirectUrl = env.string(REDIRECT_URL);
+    String domains = env.string(ALLOWED_DOMAINS, "");
+    String roleClaim = env.string(ROLE_CLAIM, "groups");
+    String roleMap = env.string(ROLE_MAP, "");
+    String defaultRole = env.string(DEFAULT_ROLE, "viewer");
+    Optional<String> syncRole = env.string(ROLE_SYNC);
+    Optional<String> workspace = env.string(WORKSPACE);
+    String scopes = env.string(SCOPES, "openid email profile");
+    Optional<String> requireVerifiedEmail = env.string(REQUIRE_VERIFIED_EMAIL);
     if (issuer.isEmpty()) {
       if (clientId.isPresent()) {
         throw new ConfigException(ISSUER, "is required when " + CLIENT_ID + " is set");
@@ -101,16 +112,16 @@ public record OidcConfig(
             issuer(issuer.get()),
             clientId.orElseThrow(
                 () -> new ConfigException(CLIENT_ID, "is required when " + ISSUER + " is set")),
-            env.string(CLIENT_SECRET),
-            redirectUrl(env.string(REDIRECT_URL), publicUrl),
-            domains(env.string(ALLOWED_DOMAINS).orElse("")),
-            env.string(ROLE_CLAIM, "groups"),
-            roleMap(env.string(ROLE_MAP).orElse("")),
-            defaultRole(env.string(DEFAULT_ROLE, "viewer")),
-            bool(env, ROLE_SYNC, false),
-            workspace(env.string(WORKSPACE)),
-            scopes(env.string(SCOPES, "openid email profile")),
-            bool(env, REQUIRE_VERIFIED_EMAIL, true)));
+            clientSecret,
+            redirectUrl(redirectUrl, publicUrl),
+            domains(domains),
+            roleClaim,
+            roleMap(roleMap),
+            defaultRole(defaultRole),
+            bool(ROLE_SYNC, syncRole, false),
+            workspace(workspace),
+            scopes(scopes),
+            bool(REQUIRE_VERIFIED_EMAIL, requireVerifiedEmail, true)));
   }
 
   /**
@@ -279,8 +290,7 @@ public record OidcConfig(
     return out;
   }
 
-  private static boolean bool(Env env, String name, boolean fallback) {
-    Optional<String> raw = env.string(name);
+  private static boolean bool(String name, Optional<String> raw, boolean fallback) {
     if (raw.isEmpty()) {
       return fallback;
     }
