@@ -88,6 +88,8 @@ final class OidcHandlers {
   void callback(RoutingContext ctx) {
     OidcClient oidc = configured();
     String state = param(ctx, "state");
+    // Read (and size-checked) now, not in a callback where a refusal could not be thrown.
+    Returned returned = new Returned(param(ctx, "code"), param(ctx, "error"), param(ctx, "iss"));
     Cookie bound = ctx.request().getCookie(STATE_COOKIE);
     // The login ends here whatever happens next: the browser forgets its state.
     ctx.response().addCookie(stateCookie("", 0));
@@ -115,14 +117,18 @@ final class OidcHandlers {
               } else if (!pending.get().live()) {
                 refuse(ctx, 400, "invalid_state", "the login expired; start it again");
               } else {
-                complete(ctx, oidc, pending.get());
+                complete(ctx, oidc, pending.get(), returned);
               }
             })
         .onFailure(ctx::fail);
   }
 
-  private void complete(RoutingContext ctx, OidcClient oidc, PendingLogin pending) {
-    String error = param(ctx, "error");
+  /** What the provider sent back besides the state. */
+  private record Returned(String code, String error, String iss) {}
+
+  private void complete(
+      RoutingContext ctx, OidcClient oidc, PendingLogin pending, Returned returned) {
+    String error = returned.error();
     if (error != null) {
       refuse(
           ctx,
@@ -131,7 +137,7 @@ final class OidcHandlers {
           "the identity provider did not sign you in: " + printable(error));
       return;
     }
-    String iss = param(ctx, "iss");
+    String iss = returned.iss();
     if (iss != null && !iss.equals(oidc.issuer())) {
       refuse(
           ctx,
@@ -140,7 +146,7 @@ final class OidcHandlers {
           "the callback comes from issuer " + printable(iss) + ", not " + oidc.issuer());
       return;
     }
-    String code = param(ctx, "code");
+    String code = returned.code();
     if (code == null) {
       refuse(ctx, 400, "invalid_request", "the callback carries no authorization code");
       return;

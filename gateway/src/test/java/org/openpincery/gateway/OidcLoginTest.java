@@ -284,6 +284,42 @@ class OidcLoginTest {
   }
 
   @Test
+  void refusesALoginCompletedAfterItsTenMinutes() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
+      api.bootstrap();
+      SsoBrowser browser = new SsoBrowser(api.port);
+      URI callback = browser.signInAtProvider("alice");
+      api.execute(
+          "UPDATE oidc_logins SET created_at = now() - interval '20 minutes',"
+              + " expires_at = now() - interval '10 minutes'");
+      Written before = Written.of(api);
+
+      HttpResponse<String> r = browser.get(callback, null);
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+      JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("invalid_state");
+      assertThat(error.getString("message")).contains("expired");
+      assertThat(Written.of(api)).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void refusesAnOverlongCallbackParameterBeforeTouchingTheLogin() throws Exception {
+    try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
+      api.bootstrap();
+      SsoBrowser browser = new SsoBrowser(api.port);
+      String state = startedState(browser);
+
+      HttpResponse<String> r =
+          browser.get(callback("state=" + state + "&code=" + "a".repeat(5000)), null);
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+      assertThat(api.count("SELECT count(*) FROM oidc_logins")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void theBootstrapTokenStillSignsTheAdminInWithSsoConfigured() {
     try (GatewayFixture api = new GatewayFixture(sso(Map.of()))) {
       api.bootstrap();
