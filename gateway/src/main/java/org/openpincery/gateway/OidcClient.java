@@ -155,7 +155,8 @@ final class OidcClient {
   }
 
   /**
-   * The issuer the provider's metadata names (the callback's {@code iss}, RFC 9207, must match).
+   * The configured issuer, which discovery found the provider to state as its own; a callback's
+   * {@code iss} (RFC 9207) must equal it.
    */
   String issuer() {
     return config.issuer().toString();
