@@ -99,6 +99,9 @@ public final class ApiRouter {
     AuthHandlers sessions = new AuthHandlers(store.auth(), store.team(), config, auth);
     TeamHandlers team = new TeamHandlers(store.team(), config, auth);
     TokenHandlers tokens = new TokenHandlers(store.team(), auth);
+    OidcHandlers sso =
+        new OidcHandlers(
+            store.sso(), config, config.oidc().map(oidc -> new OidcClient(vertx, oidc)));
     AgentHandlers agents =
         new AgentHandlers(store.agents(), store.events(), store.idempotency(), config, metrics);
     EventHandlers events = new EventHandlers(store.agents(), store.events());
@@ -168,6 +171,13 @@ public final class ApiRouter {
         .handler(auth::limitUnauthenticated)
         .handler(audit.action("invitation.accept"))
         .handler(team::accept);
+    router.get("/api/auth/sso").handler(sso::status);
+    router.get("/api/auth/oidc/login").handler(auth::limitUnauthenticated).handler(sso::login);
+    router
+        .get("/api/auth/oidc/callback")
+        .handler(auth::limitUnauthenticated)
+        .handler(audit.action("session.oidc_login"))
+        .handler(sso::callback);
 
     // Routes that need a signed-in caller (a session or an API token), each with who may call it:
     // the one place the API's authorization is decided (Access; tested route by route and role by

@@ -38,6 +38,8 @@ import org.openpincery.vault.Vault;
  *     this long closes; must be longer than {@code sseHeartbeat}
  * @param maxStreamsPerSession {@code OPEN_PINCERY_MAX_STREAMS_PER_SESSION}: open event streams per
  *     session; one more is {@code 429 too_many_streams}
+ * @param oidc single sign-on with an OpenID Connect provider ({@code OIDC_*}); empty when {@code
+ *     OIDC_ISSUER} is unset
  */
 public record GatewayConfig(
     String host,
@@ -57,7 +59,8 @@ public record GatewayConfig(
     Optional<String> publicUrl,
     Duration idleTimeout,
     int maxStreamsPerSession,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    Optional<OidcConfig> oidc) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
@@ -90,6 +93,7 @@ public record GatewayConfig(
 
   /** Reads every setting; {@code defaultHost} differs between standalone and a split gateway. */
   public static GatewayConfig from(Env env, String defaultHost) {
+    Optional<String> publicUrl = env.string(PUBLIC_URL).map(GatewayConfig::publicUrl);
     return new GatewayConfig(
         env.string("OPEN_PINCERY_HOST", defaultHost),
         env.integer("OPEN_PINCERY_PORT", 8080, 1, 65535),
@@ -105,10 +109,11 @@ public record GatewayConfig(
         env.seconds("OPEN_PINCERY_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
         env.seconds("OPEN_PINCERY_SESSION_CACHE_SECONDS", Duration.ofSeconds(2), 0, 60),
         Vault.fromEnv(env),
-        env.string(PUBLIC_URL),
+        publicUrl,
         HttpEdges.idleTimeout(env),
         env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000),
-        HttpEdges.requestTimeout(env));
+        HttpEdges.requestTimeout(env),
+        OidcConfig.from(env, publicUrl));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -178,7 +183,8 @@ public record GatewayConfig(
         publicUrl,
         idleTimeout,
         maxStreamsPerSession,
-        requestTimeout);
+        requestTimeout,
+        oidc);
   }
 
   private static BigDecimal budget(Env env) {
@@ -222,6 +228,8 @@ public record GatewayConfig(
         + maxStreamsPerSession
         + ", requestTimeout="
         + requestTimeout
+        + ", oidc="
+        + oidc.map(OidcConfig::toString).orElse("off")
         + "]";
   }
 }

@@ -30,6 +30,7 @@ public final class Store implements AutoCloseable {
   private final HistoryRepository history;
   private final TeamRepository team;
   private final AuditRepository audit;
+  private final SsoRepository sso;
 
   /**
    * @param pool the connections data statements run on
@@ -55,6 +56,7 @@ public final class Store implements AutoCloseable {
     this.history = new HistoryRepository(pool);
     this.team = new TeamRepository(pool, notifier);
     this.audit = new AuditRepository(pool);
+    this.sso = new SsoRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -120,6 +122,11 @@ public final class Store implements AutoCloseable {
 
   public AuthRepository auth() {
     return auth;
+  }
+
+  /** Single sign-on: logins in progress and the sign-ins they end in. */
+  public SsoRepository sso() {
+    return sso;
   }
 
   public HealthRepository health() {
