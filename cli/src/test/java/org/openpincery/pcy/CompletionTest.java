@@ -55,6 +55,10 @@ class CompletionTest {
         .contains("complete -c pcy -n '__fish_use_subcommand' -a 'agent'")
         .contains("__fish_seen_subcommand_from agent")
         .contains("-a 'rotate-secret'")
+        .contains("-a 'invite'")
+        .contains("__fish_seen_subcommand_from token")
+        .contains("-l expires-in-days")
+        .contains("-l token")
         .contains("-l follow")
         .contains("-l url");
     assertThat(fish.out().lines().filter(l -> !l.startsWith("#")))
