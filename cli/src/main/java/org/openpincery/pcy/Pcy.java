@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     footer = {
       "  OPEN_PINCERY_URL              the server without --url",
       "  OPEN_PINCERY_BOOTSTRAP_TOKEN  the default --bootstrap-token",
-      "  PCY_TOKEN, OPEN_PINCERY_TOKEN an API token (pcy_...) instead of the kept session",
+      "  PCY_TOKEN                     an API token (pcy_...) instead of a kept session",
+      "  OPEN_PINCERY_TOKEN            the same, when PCY_TOKEN is not set",
       "  PCY_CONFIG                    the session file (~/.config/pcy/config.json)",
       "  NO_COLOR                      no colours",
       "",
