@@ -40,17 +40,32 @@ final class AuditCommand extends Base {
   @Option(
       names = "--actor",
       paramLabel = "ACTOR",
-      description = "Entries by this actor: a user id or e-mail, or a token id.")
+      description =
+          "Entries by this actor: a member's e-mail or user id, a token id, or a kind of actor"
+              + " (bootstrap, anonymous).")
   String actor;
 
   @Option(
       names = "--action",
       paramLabel = "ACTION",
-      description = "Entries of this action, like token.create or member.role_set.")
+      description = "Entries of this action (token.create) or family of actions (member.*).")
   String action;
 
   @Option(names = "--target", paramLabel = "ID", description = "Entries about this target's id.")
   String target;
+
+  @Option(
+      names = "--target-type",
+      paramLabel = "TYPE",
+      description = "Entries about targets of this type (agent, member, token, credential, ...).")
+  String targetType;
+
+  @Option(
+      names = "--installation",
+      description =
+          "The installation's own trail (entries of no workspace; for owners of the"
+              + " installation's workspace) instead of the workspace's.")
+  boolean installation;
 
   @Option(
       names = "--since",
@@ -133,10 +148,12 @@ final class AuditCommand extends Base {
     }
     put(q, "action", action);
     put(q, "target", target);
+    put(q, "target_type", targetType);
     put(q, "since", when(since));
     put(q, "until", when(until));
     put(q, "after_seq", afterSeq == null ? null : afterSeq.toString());
     put(q, "limit", limit == null ? null : limit.toString());
+    put(q, "scope", installation ? "installation" : null);
     StringBuilder s = new StringBuilder();
     q.forEach(
         (k, v) ->
@@ -222,9 +239,12 @@ final class AuditCommand extends Base {
       name = "verify",
       description = "Check the audit trail's hash chain on the server; exit 1 when it is broken.")
   static final class Verify extends Base {
+    @Option(names = "--installation", description = "The installation's own trail.")
+    boolean installation;
+
     @Override
     void run() {
-      JsonNode r = session().get("/api/audit/verify");
+      JsonNode r = session().get("/api/audit/verify" + (installation ? "?scope=installation" : ""));
       boolean valid = r.path("valid").asBoolean(false);
       if (out().json()) {
         out().json(r);
@@ -232,7 +252,14 @@ final class AuditCommand extends Base {
         out().line(out().green("audit chain valid") + ": " + Json.text(r, "entries") + " entries");
       }
       if (!valid) {
-        throw PcyException.failure("audit chain broken: " + Json.compact(r));
+        throw PcyException.failure(
+            "audit chain broken at seq "
+                + Json.text(r, "first_bad_seq")
+                + ": "
+                + Json.text(r, "problem")
+                + " ("
+                + Json.text(r, "entries")
+                + " entries checked)");
       }
     }
   }
