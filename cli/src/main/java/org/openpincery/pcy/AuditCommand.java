@@ -200,7 +200,9 @@ final class AuditCommand extends Base {
     try (InputStream body = response.body()) {
       if (response.statusCode() / 100 != 2) {
         throw api.error(
-            response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8), null);
+            response.statusCode(),
+            new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8),
+            null);
       }
       if (export.equals("-")) {
         body.transferTo(io().out());

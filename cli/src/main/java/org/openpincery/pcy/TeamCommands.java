@@ -155,9 +155,18 @@ final class TeamCommands {
     private String server() {
       String link = invitation.strip();
       if (root().url == null && (link.startsWith("http://") || link.startsWith("https://"))) {
+        // <base>/#/accept/inv_…: the base is what comes before the fragment; without one, the
+        // link's origin.
         int cut = link.indexOf('#');
-        String base = cut < 0 ? link.substring(0, link.indexOf("inv_")) : link.substring(0, cut);
-        return Api.normalise(base);
+        if (cut >= 0) {
+          return Api.normalise(link.substring(0, cut));
+        }
+        try {
+          java.net.URI uri = new java.net.URI(link);
+          return Api.normalise(uri.getScheme() + "://" + uri.getRawAuthority());
+        } catch (java.net.URISyntaxException e) {
+          throw PcyException.usage("'" + link + "' is not a link: give the token alone");
+        }
       }
       return url();
     }

@@ -231,6 +231,25 @@ class TeamCommandsTest {
   }
 
   @Test
+  void aTokenWithoutExpiryNeverExpiresAndCannotMintTokens() {
+    var created = owner.run("token", "create", "forever", "--no-expiry");
+    assertThat(created.exit()).as(created.toString()).isZero();
+    assertThat(created.json().get("expires_at").isNull()).isTrue();
+    assertThat(created.json().get("role").asText()).as("the creator's role").isEqualTo("owner");
+    assertThat(owner.runOnTerminal("token", "list", "--no-color").out())
+        .containsPattern("forever\\s+owner\\s+active.*never");
+    var onTerminal = owner.runOnTerminal("token", "create", "shown", "--no-color");
+    assertThat(onTerminal.out()).containsPattern("token: +pcy_[0-9a-f]{64}  \\(shown once");
+
+    Cli script = person("forever").with("PCY_TOKEN", created.json().get("token").asText());
+    var minted = script.run("token", "create", "child");
+    assertThat(minted.exit()).isEqualTo(6);
+    assertThat(minted.err()).contains("API token");
+    assertThat(owner.run("token", "revoke", created.json().get("id").asText()).exit()).isZero();
+    assertThat(owner.run("token", "revoke", "shown").exit()).isZero();
+  }
+
+  @Test
   void aGivenTokenTheServerDoesNotKnowIsExit3NamingWhereItCameFrom() {
     Cli script = person("unknown-token").with("PCY_TOKEN", "pcy_" + "0".repeat(64));
     var r = script.run("agent", "list");
