@@ -284,8 +284,9 @@ final class Api {
                           : sessionFromConfig
                               ? ": the session kept for "
                                   + base
-                                  + " has expired or was revoked; run 'pcy login --bootstrap-token"
-                                  + " T'"
+                                  + " has expired or was revoked (logged out, or removed from"
+                                  + " the workspace); sign in again: 'pcy login --bootstrap-token"
+                                  + " T', or 'pcy accept' a new invitation"
                               : ""));
       // "forbidden: ... needs role admin; you are operator" (the code is the prefix already).
       case 403 ->

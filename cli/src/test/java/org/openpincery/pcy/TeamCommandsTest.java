@@ -189,6 +189,7 @@ class TeamCommandsTest {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> erin.run("agent", "list").exit() == PcyException.AUTH);
+    assertThat(erin.run("agent", "list").err()).contains("removed from the workspace");
     assertThat(owner.run("members", "remove", "nobody@example.org").exit()).isEqualTo(4);
 
     // A viewer may not invite, change roles or list invitations; the owner may not leave alone.
