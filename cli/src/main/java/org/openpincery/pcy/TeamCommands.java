@@ -212,6 +212,14 @@ final class TeamCommands {
         Api api = session();
         String id = new Members(api).userId(user);
         api.delete("/api/members/" + id);
+        // Removing oneself is leaving: the server ended the session, so forget it (as leave does).
+        if (givenToken() == null
+            && config()
+                .session(api.base())
+                .map(kept -> Json.text(kept, "user_id").equals(id))
+                .orElse(false)) {
+          config().forgetSession(api.base());
+        }
         if (out().json()) {
           out().json(Json.object().put("user_id", id).put("removed", true));
         } else {

@@ -192,6 +192,14 @@ class TeamCommandsTest {
     assertThat(erin.run("agent", "list").err()).contains("removed from the workspace");
     assertThat(owner.run("members", "remove", "nobody@example.org").exit()).isEqualTo(4);
 
+    // Removing oneself is leaving: the kept session is forgotten too.
+    Cli gil = join("gil", "viewer");
+    String gilId = gil.run("whoami").json().get("user_id").asText();
+    assertThat(gil.run("members", "remove", gilId).exit()).isZero();
+    var gone = gil.run("agent", "list");
+    assertThat(gone.exit()).isEqualTo(3);
+    assertThat(gone.err()).contains("not logged in");
+
     // A viewer may not invite, change roles or list invitations; the owner may not leave alone.
     Cli frank = join("frank", "viewer");
     var invite = frank.run("invite", "x@example.org", "--role", "viewer");
