@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  */
 final class Agents {
 
-  private static final Pattern UUID_TEXT =
+  static final Pattern UUID_TEXT =
       Pattern.compile(
           "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 

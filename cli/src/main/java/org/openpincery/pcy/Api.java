@@ -24,8 +24,9 @@ import javax.net.ssl.TrustManager;
 /**
  * The operator API over HTTP/1.1. Every answer that is not 2xx becomes a {@link PcyException}
  * carrying the server's error message ({@code {"error": {"code", "message"}}}) and the exit code
- * for its kind: 401/403 auth (3), 404 not found (4), 400 usage (2), 5xx and anything that is not
- * the API's JSON server (5), other 4xx failure (1). An unreachable server is 5.
+ * for its kind: 401 auth (3), 403 forbidden (6), 404 not found (4), 400 usage (2), 5xx and anything
+ * that is not the API's JSON server (5), other 4xx failure (1: 409 conflict, 410 gone, 429). An
+ * unreachable server is 5.
  */
 final class Api {
 
@@ -40,6 +41,7 @@ final class Api {
   private final String base;
   private final String token;
   private final boolean sessionFromConfig;
+  private final String tokenFrom;
   private final HttpClient http;
 
   /**
@@ -48,9 +50,18 @@ final class Api {
    * @param sessionFromConfig whether the token is a kept session (a 401 then says to log in again)
    */
   Api(String base, String token, boolean sessionFromConfig) {
+    this(base, token, sessionFromConfig, null);
+  }
+
+  /**
+   * @param tokenFrom where a token given for this run came from ({@code --token}, {@code
+   *     PCY_TOKEN}, {@code OPEN_PINCERY_TOKEN}; a 401 names it), or null for a kept session or none
+   */
+  Api(String base, String token, boolean sessionFromConfig, String tokenFrom) {
     this.base = base;
     this.token = token;
     this.sessionFromConfig = sessionFromConfig;
+    this.tokenFrom = tokenFrom;
     HttpClient.Builder builder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -258,17 +269,30 @@ final class Api {
     }
     String text = message + (code == null || code.isEmpty() ? "" : " (" + code + ")");
     return switch (status) {
-      case 401, 403 ->
+      case 401 ->
           new PcyException(
               PcyException.AUTH,
               text
-                  + (status == 401 && token == null
-                      ? ": not logged in to " + base + "; run 'pcy login --bootstrap-token T'"
-                      : status == 401 && sessionFromConfig
-                          ? ": the session kept for "
-                              + base
-                              + " has expired or was revoked; run 'pcy login --bootstrap-token T'"
-                          : ""));
+                  + (tokenFrom != null
+                      ? ": the token from "
+                          + tokenFrom
+                          + " was refused by "
+                          + base
+                          + " (revoked, expired or unknown)"
+                      : token == null
+                          ? ": not logged in to " + base + "; run 'pcy login --bootstrap-token T'"
+                          : sessionFromConfig
+                              ? ": the session kept for "
+                                  + base
+                                  + " has expired or was revoked (logged out, or removed from"
+                                  + " the workspace); sign in again: 'pcy login --bootstrap-token"
+                                  + " T', or 'pcy accept' a new invitation"
+                              : ""));
+      // "forbidden: ... needs role admin; you are operator" (the code is the prefix already).
+      case 403 ->
+          new PcyException(
+              PcyException.FORBIDDEN,
+              "forbidden".equals(code) ? "forbidden: " + message : "forbidden: " + text);
       case 404 -> new PcyException(PcyException.NOT_FOUND, text);
       case 400 -> new PcyException(PcyException.USAGE, text);
       case 429 ->

@@ -165,7 +165,8 @@ final class AuthCommands {
   static final class Logout extends Base {
     @Override
     void run() {
-      Api api = api();
+      // The kept session, also when PCY_TOKEN is set: an API token is revoked with 'token revoke'.
+      Api api = keptApi();
       if (!api.hasSession()) {
         throw new PcyException(PcyException.AUTH, "not logged in to " + api.base());
       }
@@ -188,7 +189,9 @@ final class AuthCommands {
     }
   }
 
-  @Command(name = "whoami", description = "The user, workspace and session expiry of the session.")
+  @Command(
+      name = "whoami",
+      description = "The user, workspace, role and expiry of the session (or of the API token).")
   static final class Whoami extends Base {
     @Override
     void run() {
@@ -198,15 +201,28 @@ final class AuthCommands {
         out().json(me);
         return;
       }
+      String workspace = Json.text(me, "workspace_id");
+      if (!Json.text(me, "workspace_name").isEmpty()) {
+        workspace = Json.text(me, "workspace_name") + " (" + workspace + ")";
+      }
+      String expires = Json.text(me, "session_expires_at");
       out()
           .fields(
               Output.pairs(
-                  "url", api.base(),
-                  "user", Json.text(me, "name") + " <" + Json.text(me, "email") + ">",
-                  "user id", Json.text(me, "user_id"),
-                  "workspace", Json.text(me, "workspace_id"),
-                  "role", Json.text(me, "role"),
-                  "session expires", Json.text(me, "session_expires_at")));
+                  "url",
+                  api.base(),
+                  "user",
+                  Json.text(me, "name") + " <" + Json.text(me, "email") + ">",
+                  "user id",
+                  Json.text(me, "user_id"),
+                  "workspace",
+                  workspace,
+                  "role",
+                  Json.text(me, "role"),
+                  "auth",
+                  Json.text(me, "auth").isEmpty() ? "session" : Json.text(me, "auth"),
+                  "session expires",
+                  expires.isEmpty() ? "never" : expires));
     }
   }
 

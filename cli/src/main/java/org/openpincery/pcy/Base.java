@@ -37,17 +37,59 @@ abstract class Base implements Callable<Integer> {
     return Config.locate(io());
   }
 
-  /** The API with the session kept for this URL, if any. */
+  /**
+   * A token given for this run instead of a kept session: {@code --token}, else {@code PCY_TOKEN},
+   * else {@code OPEN_PINCERY_TOKEN}; as {@code {where, token}}, or null when none is given.
+   */
+  final String[] givenToken() {
+    String option = root().token;
+    if (option != null && !option.isBlank()) {
+      return new String[] {"--token", option.strip()};
+    }
+    for (String name : new String[] {"PCY_TOKEN", "OPEN_PINCERY_TOKEN"}) {
+      String value = io().env(name);
+      if (value != null && !value.isBlank()) {
+        return new String[] {name, value.strip()};
+      }
+    }
+    return null;
+  }
+
+  /** The API with the given token (an API token for scripts), else the kept session, if any. */
   final Api api() {
+    String url = url();
+    String[] given = givenToken();
+    if (given != null) {
+      return new Api(url, given[1], false, given[0]);
+    }
+    return keptApi();
+  }
+
+  /** The API with the session kept for this URL, if any, whatever token is given (logout). */
+  final Api keptApi() {
     String url = url();
     Optional<JsonNode> session = config().session(url);
     return new Api(
         url, session.map(s -> s.get("token").asText()).orElse(null), session.isPresent());
   }
 
-  /** The API with the session kept for this URL; without one, exit 3 saying how to log in. */
+  /**
+   * The API with the given token or the session kept for this URL; without either, exit 3 saying
+   * how to log in.
+   */
   final Api session() {
-    Api api = api();
+    return requireSession(api());
+  }
+
+  /**
+   * The API with the session kept for this URL, for what only a person's session may do (leave a
+   * workspace, switch it); exit 3 without one.
+   */
+  final Api keptSession() {
+    return requireSession(keptApi());
+  }
+
+  private Api requireSession(Api api) {
     if (!api.hasSession()) {
       // A mistyped URL has no session either: say that it cannot be reached (exit 5) first.
       api.send("GET", "/health", null, java.util.Map.of());
@@ -55,7 +97,8 @@ abstract class Base implements Callable<Integer> {
           PcyException.AUTH,
           "not logged in to "
               + api.base()
-              + ": run 'pcy login --bootstrap-token T' (or 'pcy bootstrap' once)");
+              + ": run 'pcy login --bootstrap-token T' (or 'pcy bootstrap' once, or 'pcy accept"
+              + " INVITATION'), or give an API token in PCY_TOKEN");
     }
     return api;
   }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
     footer = {
       "  OPEN_PINCERY_URL              the server without --url",
       "  OPEN_PINCERY_BOOTSTRAP_TOKEN  the default --bootstrap-token",
+      "  PCY_TOKEN                     an API token (pcy_...) instead of a kept session",
+      "  OPEN_PINCERY_TOKEN            the same, when PCY_TOKEN is not set",
       "  PCY_CONFIG                    the session file (~/.config/pcy/config.json)",
       "  NO_COLOR                      no colours",
       "",
@@ -30,9 +32,10 @@ import picocli.CommandLine.Option;
       "0:ok",
       "1:failed (not ready, chain broken, no reply in time, conflict, rate limited)",
       "2:usage (bad arguments, ambiguous agent name, input the server refused with 400)",
-      "3:auth (not logged in, session expired or revoked, wrong bootstrap token)",
-      "4:not found (unknown agent name or id, schedule, credential)",
-      "5:server error (5xx), or the server cannot be reached (refused, wrong URL)"
+      "3:auth (not logged in, session or token expired or revoked, wrong bootstrap token)",
+      "4:not found (unknown agent name or id, schedule, credential, member, token)",
+      "5:server error (5xx), or the server cannot be reached (refused, wrong URL)",
+      "6:forbidden (403: the role is too low, a role above your own, not a member)"
     },
     subcommands = {
       AuthCommands.Bootstrap.class,
@@ -40,6 +43,15 @@ import picocli.CommandLine.Option;
       AuthCommands.Logout.class,
       AuthCommands.Whoami.class,
       AuthCommands.Status.class,
+      TeamCommands.Invite.class,
+      TeamCommands.Accept.class,
+      TeamCommands.MembersCommand.class,
+      TeamCommands.Leave.class,
+      TeamCommands.RoleCommand.class,
+      TeamCommands.InvitationsCommand.class,
+      TokenCommand.class,
+      WorkspaceCommand.class,
+      AuditCommand.class,
       AgentCommand.class,
       MessageCommand.class,
       EventsCommand.class,
@@ -66,6 +78,15 @@ public final class Pcy implements Runnable {
       scope = CommandLine.ScopeType.INHERIT,
       description = "The server (default: OPEN_PINCERY_URL, else " + DEFAULT_URL + ").")
   String url;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "An API token (pcy_...) instead of the kept session (default: PCY_TOKEN, else"
+              + " OPEN_PINCERY_TOKEN). Prefer the variable: an argument shows in the process list.")
+  String token;
 
   @Option(
       names = {"-o", "--output"},

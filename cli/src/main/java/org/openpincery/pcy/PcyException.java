@@ -12,6 +12,13 @@ final class PcyException extends RuntimeException {
   static final int NOT_FOUND = 4;
   static final int SERVER = 5;
 
+  /**
+   * 403: the server knows who is asking and refuses: the role is too low ({@code forbidden}), a
+   * role above one's own ({@code role_escalation}), not a member, bootstrap disabled. Apart from
+   * {@link #AUTH} because logging in again does not help: someone with a higher role must act.
+   */
+  static final int FORBIDDEN = 6;
+
   private final int exitCode;
 
   PcyException(int exitCode, String message) {

@@ -37,6 +37,28 @@ class CompletionTest {
                 + " printf '%s\\n' \"${COMPREPLY[@]}\"");
     assertThat(words.exit).isZero();
     assertThat(words.out).contains("complete").contains("pcy").contains("agent");
+    // The team verbs' subcommands and the roles after --role complete too.
+    var token =
+        run(
+            "bash",
+            "-c",
+            "source "
+                + script
+                + " && COMP_WORDS=(pcy token c) && COMP_CWORD=2 && COMP_LINE='pcy token c'"
+                + " && COMP_POINT=11 && _complete_pcy pcy c token >/dev/null 2>&1;"
+                + " printf '%s\\n' \"${COMPREPLY[@]}\"");
+    assertThat(token.out).contains("create");
+    var role =
+        run(
+            "bash",
+            "-c",
+            "source "
+                + script
+                + " && COMP_WORDS=(pcy invite x --role ad) && COMP_CWORD=4"
+                + " && COMP_LINE='pcy invite x --role ad' && COMP_POINT=22"
+                + " && _complete_pcy pcy ad --role >/dev/null 2>&1;"
+                + " printf '%s\\n' \"${COMPREPLY[@]}\"");
+    assertThat(role.out).contains("admin");
   }
 
   @Test
@@ -55,6 +77,10 @@ class CompletionTest {
         .contains("complete -c pcy -n '__fish_use_subcommand' -a 'agent'")
         .contains("__fish_seen_subcommand_from agent")
         .contains("-a 'rotate-secret'")
+        .contains("-a 'invite'")
+        .contains("__fish_seen_subcommand_from token")
+        .contains("-l expires-in-days")
+        .contains("-l token")
         .contains("-l follow")
         .contains("-l url");
     assertThat(fish.out().lines().filter(l -> !l.startsWith("#")))

@@ -56,6 +56,11 @@ class PcyLauncherIT {
 
   private static Ran withStdin(String stdin, String... args)
       throws IOException, InterruptedException {
+    return run(stdin, Map.of(), args);
+  }
+
+  private static Ran run(String stdin, Map<String, String> extraEnv, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(pcy.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
@@ -63,6 +68,7 @@ class PcyLauncherIT {
     env.keySet().removeIf(k -> k.startsWith("OPEN_PINCERY_") || k.startsWith("PCY_"));
     env.put("OPEN_PINCERY_URL", stack.url());
     env.put("PCY_CONFIG", config.toString());
+    env.putAll(extraEnv);
     Path out = Files.createTempFile(home, "out", ".txt");
     Path err = Files.createTempFile(home, "err", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -138,6 +144,24 @@ class PcyLauncherIT {
     assertThat(json.exit()).as(json.err()).isZero();
     assertThat(json.json().get("model").asText()).isEqualTo("the built-in offline model");
     assertThat(json.json().get("reply").asText()).startsWith("[offline model]");
+  }
+
+  @Test
+  @Order(3)
+  void anApiTokenInPcyTokenReadsWithoutASessionAndIsRefusedAWrite() throws Exception {
+    Ran created = pcy("token", "create", "launcher-ci", "--role", "viewer");
+    assertThat(created.exit()).as(created.err()).isZero();
+    String token = created.json().get("token").asText();
+    Map<String, String> script =
+        Map.of("PCY_TOKEN", token, "PCY_CONFIG", home.resolve("none/config.json").toString());
+
+    Ran read = run("", script, "agent", "list");
+    assertThat(read.exit()).as(read.err()).isZero();
+    assertThat(read.json().get("agents")).isNotNull();
+    Ran write = run("", script, "agent", "create", "not-for-viewers");
+    assertThat(write.exit()).isEqualTo(6);
+    assertThat(write.err().strip()).startsWith("pcy: forbidden: ").endsWith("you are viewer");
+    assertThat(Files.exists(home.resolve("none/config.json"))).isFalse();
   }
 
   @Test
