@@ -10,6 +10,10 @@ const ACTIONS = ['session.login', 'session.logout', 'session.bootstrap', 'sessio
   'member.remove', 'workspace.create', 'agent.create', 'agent.update', 'agent.budget_set', 'agent.delete',
   'agent.webhook_rotate', 'credential.add', 'credential.revoke', 'schedule.create', 'schedule.delete', 'timer.create',
   'timer.cancel', 'authorization.refused'];
+// An action filter may also be a prefix: every action of one kind.
+const PREFIXES = ['session.*', 'invitation.*', 'token.*', 'member.*', 'agent.*', 'credential.*', 'schedule.*', 'timer.*'];
+const ACTOR_KINDS = [['user', 'any person'], ['token', 'any API token'], ['bootstrap', 'the bootstrap token'],
+  ['anonymous', 'refused anonymous calls']];
 
 /** A datetime-local value (the browser's zone) as an ISO instant, or null when empty. */
 function instant(input) {
@@ -30,15 +34,17 @@ export function renderAudit(root, ctx) {
   const exportBtn = h('button', { type: 'button', id: 'audit-export' }, 'Export JSON lines');
   let stopped = false;
   let names = new Map();
+  let tokenNames = new Map();
   // Paging by seq: the after_seq of each page shown so far, to go back.
   let pages = [null];
   let nextAfter = null;
 
   const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
-  const actor = h('input', { id: 'audit-actor', autocomplete: 'off', list: 'audit-actors', placeholder: 'user or token id' });
+  const actor = h('input', { id: 'audit-actor', autocomplete: 'off', list: 'audit-actors', placeholder: 'a user or token id, or a kind',
+    'aria-describedby': 'audit-filter-help' });
   const actors = h('datalist', { id: 'audit-actors' });
   const action = h('input', { id: 'audit-action', autocomplete: 'off', list: 'audit-actions', placeholder: 'token.create' });
-  const actionList = h('datalist', { id: 'audit-actions' }, ACTIONS.map((a) => h('option', { value: a })));
+  const actionList = h('datalist', { id: 'audit-actions' }, [...ACTIONS, ...PREFIXES].map((a) => h('option', { value: a })));
   const target = h('input', { id: 'audit-target', autocomplete: 'off', placeholder: 'an id' });
   const since = h('input', { id: 'audit-since', type: 'datetime-local', step: 1 });
   const until = h('input', { id: 'audit-until', type: 'datetime-local', step: 1 });
@@ -49,6 +55,9 @@ export function renderAudit(root, ctx) {
       field('audit-since', 'Since', since), field('audit-until', 'Until', until),
       h('button', { type: 'submit', class: 'primary', id: 'audit-apply' }, 'Apply'),
       h('button', { type: 'reset', class: 'ghost', id: 'audit-clear' }, 'Clear')),
+    h('p', { class: 'muted small', id: 'audit-filter-help' },
+      'Actor: a member (offered as you type), a token id, or a kind (user, token, bootstrap, anonymous). ' +
+      'Action: a name, or a prefix such as agent.*. Times are yours; the export takes the same filters.'),
     actors, actionList);
 
   root.append(
@@ -66,7 +75,7 @@ export function renderAudit(root, ctx) {
         tbody)),
     h('div', { class: 'actions' }, pageInfo, prev, next));
 
-  function query(afterSeq) {
+  function query(afterSeq, limit = PAGE) {
     const q = new URLSearchParams();
     for (const [k, input] of [['actor', actor], ['action', action], ['target', target]]) {
       if (input.value.trim()) q.set(k, input.value.trim());
@@ -76,7 +85,7 @@ export function renderAudit(root, ctx) {
     if (s) q.set('since', s);
     if (u) q.set('until', u);
     if (afterSeq !== null && afterSeq !== undefined) q.set('after_seq', String(afterSeq));
-    q.set('limit', String(PAGE));
+    if (limit) q.set('limit', String(limit));
     return q;
   }
 
@@ -86,9 +95,11 @@ export function renderAudit(root, ctx) {
       case 'user':
         return names.get(a.id) || shortId(a.id);
       case 'token':
-        return `token ${shortId(a.id)}` + (a.user_id ? ` of ${names.get(a.user_id) || shortId(a.user_id)}` : '');
+        return `token ${tokenNames.get(a.id) || shortId(a.id)}` + (a.user_id ? ` of ${names.get(a.user_id) || shortId(a.user_id)}` : '');
       case 'bootstrap':
         return 'bootstrap token';
+      case 'oidc':
+        return 'single sign-on';
       default:
         return a.type || '—';
     }
@@ -168,8 +179,10 @@ export function renderAudit(root, ctx) {
     showError(error, null);
     exportBtn.disabled = true;
     try {
+      const q = query(null, 0).toString();
       // Through fetch, so the session goes in the Authorization header and never in a link.
-      const blob = await api('GET', '/api/audit/export', undefined, { raw: true, headers: { Accept: 'application/x-ndjson' } });
+      const blob = await api('GET', '/api/audit/export' + (q ? '?' + q : ''), undefined,
+        { raw: true, headers: { Accept: 'application/x-ndjson' } });
       const url = URL.createObjectURL(blob);
       const a = h('a', { href: url, download: `audit-${ctx.me.workspace_id}-${new Date().toISOString().slice(0, 10)}.jsonl`, hidden: true });
       document.body.append(a);
@@ -202,9 +215,13 @@ export function renderAudit(root, ctx) {
   }
 
   (async () => {
-    names = await memberEmails().catch(() => new Map());
+    [names, tokenNames] = await Promise.all([
+      memberEmails().catch(() => new Map()),
+      get('/api/tokens').then((r) => new Map(r.tokens.map((t) => [t.id, t.name]))).catch(() => new Map()),
+    ]);
     if (stopped) return;
-    clear(actors).append(...[...names].map(([id, email]) => h('option', { value: id }, email)));
+    clear(actors).append(...[...names].map(([id, email]) => h('option', { value: id }, email)),
+      ...ACTOR_KINDS.map(([kind, label]) => h('option', { value: kind }, label)));
     await load(null);
   })();
   checkChain();

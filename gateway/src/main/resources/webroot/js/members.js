@@ -54,7 +54,8 @@ export function renderMembers(root, ctx) {
     } else {
       roleCell = roleBadge(m.role);
     }
-    if (self) {
+    if (self && me.auth !== 'api_token') {
+      // An API token's user is its creator: leaving is for people, not for their scripts.
       actions.append(confirmButton('Leave workspace', 'Confirm: leave', { class: 'small danger', id: 'leave-workspace' },
         () => act(async () => {
           await del('/api/members/' + encodeURIComponent(m.user_id));

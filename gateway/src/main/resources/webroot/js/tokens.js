@@ -32,6 +32,8 @@ export function renderTokens(root, ctx) {
       'at most your own, until it expires or is revoked.'),
     formError, created);
 
+  // A token cannot make tokens (the server refuses): signed in with one, the form is not offered.
+  form.hidden = me.auth === 'api_token';
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'API tokens'),
       h('span', { class: 'muted' }, admin ? 'every token of the workspace' : 'your tokens')),
