@@ -157,7 +157,8 @@ export function renderAgents(root) {
       const focusIndex = focusRow ? [...focused.closest('tr').querySelectorAll('a,button')].indexOf(focused) : -1;
       clear(tbody);
       if (!res.agents.length) {
-        tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No agents yet: create one below.')));
+        tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No agents yet',
+          h('span', { class: 'needs-operator' }, ': create one below'), '.')));
       }
       res.agents.forEach((a) => tbody.append(row(a)));
       if (focusRow) {

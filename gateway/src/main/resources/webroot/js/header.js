@@ -72,6 +72,7 @@ export function headerSignedIn(state, page, switched) {
   } else {
     box.hidden = true;
     wsName.textContent = me.workspace_name || '';
+    wsName.title = 'Your workspace';
     wsName.hidden = !me.workspace_name;
   }
 }
