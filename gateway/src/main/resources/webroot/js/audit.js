@@ -105,6 +105,14 @@ export function renderAudit(root, ctx) {
     }
   }
 
+  function what(t) {
+    if (!t) return '—';
+    const known = t.type === 'member' || t.type === 'user' ? names.get(t.id) : t.type === 'token' ? tokenNames.get(t.id) : null;
+    // A uuid is shortened (the whole one is the cell's title); a name (a credential's) is not.
+    const id = /^[0-9a-f-]{36}$/i.test(t.id || '') ? shortId(t.id) : t.id || '';
+    return `${t.type} ${known || id}`;
+  }
+
   function row(e) {
     const refused = e.outcome && e.outcome !== 'ok';
     const detail = e.detail && Object.keys(e.detail).length ? JSON.stringify(e.detail, null, 1) : null;
@@ -113,8 +121,7 @@ export function renderAudit(root, ctx) {
       h('td', { title: e.at }, fmtTime(e.at)),
       h('td', { title: e.actor && e.actor.id ? e.actor.id : '' }, who(e.actor)),
       h('th', { scope: 'row' }, h('code', {}, e.action)),
-      h('td', { title: e.target && e.target.id ? e.target.id : '' },
-        e.target ? `${e.target.type} ${shortId(e.target.id)}` : '—'),
+      h('td', { title: e.target && e.target.id ? e.target.id : '' }, what(e.target)),
       h('td', {}, h('span', { class: 'badge outcome-' + (refused ? 'refused' : 'ok') }, e.outcome || 'ok'),
         e.status ? h('span', { class: 'muted small' }, ' ' + e.status) : null),
       h('td', { class: 'small' }, e.address || '—'),
