@@ -106,6 +106,15 @@ final class Chromium implements AutoCloseable {
     return ((JavascriptExecutor) driver).executeScript(script);
   }
 
+  /** The fields of the page no screen reader could name (no label, no aria-label). */
+  Object unlabelledFields() {
+    return js(
+        "return [...document.querySelectorAll('input, select, textarea')]"
+            + ".filter(el => el.type !== 'hidden')"
+            + ".filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))"
+            + ".map(el => el.id || el.name || el.outerHTML)");
+  }
+
   String sessionToken() {
     return (String) js("return sessionStorage.getItem('openpincery.session')");
   }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.openpincery.config.Env;
 import org.openpincery.testkit.TestPostgres;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -61,11 +62,17 @@ class TeamControlPlaneBrowserTest {
   }
 
   private void start() {
+    start(Map.of());
+  }
+
+  /** The whole stack; {@code extra} adds or overrides settings. */
+  private void start(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(TestPostgres.freshDatabase()));
     env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());
     env.put("OPEN_PINCERY_PORT", Integer.toString(port));
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
+    env.putAll(extra);
     app = Standalone.start(StandaloneConfig.from(Env.of(env)));
   }
 
@@ -126,6 +133,7 @@ class TeamControlPlaneBrowserTest {
     assertThat(link).matches("http://127\\.0\\.0\\.1:" + port + "/#/accept/inv_[0-9a-f]{64}");
     owner.visible("#invite-link button");
     owner.textAppears("tr[data-email='bea@example.com']", "pending");
+    assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "01-invitations");
 
     // Bea opens it in her own browser: the token leaves the address bar at once.
@@ -133,6 +141,7 @@ class TeamControlPlaneBrowserTest {
     bea.driver.get(link);
     bea.visible("#accept-form");
     assertThat(bea.url()).endsWith("/#/accept").doesNotContain("inv_");
+    assertThat(bea.unlabelledFields()).asList().isEmpty();
     shot(bea, "02-accept");
     bea.type("#accept-name", "Bea Martin");
     bea.click("#accept-submit");
@@ -154,7 +163,11 @@ class TeamControlPlaneBrowserTest {
     new Select(owner.visible("select[aria-label='Role of bea@example.com']"))
         .selectByValue("viewer");
     owner.textAppears("#members-status", "bea@example.com is now viewer");
+    assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "03-members");
+    owner.driver.manage().window().setSize(new Dimension(390, 900));
+    shot(owner, "03-members-phone");
+    owner.driver.manage().window().setSize(new Dimension(1280, 1000));
 
     // Bea's page was drawn for an operator: the server refuses, and the page says it in place.
     bea.type("#new-agent-name", "bea-agent");
@@ -176,6 +189,7 @@ class TeamControlPlaneBrowserTest {
     assertThat(token).matches("pcy_[0-9a-f]{64}");
     owner.textAppears("tr[data-token-name='ci-deploy']", "operator");
     owner.textAppears("tr[data-token-name='ci-deploy']", "active");
+    assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "05-token-created");
     assertThat(call("GET", "/api/agents", token).status()).isEqualTo(200);
     owner.click("#page-nav a[data-page=members]");
@@ -200,7 +214,11 @@ class TeamControlPlaneBrowserTest {
             "token.revoke")) {
       owner.visible("#audit-body tr[data-action='" + action + "']");
     }
+    assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "07-audit");
+    owner.driver.manage().window().setSize(new Dimension(390, 900));
+    shot(owner, "07-audit-phone");
+    owner.driver.manage().window().setSize(new Dimension(1280, 1000));
     owner.type("#audit-action", "token.create");
     owner.click("#audit-apply");
     owner.gone("#audit-body tr[data-action='invitation.create']");
@@ -322,5 +340,29 @@ class TeamControlPlaneBrowserTest {
     sso.visible("#agents-table");
     assertThat(sso.url()).endsWith("/#/agents").doesNotContain(landed);
     assertThat(sso.sessionToken()).isEqualTo(landed);
+  }
+
+  @Test
+  void theSignInPageOffersSingleSignOnWhenTheServerHasIt() throws Exception {
+    // A provider is configured but never asked: discovery waits for the first sign-in.
+    start(
+        Map.of(
+            "OIDC_ISSUER",
+            "http://127.0.0.1:" + StandaloneProcess.freePort() + "/idp",
+            "OIDC_CLIENT_ID",
+            "pincery",
+            "OPEN_PINCERY_PUBLIC_URL",
+            "http://127.0.0.1:" + port));
+    Chromium someone = browser("someone");
+    someone.open("");
+    someone.visible("#login-form");
+    assertThat(someone.visible("#sso-login").getText()).isEqualTo("Sign in with SSO");
+    assertThat(someone.visible("#sso-login").getDomProperty("href"))
+        .isEqualTo("http://127.0.0.1:" + port + "/api/auth/oidc/login");
+    shot(someone, "11-login-sso");
+    // The bootstrap token stays a way in, beside it.
+    someone.type("#login-token", BOOTSTRAP);
+    someone.click("#login-submit");
+    someone.visible("#agents-table");
   }
 }
