@@ -48,7 +48,9 @@ function signOut(notice) {
 logoutBtn.addEventListener('click', async () => {
   let notice = null;
   try {
-    await post('/api/logout', undefined, { noAuthRedirect: true });
+    // Signed in with an API token, log out only forgets it here: revoking it is the Tokens page's.
+    const viaToken = await current().then((s) => s.me.auth === 'api_token', () => false);
+    if (!viaToken) await post('/api/logout', undefined, { noAuthRedirect: true });
   } catch (e) {
     // Logged out locally whatever the server said; say it if the server did not hear it.
     if (!(e instanceof ApiError) || e.status !== 401) {

@@ -62,7 +62,8 @@ export function headerSignedIn(state, page, switched) {
     myRole.title = 'Your role in this workspace';
     myRole.dataset.role = me.role;
   }
-  if (workspaces.length > 1) {
+  // An API token belongs to one workspace: it cannot switch.
+  if (workspaces.length > 1 && me.auth !== 'api_token') {
     clear(select).append(...workspaces.map((w) =>
       h('option', { value: w.id, selected: w.id === me.workspace_id }, `${w.name} (${w.role})`)));
     select.value = me.workspace_id;

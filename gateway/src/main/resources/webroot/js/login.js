@@ -4,8 +4,9 @@ import { api, get, session, ApiError } from './api.js';
 /**
  * Sign in with SSO when the server has OpenID Connect configured (GET /api/auth/sso says enabled):
  * a link to the server's login_url, which sends the browser to the identity provider; the
- * callback comes back to #/sso/<session token> (app.js). Or log in with the bootstrap token (POST /api/login; the first time POST /api/bootstrap, which
- * creates the admin and workspace) or with an existing session token (checked with GET /api/me).
+ * callback comes back to #/sso/<session token> (app.js). Or log in with the bootstrap token
+ * (POST /api/login; the first time POST /api/bootstrap, which creates the first owner and the
+ * workspace), or with an existing session or API token (checked with GET /api/me).
  */
 export function renderLogin(root, { notice, onLoggedIn }) {
   const error = h('div', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
@@ -24,7 +25,7 @@ export function renderLogin(root, { notice, onLoggedIn }) {
     h('fieldset', { class: 'choice' },
       h('legend', {}, 'I have'),
       h('label', { for: 'kind-bootstrap' }, kindBootstrap, ' the bootstrap token'),
-      h('label', { for: 'kind-session' }, kindSession, ' a session token')),
+      h('label', { for: 'kind-session' }, kindSession, ' a session or API token')),
     h('label', { for: 'login-token' }, 'Token'),
     token,
     h('p', { id: 'login-help', class: 'muted small' },

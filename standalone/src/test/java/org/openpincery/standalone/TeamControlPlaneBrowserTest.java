@@ -192,6 +192,19 @@ class TeamControlPlaneBrowserTest {
     assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "05-token-created");
     assertThat(call("GET", "/api/agents", token).status()).isEqualTo(200);
+    // The token signs a browser in too, as what it is: its role, no token making, and logging
+    // out only forgets it (it still works until revoked).
+    bea.click("#logout");
+    bea.click("#kind-session");
+    bea.type("#login-token", token);
+    bea.click("#login-submit");
+    bea.textAppears("#my-role", "operator");
+    bea.click("#page-nav a[data-page=tokens]");
+    bea.textAppears("tr[data-token-name='ci-deploy']", "active");
+    bea.gone("#token-form");
+    bea.click("#logout");
+    bea.visible("#login-form");
+    assertThat(call("GET", "/api/agents", token).status()).isEqualTo(200);
     owner.click("#page-nav a[data-page=members]");
     owner.click("#page-nav a[data-page=tokens]");
     owner.textAppears("tr[data-token-name='ci-deploy']", "active");
