@@ -177,7 +177,39 @@ class TeamControlPlaneBrowserTest {
     bea.driver.navigate().refresh();
     bea.textAppears("#my-role", "viewer");
     bea.gone("#create-agent");
+    // An agent's page, for a viewer: everything to read, nothing to change.
+    String agent =
+        ApiCalls.send(
+                http,
+                port,
+                "POST",
+                "/api/agents",
+                owner.sessionToken(),
+                new JsonObject().put("name", "watched"))
+            .json()
+            .getString("id");
+    bea.driver.navigate().refresh();
+    bea.visible("tr[data-agent-name='watched']");
+    bea.gone("tr[data-agent-name='watched'] .row-actions");
     shot(bea, "04-viewer-agents");
+    bea.open("#/agents/" + agent);
+    bea.textAppears("#agent-name", "watched");
+    bea.visible("#event-log");
+    bea.visible("#verify-chain");
+    for (String control :
+        List.of(
+            "#message-card",
+            "#rename-agent",
+            "#toggle-enabled",
+            "#delete-agent",
+            "#rotate-secret",
+            "#schedule-form",
+            "#timer-form")) {
+      bea.gone(control);
+    }
+    shot(bea, "04-viewer-agent");
+    bea.click("#back-to-agents");
+    bea.visible("tr[data-agent-name='watched']");
 
     // An API token: shown once, usable, listed; gone from the page once left; revoked, refused.
     owner.click("#page-nav a[data-page=tokens]");
