@@ -226,7 +226,7 @@ export function renderAgent(root, id) {
         card('Wakes', 'wakes-card', chartsError, timeline, wakeList),
         card('Spend', 'spend-card', spend),
         card('Webhook', 'webhook-card', h('div', { class: 'copyline' }, webhookUrl, copyButton(() => webhookUrl.textContent, 'Copy the webhook URL')),
-          h('p', { class: 'small muted' }, 'Rotating shows the new secret once; the old one keeps working for a grace period.'),
+          h('p', { class: 'small muted needs-operator' }, 'Rotating shows the new secret once; the old one keeps working for a grace period.'),
           rotateBtn, rotateError, rotateOut),
         card('Integrity', 'verify-card', verifyBtn, verifyOut))),
     dialog.el);
