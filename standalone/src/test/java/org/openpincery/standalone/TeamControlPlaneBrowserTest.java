@@ -345,6 +345,18 @@ class TeamControlPlaneBrowserTest {
     other.textAppears("#login-form .notice", "You left");
     assertThat(other.sessionToken()).isNull();
 
+    // A member the owner removes: their open page finds its session ended (its next poll is 401).
+    String eve = invite(owner, "eve@example.com", "viewer");
+    accept(other, eve, "Eve");
+    other.textAppears("#my-role", "viewer");
+    owner.click("#page-nav a[data-page=members]");
+    owner.clickTwice("button[aria-label='Remove eve@example.com']", "Confirm remove");
+    owner.textAppears("#members-status", "eve@example.com was removed");
+    owner.gone("tr[data-email='eve@example.com']");
+    other.visible("#login-form");
+    other.textAppears("#login-form .notice", "session has ended");
+    assertThat(other.sessionToken()).isNull();
+
     // A second workspace: the header offers a switch, and the pages follow it.
     String session = owner.sessionToken();
     ApiCalls.Answer created =
