@@ -34,7 +34,7 @@ export function renderAgent(root, id) {
   const msg = h('textarea', { id: 'message-text', rows: 3, required: true, 'aria-describedby': 'message-help' });
   const msgStatus = h('div', { class: 'small muted', id: 'message-status', role: 'status' });
   const msgError = h('div', { class: 'error', role: 'alert', id: 'message-error', hidden: true });
-  const msgForm = h('form', { id: 'message-form' },
+  const msgForm = h('form', { id: 'message-form', class: 'needs-operator' },
     h('label', { for: 'message-text' }, 'Message'), msg,
     h('p', { id: 'message-help', class: 'muted small' }, 'The agent wakes and reads it as a message from a person. Ctrl+Enter sends.'),
     msgError,
@@ -104,7 +104,7 @@ export function renderAgent(root, id) {
   const timersError = h('div', { class: 'error', role: 'alert', id: 'timer-error', hidden: true });
   const timerIn = h('input', { id: 'timer-in', required: true, inputmode: 'numeric', placeholder: '60', autocomplete: 'off' });
   const timerNote = h('input', { id: 'timer-note', maxlength: 1000, placeholder: 'check the build', autocomplete: 'off' });
-  const timerForm = h('form', { id: 'timer-form', class: 'row wrap' },
+  const timerForm = h('form', { id: 'timer-form', class: 'row wrap needs-operator' },
     h('div', { class: 'field' }, h('label', { for: 'timer-in' }, 'Fire in (minutes)'), timerIn),
     h('div', { class: 'field grow' }, h('label', { for: 'timer-note' }, 'Note (the agent sees it)'), timerNote),
     h('button', { type: 'submit', class: 'primary', id: 'timer-add' }, 'Set'));
@@ -134,7 +134,7 @@ export function renderAgent(root, id) {
     h('option', { value: 'every' }, 'every N seconds'), h('option', { value: 'cron' }, 'cron (UTC)'));
   const schedValue = h('input', { id: 'schedule-value', required: true, placeholder: '3600', autocomplete: 'off' });
   const schedNote = h('input', { id: 'schedule-note', maxlength: 500, placeholder: 'hourly check', autocomplete: 'off' });
-  const schedForm = h('form', { id: 'schedule-form', class: 'row wrap' },
+  const schedForm = h('form', { id: 'schedule-form', class: 'row wrap needs-operator' },
     h('div', { class: 'field' }, h('label', { for: 'schedule-kind' }, 'Repeat'), schedKind),
     h('div', { class: 'field' }, h('label', { for: 'schedule-value' }, 'Seconds or cron'), schedValue),
     h('div', { class: 'field grow' }, h('label', { for: 'schedule-note' }, 'Note (the agent sees it)'), schedNote),
@@ -167,7 +167,7 @@ export function renderAgent(root, id) {
   const webhookUrl = h('code', { id: 'agent-webhook-url' });
   const rotateOut = h('div', { id: 'rotate-out' });
   const rotateError = h('div', { class: 'error', role: 'alert', id: 'rotate-error', hidden: true });
-  const rotateBtn = h('button', { type: 'button', id: 'rotate-secret' }, 'Rotate secret');
+  const rotateBtn = h('button', { type: 'button', id: 'rotate-secret', class: 'needs-operator' }, 'Rotate secret');
   rotateBtn.addEventListener('click', async () => {
     if (!rotateBtn.dataset.armed) {
       rotateBtn.dataset.armed = '1';
@@ -226,7 +226,7 @@ export function renderAgent(root, id) {
         card('Wakes', 'wakes-card', chartsError, timeline, wakeList),
         card('Spend', 'spend-card', spend),
         card('Webhook', 'webhook-card', h('div', { class: 'copyline' }, webhookUrl, copyButton(() => webhookUrl.textContent, 'Copy the webhook URL')),
-          h('p', { class: 'small muted' }, 'Rotating shows the new secret once; the old one keeps working for a grace period.'),
+          h('p', { class: 'small muted needs-operator' }, 'Rotating shows the new secret once; the old one keeps working for a grace period.'),
           rotateBtn, rotateError, rotateOut),
         card('Integrity', 'verify-card', verifyBtn, verifyOut))),
     dialog.el);
@@ -248,9 +248,9 @@ export function renderAgent(root, id) {
       headActions.append(h('span', { class: 'muted' }, `Deleted ${fmtTime(agent.deleted_at)}: its history stays readable.`));
       return;
     }
-    const rename = h('button', { type: 'button', id: 'rename-agent', class: 'ghost' }, 'Rename');
-    const toggle = h('button', { type: 'button', id: 'toggle-enabled', class: 'ghost' }, agent.is_enabled ? 'Disable' : 'Enable');
-    const remove = h('button', { type: 'button', id: 'delete-agent', class: 'danger' }, 'Delete');
+    const rename = h('button', { type: 'button', id: 'rename-agent', class: 'ghost needs-operator' }, 'Rename');
+    const toggle = h('button', { type: 'button', id: 'toggle-enabled', class: 'ghost needs-operator' }, agent.is_enabled ? 'Disable' : 'Enable');
+    const remove = h('button', { type: 'button', id: 'delete-agent', class: 'danger needs-operator' }, 'Delete');
     rename.addEventListener('click', () => {
       const input = h('input', { id: 'rename-input', value: agent.name, maxlength: 64, 'aria-label': 'New name' });
       const f = h('form', { class: 'inline-form' }, input, h('button', { type: 'submit', class: 'small primary' }, 'Save'),
@@ -365,7 +365,7 @@ export function renderAgent(root, id) {
       clear(timers);
       if (!r.timers.length) timers.append(h('li', { class: 'muted' }, 'No pending timers.'));
       r.timers.forEach((t) => {
-        const rm = h('button', { type: 'button', class: 'small ghost', 'aria-label': `Cancel timer ${t.note || t.id}` }, 'Cancel');
+        const rm = h('button', { type: 'button', class: 'small ghost needs-operator', 'aria-label': `Cancel timer ${t.note || t.id}` }, 'Cancel');
         rm.addEventListener('click', async () => {
           try {
             await del(agentPath(id, '/timers/' + t.id));
@@ -394,7 +394,7 @@ export function renderAgent(root, id) {
       clear(schedules);
       if (!r.schedules.length) schedules.append(h('li', { class: 'muted' }, 'No schedules.'));
       r.schedules.forEach((s) => {
-        const rm = h('button', { type: 'button', class: 'small ghost', 'aria-label': `Remove schedule ${s.note || s.id}` }, 'Remove');
+        const rm = h('button', { type: 'button', class: 'small ghost needs-operator', 'aria-label': `Remove schedule ${s.note || s.id}` }, 'Remove');
         rm.addEventListener('click', async () => {
           try {
             await del(agentPath(id, '/schedules/' + s.id));

@@ -36,7 +36,7 @@ export function renderAgents(root) {
     pattern: '[A-Za-z0-9][A-Za-z0-9 ._\\-]{0,63}' });
   const budget = h('input', { id: 'new-agent-budget', name: 'budget', inputmode: 'decimal', placeholder: 'server default',
     autocomplete: 'off' });
-  const createForm = h('form', { class: 'card create', id: 'create-agent' },
+  const createForm = h('form', { class: 'card create needs-operator', id: 'create-agent' },
     h('h2', {}, 'New agent'),
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'new-agent-name' }, 'Name'), name),
@@ -122,7 +122,7 @@ export function renderAgents(root) {
         remove.focus();
       }
     });
-    return h('span', { class: 'row-actions' }, rename, toggle, remove);
+    return h('span', { class: 'row-actions needs-operator' }, rename, toggle, remove);
   }
 
   async function act(fn) {
@@ -157,7 +157,8 @@ export function renderAgents(root) {
       const focusIndex = focusRow ? [...focused.closest('tr').querySelectorAll('a,button')].indexOf(focused) : -1;
       clear(tbody);
       if (!res.agents.length) {
-        tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No agents yet: create one below.')));
+        tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No agents yet',
+          h('span', { class: 'needs-operator' }, ': create one below'), '.')));
       }
       res.agents.forEach((a) => tbody.append(row(a)));
       if (focusRow) {

@@ -34,7 +34,7 @@ export const session = {
 };
 
 /**
- * Calls the API. Resolves to the parsed JSON body (null for 204); rejects with an ApiError that
+ * Calls the API. Resolves to the parsed JSON body (null for 204; a Blob with opts.raw); rejects with an ApiError that
  * carries the server's {error: {code, message}}, or code 'unreachable' when there was no answer.
  */
 export async function api(method, path, body, opts = {}) {
@@ -58,6 +58,7 @@ export async function api(method, path, body, opts = {}) {
       'The page retries when you act again.');
   }
   if (res.status === 204) return null;
+  if (res.ok && opts.raw) return res.blob();
   const text = await res.text();
   let data = null;
   try {

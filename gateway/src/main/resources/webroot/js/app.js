@@ -1,50 +1,91 @@
-// The control plane: a hash router over three pages (log in, agents, one agent).
+// The control plane: a hash router over its pages (log in, accept an invitation, agents, one
+// agent, members, invitations, API tokens, audit log).
 import { h, clear, showError } from './dom.js';
-import { session, get, post, ApiError } from './api.js';
+import { session, post, ApiError } from './api.js';
+import { current, forget } from './me.js';
+import { headerSignedIn, headerSignedOut } from './header.js';
 import { renderLogin } from './login.js';
+import { renderAccept } from './accept.js';
 import { renderAgents } from './agents.js';
 import { renderAgent } from './agent.js';
+import { renderMembers } from './members.js';
+import { renderInvitations } from './invitations.js';
+import { renderTokens } from './tokens.js';
+import { renderAudit } from './audit.js';
 
 const main = document.getElementById('main');
 const logoutBtn = document.getElementById('logout');
-const whoami = document.getElementById('whoami');
 const globalError = document.getElementById('global-error');
 let cleanup = null;
 let loginNotice = null;
+// The invitation token of #/accept/<token>, kept here once it is out of the address bar.
+let invitation = null;
+// Each route() call; a page read after an await is only drawn by the newest call.
+let generation = 0;
+
+const PAGES = {
+  '#/members': ['members', 'Members', renderMembers],
+  '#/invitations': ['invitations', 'Invitations', renderInvitations],
+  '#/tokens': ['tokens', 'API tokens', renderTokens],
+  '#/audit': ['audit', 'Audit log', renderAudit],
+};
 
 session.onUnauthorized((err) => {
   session.clear();
+  forget();
   loginNotice = 'Your session has ended (' + err.message + '). Log in again.';
   location.hash = '#/login';
   route();
 });
 
-function setSignedIn(on) {
-  logoutBtn.hidden = !on;
-  if (!on) whoami.textContent = '';
-}
-
-async function refreshWhoami() {
-  try {
-    const me = await get('/api/me');
-    whoami.textContent = me.email || me.name || '';
-  } catch {
-    /* shown by the page itself */
-  }
+function signOut(notice) {
+  session.clear();
+  forget();
+  loginNotice = notice;
+  location.hash = '#/login';
 }
 
 logoutBtn.addEventListener('click', async () => {
+  let notice = null;
   try {
-    await post('/api/logout', undefined, { noAuthRedirect: true });
+    // Signed in with an API token, log out only forgets it here: revoking it is the Tokens page's.
+    const viaToken = await current().then((s) => s.me.auth === 'api_token', () => false);
+    if (!viaToken) await post('/api/logout', undefined, { noAuthRedirect: true });
   } catch (e) {
     // Logged out locally whatever the server said; say it if the server did not hear it.
     if (!(e instanceof ApiError) || e.status !== 401) {
-      loginNotice = 'Logged out here, but the server could not be told: ' + e.message;
+      notice = 'Logged out here, but the server could not be told: ' + e.message;
     }
   }
-  session.clear();
-  location.hash = '#/login';
+  signOut(notice);
 });
+
+/**
+ * Tokens that arrive in the address bar (#/sso/<session token>, #/accept/<invitation token>) are
+ * taken out of it at once (history.replaceState: no history entry keeps them) and kept in memory.
+ * Returns the hash to route on.
+ */
+function takeTokensFromUrl(hash) {
+  const sso = hash.match(/^#\/sso\/(.*)$/);
+  if (sso) {
+    if (/^[0-9a-f]{64}$/.test(sso[1])) {
+      session.set(sso[1]);
+      forget();
+      history.replaceState(null, '', '#/agents');
+      return '#/agents';
+    }
+    loginNotice = 'Single sign-on did not hand back a session. Try again, or log in with a token.';
+    history.replaceState(null, '', '#/login');
+    return '#/login';
+  }
+  const accept = hash.match(/^#\/accept\/(.+)$/);
+  if (accept) {
+    invitation = decodeURIComponent(accept[1]);
+    history.replaceState(null, '', '#/accept');
+    return '#/accept';
+  }
+  return hash;
+}
 
 // The banner is a live region: it is only rewritten when what it says changes, so a screen
 // reader does not hear it again at every check.
@@ -82,6 +123,7 @@ async function banner() {
 }
 
 async function route() {
+  const gen = ++generation;
   if (cleanup) {
     try {
       cleanup();
@@ -92,11 +134,23 @@ async function route() {
   }
   showError(globalError, null);
   clear(main);
-  const hash = location.hash || '';
-  const token = session.token;
-  const m = hash.match(/^#\/agents\/([0-9a-fA-F-]{36})$/);
-  if (!token || hash === '#/login') {
-    setSignedIn(false);
+  const hash = takeTokensFromUrl(location.hash || '');
+  if (hash === '#/accept') {
+    headerSignedOut();
+    document.title = 'Join a workspace · Open Pincery';
+    cleanup = renderAccept(main, {
+      token: invitation,
+      onAccepted: () => {
+        invitation = null;
+        forget();
+        location.hash = '#/agents';
+      },
+    });
+    main.focus({ preventScroll: true });
+    return;
+  }
+  if (!session.token || hash === '#/login') {
+    headerSignedOut();
     if (hash !== '#/login') history.replaceState(null, '', '#/login');
     document.title = 'Log in · Open Pincery';
     const notice = loginNotice;
@@ -104,16 +158,43 @@ async function route() {
     cleanup = renderLogin(main, {
       notice,
       onLoggedIn: () => {
+        forget();
         location.hash = '#/agents';
       },
     });
-  } else if (m) {
-    setSignedIn(true);
-    refreshWhoami();
-    cleanup = renderAgent(main, m[1]);
+    main.focus({ preventScroll: true });
+    return;
+  }
+  let state = null;
+  try {
+    state = await current();
+  } catch {
+    // A 401 has already gone back to the log-in form; otherwise the page says what failed.
+  }
+  if (gen !== generation) return;
+  const agent = hash.match(/^#\/agents\/([0-9a-fA-F-]{36})$/);
+  const known = PAGES[hash];
+  const page = agent ? 'agents' : known ? known[0] : 'agents';
+  headerSignedIn(state, page, () => {
+    forget();
+    // The agent shown belongs to the workspace left behind.
+    if (agent) location.hash = '#/agents';
+    else route();
+  });
+  const ctx = {
+    me: state ? state.me : {},
+    roleChanged: () => {
+      forget();
+      route();
+    },
+    left: (name) => signOut(`You left ${name || 'the workspace'}; its session has ended.`),
+  };
+  if (agent) {
+    cleanup = renderAgent(main, agent[1]);
+  } else if (known) {
+    document.title = known[1] + ' · Open Pincery';
+    cleanup = known[2](main, ctx);
   } else {
-    setSignedIn(true);
-    refreshWhoami();
     if (hash !== '#/agents') history.replaceState(null, '', '#/agents');
     document.title = 'Agents · Open Pincery';
     cleanup = renderAgents(main);

@@ -117,3 +117,42 @@ export function copyButton(getText, label = 'Copy') {
   });
   return btn;
 }
+
+/**
+ * A value shown this once (an invitation link, an API token), with a copy button and the reminder
+ * that only its hash is kept. The value's element is `#<id>-value`.
+ */
+export function shownOnce(id, title, label, value, ...extra) {
+  return h('section', { class: 'secret card', id, 'aria-label': title },
+    h('h3', {}, title),
+    h('p', { class: 'muted small' }, 'Shown this once: the server keeps only its hash and cannot show it again. Copy it now.'),
+    h('div', { class: 'copyline' }, h('code', { id: id + '-value' }, value), copyButton(() => value, 'Copy ' + label)),
+    ...extra);
+}
+
+/** A button that acts on its second click (the first one asks); Escape takes the question back. */
+export function confirmButton(label, confirmLabel, attrs, action) {
+  const btn = h('button', { type: 'button', ...attrs }, label);
+  const disarm = () => {
+    delete btn.dataset.armed;
+    btn.textContent = label;
+  };
+  btn.addEventListener('click', () => {
+    if (!btn.dataset.armed) {
+      btn.dataset.armed = '1';
+      btn.textContent = confirmLabel;
+      return;
+    }
+    disarm();
+    action();
+  });
+  btn.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && btn.dataset.armed) disarm();
+  });
+  return btn;
+}
+
+/** A role as a badge. */
+export function roleBadge(role) {
+  return h('span', { class: 'badge role role-' + role, 'data-role': role }, role || '—');
+}

@@ -2,8 +2,11 @@ import { h, showError } from './dom.js';
 import { api, get, session, ApiError } from './api.js';
 
 /**
- * Log in with the bootstrap token (POST /api/login; the first time POST /api/bootstrap, which
- * creates the admin and workspace) or with an existing session token (checked with GET /api/me).
+ * Sign in with SSO when the server has OpenID Connect configured (GET /api/auth/sso says enabled):
+ * a link to the server's login_url, which sends the browser to the identity provider; the
+ * callback comes back to #/sso/<session token> (app.js). Or log in with the bootstrap token
+ * (POST /api/login; the first time POST /api/bootstrap, which creates the first owner and the
+ * workspace), or with an existing session or API token (checked with GET /api/me).
  */
 export function renderLogin(root, { notice, onLoggedIn }) {
   const error = h('div', { class: 'error', role: 'alert', id: 'login-error', hidden: true });
@@ -14,13 +17,15 @@ export function renderLogin(root, { notice, onLoggedIn }) {
   const kindBootstrap = h('input', { type: 'radio', name: 'kind', id: 'kind-bootstrap', value: 'bootstrap', checked: true });
   const kindSession = h('input', { type: 'radio', name: 'kind', id: 'kind-session', value: 'session' });
   const submit = h('button', { type: 'submit', id: 'login-submit', class: 'primary' }, 'Log in');
+  const sso = h('div', { id: 'sso-box', class: 'sso', hidden: true });
   const form = h('form', { class: 'card narrow', id: 'login-form', novalidate: true },
     h('h1', {}, 'Log in'),
     notice ? h('p', { class: 'notice', role: 'status' }, notice) : null,
+    sso,
     h('fieldset', { class: 'choice' },
       h('legend', {}, 'I have'),
       h('label', { for: 'kind-bootstrap' }, kindBootstrap, ' the bootstrap token'),
-      h('label', { for: 'kind-session' }, kindSession, ' a session token')),
+      h('label', { for: 'kind-session' }, kindSession, ' a session or API token')),
     h('label', { for: 'login-token' }, 'Token'),
     token,
     h('p', { id: 'login-help', class: 'muted small' },
@@ -62,5 +67,22 @@ export function renderLogin(root, { notice, onLoggedIn }) {
   });
   root.append(form);
   token.focus();
-  return () => {};
+  let stopped = false;
+  // No Authorization on this one: it is open, and whatever token this tab had is not wanted here.
+  get('/api/auth/sso', { token: null, noAuthRedirect: true })
+    .then((r) => {
+      if (stopped || !r || !r.enabled || !r.login_url) return;
+      const target = new URL(r.login_url, location.origin);
+      if (target.protocol !== 'https:' && target.protocol !== 'http:') return;
+      sso.append(
+        h('a', { class: 'button primary', id: 'sso-login', href: target.href }, 'Sign in with SSO'),
+        h('p', { class: 'muted small' }, 'With your organisation\'s account. Or, with a token:'));
+      sso.hidden = false;
+    })
+    .catch(() => {
+      /* no single sign-on on this server (or it is not configured): the token form alone */
+    });
+  return () => {
+    stopped = true;
+  };
 }
