@@ -11,7 +11,6 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StorableText;
-import org.openpincery.store.AgentRepository;
 import org.openpincery.store.AgentRepository.AgentPatch;
 import org.openpincery.store.AgentRepository.WriteResult;
 import org.openpincery.store.AppendBatcher;
@@ -26,25 +25,18 @@ final class AgentHandlers {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}");
   private static final int MIN_SUPPLIED_SECRET = 16;
 
-  private final AgentRepository agents;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final AppendBatcher messages;
-  private final EventRepository events;
-  private final IdempotencyRepository idempotency;
 
-  AgentHandlers(
-      AgentRepository agents,
-      EventRepository events,
-      IdempotencyRepository idempotency,
-      GatewayConfig config,
-      GatewayMetrics metrics) {
-    this.agents = agents;
-    this.idempotency = idempotency;
+  /**
+   * @param messages appends messages in batches (shared by every request, so that concurrent
+   *     messages share a commit)
+   */
+  AgentHandlers(AppendBatcher messages, GatewayConfig config, GatewayMetrics metrics) {
     this.config = config;
     this.metrics = metrics;
-    this.messages = new AppendBatcher(events, 2, 256);
-    this.events = events;
+    this.messages = messages;
   }
 
   /**
@@ -67,40 +59,46 @@ final class AgentHandlers {
     String secret = Tokens.newToken();
     IdempotencyKeys.answer(
         ctx,
-        idempotency.createOnce(
-            IdempotencyKeys.scope(ctx, "POST /api/agents"),
-            key,
-            IdempotencyKeys.fingerprint(name, budget.map(BigDecimal::toPlainString).orElse(null)),
-            client ->
-                agents
-                    .create(
-                        client,
-                        principal.workspaceId(),
-                        name,
-                        principal.userId(),
-                        secret,
-                        budget.orElse(null))
-                    .compose(
-                        result ->
-                            switch (result) {
-                              case WriteResult.Written w ->
-                                  Future.succeededFuture(
-                                      new IdempotencyRepository.Response(
-                                          201,
-                                          Responses.agent(w.agent())
-                                              .put("webhook_url", webhookUrl(w.agent().id()))
-                                              .put("webhook_secret", secret),
-                                          Optional.of(w.agent().id())));
-                              case WriteResult.NameTaken t -> Future.failedFuture(nameTaken(name));
-                              case WriteResult.NotFound n ->
-                                  Future.failedFuture(ApiError.notFound("no such workspace"));
-                            })));
+        Scopes.of(ctx)
+            .idempotency()
+            .createOnce(
+                IdempotencyKeys.scope(ctx, "POST /api/agents"),
+                key,
+                IdempotencyKeys.fingerprint(
+                    name, budget.map(BigDecimal::toPlainString).orElse(null)),
+                client ->
+                    Scopes.of(ctx)
+                        .agents()
+                        .create(
+                            client,
+                            principal.workspaceId(),
+                            name,
+                            principal.userId(),
+                            secret,
+                            budget.orElse(null))
+                        .compose(
+                            result ->
+                                switch (result) {
+                                  case WriteResult.Written w ->
+                                      Future.succeededFuture(
+                                          new IdempotencyRepository.Response(
+                                              201,
+                                              Responses.agent(w.agent())
+                                                  .put("webhook_url", webhookUrl(w.agent().id()))
+                                                  .put("webhook_secret", secret),
+                                              Optional.of(w.agent().id())));
+                                  case WriteResult.NameTaken t ->
+                                      Future.failedFuture(nameTaken(name));
+                                  case WriteResult.NotFound n ->
+                                      Future.failedFuture(ApiError.notFound("no such workspace"));
+                                })));
   }
 
   /** GET /api/agents?include_deleted=true|false (default false). */
   void list(RoutingContext ctx) {
     boolean includeDeleted = booleanParam(ctx, "include_deleted");
-    agents
+    Scopes.of(ctx)
+        .agents()
         .list(Authenticator.principal(ctx).workspaceId(), includeDeleted)
         .onSuccess(
             list -> {
@@ -117,14 +115,16 @@ final class AgentHandlers {
    */
   void show(RoutingContext ctx) {
     UUID id = agentId(ctx);
-    agents
+    Scopes.of(ctx)
+        .agents()
         .get(Authenticator.principal(ctx).workspaceId(), id)
         .compose(
             agent -> {
               if (agent.isEmpty()) {
                 return Future.failedFuture(noSuchAgent());
               }
-              return agents
+              return Scopes.of(ctx)
+                  .agents()
                   .latestProjection(id)
                   .map(
                       projection -> {
@@ -154,7 +154,8 @@ final class AgentHandlers {
       throw ApiError.badRequest("'name' must be a string");
     }
     auditPatch(ctx, patch);
-    agents
+    Scopes.of(ctx)
+        .agents()
         .update(Authenticator.principal(ctx).workspaceId(), id, patch)
         .onSuccess(
             result -> {
@@ -187,7 +188,8 @@ final class AgentHandlers {
    */
   void delete(RoutingContext ctx) {
     UUID id = agentId(ctx);
-    agents
+    Scopes.of(ctx)
+        .agents()
         .delete(Authenticator.principal(ctx).workspaceId(), id)
         .onSuccess(
             deleted -> {
@@ -212,7 +214,8 @@ final class AgentHandlers {
           "'webhook_secret' must be at least " + MIN_SUPPLIED_SECRET + " characters");
     }
     String secret = supplied.orElseGet(Tokens::newToken);
-    agents
+    Scopes.of(ctx)
+        .agents()
         .rotateWebhookSecret(
             Authenticator.principal(ctx).workspaceId(), id, secret, config.webhookGrace())
         .onSuccess(
@@ -269,7 +272,8 @@ final class AgentHandlers {
   // the key with another body is refused. Not group-committed: the key row orders the retries.
   private void messageOnce(
       RoutingContext ctx, UUID workspaceId, UUID id, String key, String content, NewEvent event) {
-    events
+    Scopes.of(ctx)
+        .events()
         .appendMessageOnce(workspaceId, id, key, IdempotencyKeys.fingerprint(content), event)
         .onSuccess(
             result -> {
@@ -320,8 +324,8 @@ final class AgentHandlers {
    * After a write found no live agent: {@code 409 agent_deleted} when it is a deleted agent of the
    * caller's workspace, else {@code 404 not_found}.
    */
-  static void failMissing(AgentRepository agents, RoutingContext ctx, UUID id) {
-    missing(agents, ctx, id).onFailure(ctx::fail);
+  static void failMissing(RoutingContext ctx, UUID id) {
+    missing(ctx, id).onFailure(ctx::fail);
   }
 
   /** A write on an agent found no live agent of the workspace; nothing was written. */
@@ -335,24 +339,20 @@ final class AgentHandlers {
    * {@code write} as it is, unless it failed with {@link NoLiveAgent}: then {@code 409
    * agent_deleted} for a deleted agent, else 404.
    */
-  static <T> Future<T> orMissing(
-      AgentRepository agents, RoutingContext ctx, UUID id, Future<T> write) {
+  static <T> Future<T> orMissing(RoutingContext ctx, UUID id, Future<T> write) {
     return write.recover(
-        err -> err instanceof NoLiveAgent ? missing(agents, ctx, id) : Future.failedFuture(err));
+        err -> err instanceof NoLiveAgent ? missing(ctx, id) : Future.failedFuture(err));
   }
 
   /** Always failed: {@code 409 agent_deleted} for a deleted agent, else 404. */
-  static <T> Future<T> missing(AgentRepository agents, RoutingContext ctx, UUID id) {
-    return agents
+  static <T> Future<T> missing(RoutingContext ctx, UUID id) {
+    return Scopes.of(ctx)
+        .agents()
         .get(Authenticator.principal(ctx).workspaceId(), id)
         .compose(
             a ->
                 Future.failedFuture(
                     a.isPresent() && a.get().deleted() ? agentDeleted() : noSuchAgent()));
-  }
-
-  private void failMissing(RoutingContext ctx, UUID id) {
-    failMissing(agents, ctx, id);
   }
 
   private String webhookUrl(UUID id) {

@@ -20,6 +20,7 @@ import org.openpincery.limits.RateLimiter;
 import org.openpincery.notify.Channel;
 import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.ops.Readiness;
+import org.openpincery.store.AppendBatcher;
 import org.openpincery.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,23 +99,21 @@ public final class ApiRouter {
         new HealthEndpoints(new Readiness(vertx, store.health(), background, details));
     AuthHandlers sessions = new AuthHandlers(store.auth(), store.team(), config, auth);
     TeamHandlers team = new TeamHandlers(store.team(), config, auth);
-    TokenHandlers tokens = new TokenHandlers(store.team(), auth);
+    TokenHandlers tokens = new TokenHandlers(auth);
     OidcHandlers sso =
         new OidcHandlers(
             store.sso(), config, config.oidc().map(oidc -> new OidcClient(vertx, oidc)));
-    AgentHandlers agents =
-        new AgentHandlers(store.agents(), store.events(), store.idempotency(), config, metrics);
-    EventHandlers events = new EventHandlers(store.agents(), store.events());
-    ScheduleHandlers schedules =
-        new ScheduleHandlers(store.schedules(), store.agents(), store.idempotency());
-    ModelCallHandlers modelCalls = new ModelCallHandlers(events, store.modelCalls());
-    HistoryHandlers history = new HistoryHandlers(events, store.history());
-    TimerHandlers timers =
-        new TimerHandlers(events, store.timers(), store.agents(), store.idempotency());
-    CredentialHandlers credentials =
-        new CredentialHandlers(store.credentials(), store.idempotency(), config.vault());
-    EventStream stream =
-        new EventStream(vertx, store.auth(), store.agents(), store.events(), config, metrics);
+    // Messages from every request share commits; each batch runs scoped to its workspaces.
+    AppendBatcher messages =
+        new AppendBatcher(workspaces -> store.inWorkspaces(workspaces).events(), 2, 256);
+    AgentHandlers agents = new AgentHandlers(messages, config, metrics);
+    EventHandlers events = new EventHandlers();
+    ScheduleHandlers schedules = new ScheduleHandlers();
+    ModelCallHandlers modelCalls = new ModelCallHandlers(events);
+    HistoryHandlers history = new HistoryHandlers(events);
+    TimerHandlers timers = new TimerHandlers(events);
+    CredentialHandlers credentials = new CredentialHandlers(config.vault());
+    EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
     AuditHandlers auditLog = new AuditHandlers(store.audit());
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
@@ -186,7 +185,7 @@ public final class ApiRouter {
     Access operator = Access.least(OPERATOR);
     Access admin = Access.least(ADMIN);
     Access budgets = operator.field("budget_limit_usd", ADMIN);
-    Secured api = new Secured(router, auth, audit);
+    Secured api = new Secured(router, auth, audit, store);
     api.post("/api/logout", viewer.sessionsOnly(), "session.logout", sessions::logout);
     api.get("/api/me", viewer, sessions::me);
 
@@ -273,7 +272,7 @@ public final class ApiRouter {
    * event stream also takes {@code ?access_token=}), then the route's {@link Access}, then its
    * handler. Every POST, PATCH and DELETE names its action or null explicitly.
    */
-  private record Secured(Router router, Authenticator auth, AuditTrail audit) {
+  private record Secured(Router router, Authenticator auth, AuditTrail audit, Store store) {
     void get(String path, Access access, Handler<RoutingContext> handler) {
       add(HttpMethod.GET, path, access, null, handler);
     }
@@ -302,6 +301,7 @@ public final class ApiRouter {
           .handler(audit.action(action))
           .handler(ctx -> auth.requireSession(ctx, stream))
           .handler(access::check)
+          .handler(ctx -> Scopes.enter(ctx, store))
           .handler(handler);
     }
   }

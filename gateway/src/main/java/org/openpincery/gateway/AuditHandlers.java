@@ -45,7 +45,7 @@ final class AuditHandlers {
   void list(RoutingContext ctx) {
     Filter filter = filter(ctx, intParam(ctx, "limit", DEFAULT_LIMIT, 1, AuditRepository.MAX_PAGE));
     chain(ctx)
-        .compose(chain -> audit.list(chain, filter))
+        .compose(chain -> reader(ctx, chain).list(chain, filter))
         .onSuccess(
             page -> {
               var entries = new io.vertx.core.json.JsonArray();
@@ -85,7 +85,7 @@ final class AuditHandlers {
 
   private void exportFrom(RoutingContext ctx, UUID chain, Filter filter) {
     HttpServerResponse response = ctx.response();
-    audit
+    reader(ctx, chain)
         .list(chain, filter)
         .onSuccess(
             page -> {
@@ -112,7 +112,7 @@ final class AuditHandlers {
   /** GET /api/audit/verify: {@code {"valid":true,"entries":N}} or the first broken seq. */
   void verify(RoutingContext ctx) {
     chain(ctx)
-        .compose(audit::verify)
+        .compose(chain -> reader(ctx, chain).verify(chain))
         .onSuccess(
             result ->
                 Responses.json(
@@ -162,6 +162,14 @@ final class AuditHandlers {
         .put("workspace_id", e.chain().toString())
         .put("prev_hash", HEX.formatHex(e.prevHash()))
         .put("hash", HEX.formatHex(e.hash()));
+  }
+
+  // The workspace's own chain is read under row-level security like all workspace data; the
+  // installation's chain belongs to no workspace, so its (owner-only) reads are unscoped.
+  private AuditRepository reader(RoutingContext ctx, UUID chain) {
+    return chain.equals(Authenticator.principal(ctx).workspaceId())
+        ? Scopes.of(ctx).audit()
+        : audit;
   }
 
   // The chain to read: the principal's workspace, or with ?scope=installation the installation's

@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.openpincery.model.StorableText;
-import org.openpincery.store.CredentialRepository;
 import org.openpincery.store.CredentialRepository.CreateResult;
 import org.openpincery.store.IdempotencyRepository;
 import org.openpincery.vault.Vault;
@@ -22,14 +21,9 @@ final class CredentialHandlers {
   static final int MAX_VALUE_CHARS = 16_384;
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
-  private final CredentialRepository credentials;
-  private final IdempotencyRepository idempotency;
   private final Optional<Vault> vault;
 
-  CredentialHandlers(
-      CredentialRepository credentials, IdempotencyRepository idempotency, Optional<Vault> vault) {
-    this.credentials = credentials;
-    this.idempotency = idempotency;
+  CredentialHandlers(Optional<Vault> vault) {
     this.vault = vault;
   }
 
@@ -55,37 +49,41 @@ final class CredentialHandlers {
     // vault, so a key replays the first answer for the same name whatever value it carried.
     IdempotencyKeys.answer(
         ctx,
-        idempotency.createOnce(
-            IdempotencyKeys.scope(ctx, "POST /api/credentials"),
-            IdempotencyKeys.of(ctx),
-            IdempotencyKeys.fingerprint(name),
-            client ->
-                credentials
-                    .create(client, workspace, name, v.seal(workspace, name, value))
-                    .compose(
-                        result ->
-                            switch (result) {
-                              case CreateResult.Created c ->
-                                  Future.succeededFuture(
-                                      new IdempotencyRepository.Response(
-                                          201,
-                                          new JsonObject()
-                                              .put("name", name)
-                                              .put("created_at", c.createdAt().toString()),
-                                          Optional.empty()));
-                              case CreateResult.NameTaken t ->
-                                  Future.failedFuture(
-                                      ApiError.conflict(
-                                          "name_taken",
-                                          "a live credential is named '"
-                                              + name
-                                              + "'; revoke it first"));
-                            })));
+        Scopes.of(ctx)
+            .idempotency()
+            .createOnce(
+                IdempotencyKeys.scope(ctx, "POST /api/credentials"),
+                IdempotencyKeys.of(ctx),
+                IdempotencyKeys.fingerprint(name),
+                client ->
+                    Scopes.of(ctx)
+                        .credentials()
+                        .create(client, workspace, name, v.seal(workspace, name, value))
+                        .compose(
+                            result ->
+                                switch (result) {
+                                  case CreateResult.Created c ->
+                                      Future.succeededFuture(
+                                          new IdempotencyRepository.Response(
+                                              201,
+                                              new JsonObject()
+                                                  .put("name", name)
+                                                  .put("created_at", c.createdAt().toString()),
+                                              Optional.empty()));
+                                  case CreateResult.NameTaken t ->
+                                      Future.failedFuture(
+                                          ApiError.conflict(
+                                              "name_taken",
+                                              "a live credential is named '"
+                                                  + name
+                                                  + "'; revoke it first"));
+                                })));
   }
 
   /** GET /api/credentials: names and dates. */
   void list(RoutingContext ctx) {
-    credentials
+    Scopes.of(ctx)
+        .credentials()
         .list(Authenticator.principal(ctx).workspaceId())
         .onSuccess(
             list -> {
@@ -104,7 +102,8 @@ final class CredentialHandlers {
   /** DELETE /api/credentials/:name: 204; shell calls naming it fail from now on. */
   void revoke(RoutingContext ctx) {
     String name = name(ctx.pathParam("name"));
-    credentials
+    Scopes.of(ctx)
+        .credentials()
         .revoke(Authenticator.principal(ctx).workspaceId(), name)
         .onSuccess(
             revoked -> {

@@ -8,9 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 import org.openpincery.model.StoredEvent;
-import org.openpincery.store.AgentRepository;
 import org.openpincery.store.ChainVerification;
-import org.openpincery.store.EventRepository;
 
 /** Reading an agent's event log and verifying its hash chain. */
 final class EventHandlers {
@@ -18,13 +16,7 @@ final class EventHandlers {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
-  private final AgentRepository agents;
-  private final EventRepository events;
-
-  EventHandlers(AgentRepository agents, EventRepository events) {
-    this.agents = agents;
-    this.events = events;
-  }
+  EventHandlers() {}
 
   /**
    * GET /api/agents/:id/events?limit&after_seq|since. With {@code after_seq}, the events after that
@@ -42,12 +34,12 @@ final class EventHandlers {
     Future<List<StoredEvent>> page;
     if (afterSeq != null) {
       long after = longParam("after_seq", afterSeq);
-      page = ownedBy(ctx, id).compose(v -> events.pageAfter(id, after, limit));
+      page = ownedBy(ctx, id).compose(v -> Scopes.of(ctx).events().pageAfter(id, after, limit));
     } else if (since != null) {
       OffsetDateTime time = timeParam(since);
-      page = ownedBy(ctx, id).compose(v -> events.pageSince(id, time, limit));
+      page = ownedBy(ctx, id).compose(v -> Scopes.of(ctx).events().pageSince(id, time, limit));
     } else {
-      page = ownedBy(ctx, id).compose(v -> events.pageNewest(id, limit));
+      page = ownedBy(ctx, id).compose(v -> Scopes.of(ctx).events().pageNewest(id, limit));
     }
     page.onSuccess(
             list ->
@@ -66,7 +58,7 @@ final class EventHandlers {
   void verify(RoutingContext ctx) {
     UUID id = AgentHandlers.agentId(ctx);
     ownedBy(ctx, id)
-        .compose(v -> events.verifyChain(id))
+        .compose(v -> Scopes.of(ctx).events().verifyChain(id))
         .onSuccess(
             result -> {
               JsonObject json =
@@ -92,7 +84,8 @@ final class EventHandlers {
    * history stays readable), else fails with 404.
    */
   Future<Void> ownedBy(RoutingContext ctx, UUID agentId) {
-    return agents
+    return Scopes.of(ctx)
+        .agents()
         .get(Authenticator.principal(ctx).workspaceId(), agentId)
         .compose(
             a ->

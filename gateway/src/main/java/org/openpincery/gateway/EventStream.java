@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.UUID;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.notify.Channel;
-import org.openpincery.store.AgentRepository;
 import org.openpincery.store.AuthRepository;
 import org.openpincery.store.EventRepository;
 
@@ -45,24 +44,14 @@ final class EventStream {
 
   private final Vertx vertx;
   private final AuthRepository auth;
-  private final AgentRepository agents;
-  private final EventRepository events;
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   // Touched only on the verticle's event loop (handlers, timers and the local consumer below).
   private final Map<UUID, Set<Session>> bySession = new HashMap<>();
 
-  EventStream(
-      Vertx vertx,
-      AuthRepository auth,
-      AgentRepository agents,
-      EventRepository events,
-      GatewayConfig config,
-      GatewayMetrics metrics) {
+  EventStream(Vertx vertx, AuthRepository auth, GatewayConfig config, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.auth = auth;
-    this.agents = agents;
-    this.events = events;
     this.config = config;
     this.metrics = metrics;
     vertx
@@ -91,7 +80,8 @@ final class EventStream {
     Long cursorParam = requested;
     var principal = Authenticator.principal(ctx);
     byte[] tokenDigest = Authenticator.tokenDigest(ctx);
-    agents
+    Scopes.of(ctx)
+        .agents()
         .get(principal.workspaceId(), agentId)
         .onSuccess(
             agent -> {
@@ -126,6 +116,8 @@ final class EventStream {
     private final UUID sessionId;
     private final byte[] tokenDigest;
     private final AuthRepository.Principal.Kind kind;
+    // Row-level security confines the stream's reads to the caller's workspace too.
+    private final EventRepository events;
     private final String prefix;
     private long lastSent;
     private boolean reading;
@@ -143,6 +135,7 @@ final class EventStream {
         AuthRepository.Principal.Kind kind) {
       this.kind = kind;
       this.ctx = ctx;
+      this.events = Scopes.of(ctx).events();
       this.response = ctx.response();
       this.agentId = agentId;
       this.sessionId = sessionId;

@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.UUID;
-import org.openpincery.store.HistoryRepository;
 import org.openpincery.store.HistoryRepository.ProjectionVersion;
 import org.openpincery.store.HistoryRepository.Wake;
 
@@ -20,11 +19,9 @@ final class HistoryHandlers {
   static final int MAX_LIMIT = 500;
 
   private final EventHandlers owners;
-  private final HistoryRepository history;
 
-  HistoryHandlers(EventHandlers owners, HistoryRepository history) {
+  HistoryHandlers(EventHandlers owners) {
     this.owners = owners;
-    this.history = history;
   }
 
   /**
@@ -40,7 +37,7 @@ final class HistoryHandlers {
             : EventHandlers.intParam(ctx, "before_version", 0, 1, Integer.MAX_VALUE);
     owners
         .ownedBy(ctx, id)
-        .compose(v -> history.projections(id, before, limit))
+        .compose(v -> Scopes.of(ctx).history().projections(id, before, limit))
         .onSuccess(
             page -> {
               JsonArray out = new JsonArray();
@@ -70,7 +67,7 @@ final class HistoryHandlers {
     Long before = raw == null ? null : EventHandlers.longParam("before_seq", raw);
     owners
         .ownedBy(ctx, id)
-        .compose(v -> history.wakes(id, before, limit))
+        .compose(v -> Scopes.of(ctx).history().wakes(id, before, limit))
         .onSuccess(
             page -> {
               JsonArray out = new JsonArray();

@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
-import org.openpincery.store.ModelCallRepository;
 import org.openpincery.store.ModelCallRepository.CallSummary;
 
 /** Reading an agent's model calls: what each cost, and whether its tokens are an estimate. */
@@ -14,11 +13,9 @@ final class ModelCallHandlers {
   static final int MAX_LIMIT = 500;
 
   private final EventHandlers owners;
-  private final ModelCallRepository calls;
 
-  ModelCallHandlers(EventHandlers owners, ModelCallRepository calls) {
+  ModelCallHandlers(EventHandlers owners) {
     this.owners = owners;
-    this.calls = calls;
   }
 
   /**
@@ -33,7 +30,7 @@ final class ModelCallHandlers {
     UUID wake = uuidParam(ctx.request().getParam("wake_id"), "'wake_id' must be a wake id");
     owners
         .ownedBy(ctx, id)
-        .compose(v -> calls.page(id, before, limit, wake))
+        .compose(v -> Scopes.of(ctx).modelCalls().page(id, before, limit, wake))
         .onSuccess(
             page -> {
               JsonArray out = new JsonArray();
@@ -61,7 +58,7 @@ final class ModelCallHandlers {
     UUID callId = uuidParam(raw, "the model call id must be a UUID");
     owners
         .ownedBy(ctx, id)
-        .compose(v -> calls.get(id, callId))
+        .compose(v -> Scopes.of(ctx).modelCalls().get(id, callId))
         .onSuccess(
             call -> {
               if (call.isEmpty()) {

@@ -9,9 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.openpincery.model.ScheduleSpec;
-import org.openpincery.store.AgentRepository;
 import org.openpincery.store.IdempotencyRepository;
-import org.openpincery.store.ScheduleRepository;
 
 /**
  * Operators' recurring schedules on an agent: {@code every_seconds} or a five-field cron expression
@@ -19,16 +17,7 @@ import org.openpincery.store.ScheduleRepository;
  */
 final class ScheduleHandlers {
 
-  private final ScheduleRepository schedules;
-  private final AgentRepository agents;
-  private final IdempotencyRepository idempotency;
-
-  ScheduleHandlers(
-      ScheduleRepository schedules, AgentRepository agents, IdempotencyRepository idempotency) {
-    this.schedules = schedules;
-    this.agents = agents;
-    this.idempotency = idempotency;
-  }
+  ScheduleHandlers() {}
 
   /**
    * POST /api/agents/:id/schedules {every_seconds | cron, note?}: 201; {@code 409 agent_deleted} on
@@ -68,37 +57,42 @@ final class ScheduleHandlers {
     IdempotencyKeys.answer(
         ctx,
         AgentHandlers.orMissing(
-            agents,
             ctx,
             agent,
-            idempotency.createOnce(
-                IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/schedules"),
-                IdempotencyKeys.of(ctx),
-                IdempotencyKeys.fingerprint(everySeconds, cronExpression, note),
-                client ->
-                    schedules
-                        .create(
-                            client,
-                            principal.workspaceId(),
-                            agent,
-                            everySeconds,
-                            cronExpression,
-                            note,
-                            first,
-                            principal.userId())
-                        .compose(
-                            created ->
-                                created.isEmpty()
-                                    ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
-                                    : Future.succeededFuture(
-                                        new IdempotencyRepository.Response(
-                                            201, created.get().toJson(), Optional.of(agent)))))));
+            Scopes.of(ctx)
+                .idempotency()
+                .createOnce(
+                    IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/schedules"),
+                    IdempotencyKeys.of(ctx),
+                    IdempotencyKeys.fingerprint(everySeconds, cronExpression, note),
+                    client ->
+                        Scopes.of(ctx)
+                            .schedules()
+                            .create(
+                                client,
+                                principal.workspaceId(),
+                                agent,
+                                everySeconds,
+                                cronExpression,
+                                note,
+                                first,
+                                principal.userId())
+                            .compose(
+                                created ->
+                                    created.isEmpty()
+                                        ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
+                                        : Future.succeededFuture(
+                                            new IdempotencyRepository.Response(
+                                                201,
+                                                created.get().toJson(),
+                                                Optional.of(agent)))))));
   }
 
   /** GET /api/agents/:id/schedules. */
   void list(RoutingContext ctx) {
     UUID agent = AgentHandlers.agentId(ctx);
-    schedules
+    Scopes.of(ctx)
+        .schedules()
         .list(Authenticator.principal(ctx).workspaceId(), agent)
         .onSuccess(
             list -> {
@@ -116,7 +110,8 @@ final class ScheduleHandlers {
   void delete(RoutingContext ctx) {
     UUID agent = AgentHandlers.agentId(ctx);
     UUID schedule = scheduleId(ctx);
-    schedules
+    Scopes.of(ctx)
+        .schedules()
         .delete(Authenticator.principal(ctx).workspaceId(), agent, schedule)
         .onSuccess(
             deleted -> {
@@ -124,7 +119,8 @@ final class ScheduleHandlers {
                 Responses.noContent(ctx);
                 return;
               }
-              agents
+              Scopes.of(ctx)
+                  .agents()
                   .get(Authenticator.principal(ctx).workspaceId(), agent)
                   .onSuccess(
                       a ->

@@ -27,6 +27,7 @@ final class TeamHandlers {
   // Enough to catch typos; the invitation itself proves the address.
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
+  // Unscoped: what crosses workspaces (a user's workspaces, a new one, switching, accepting).
   private final TeamRepository team;
   private final GatewayConfig config;
   private final Authenticator authenticator;
@@ -88,7 +89,9 @@ final class TeamHandlers {
 
   /** GET /api/members. */
   void members(RoutingContext ctx) {
-    team.members(Authenticator.principal(ctx).workspaceId())
+    Scopes.of(ctx)
+        .team()
+        .members(Authenticator.principal(ctx).workspaceId())
         .onSuccess(
             list -> {
               JsonArray out = new JsonArray();
@@ -106,7 +109,9 @@ final class TeamHandlers {
         Bodies.role(body, "role").orElseThrow(() -> ApiError.badRequest("'role' is required"));
     AuditTrail.detail(ctx, new JsonObject().put("role", role.wire()));
     var p = Authenticator.principal(ctx);
-    team.setRole(p.workspaceId(), user, role, p.userId())
+    Scopes.of(ctx)
+        .team()
+        .setRole(p.workspaceId(), user, role, p.userId())
         .onSuccess(
             change -> {
               if (change instanceof MemberChange.Changed c) {
@@ -128,7 +133,9 @@ final class TeamHandlers {
   void remove(RoutingContext ctx) {
     UUID user = Bodies.pathId(ctx, "user_id", "user");
     var p = Authenticator.principal(ctx);
-    team.removeMember(p.workspaceId(), user, p.userId())
+    Scopes.of(ctx)
+        .team()
+        .removeMember(p.workspaceId(), user, p.userId())
         .onSuccess(
             change -> {
               if (change instanceof MemberChange.Changed c) {
@@ -186,7 +193,9 @@ final class TeamHandlers {
       throw escalation(role, p.role());
     }
     String token = Tokens.INVITATION_TOKEN_PREFIX + Tokens.newToken();
-    team.invite(
+    Scopes.of(ctx)
+        .team()
+        .invite(
             p.workspaceId(), email, role, Tokens.sha256(token), p.userId(), Duration.ofHours(hours))
         .onSuccess(
             inv ->
@@ -201,7 +210,9 @@ final class TeamHandlers {
 
   /** GET /api/invitations: newest first, with their status. */
   void invitations(RoutingContext ctx) {
-    team.invitations(Authenticator.principal(ctx).workspaceId())
+    Scopes.of(ctx)
+        .team()
+        .invitations(Authenticator.principal(ctx).workspaceId())
         .onSuccess(
             list -> {
               JsonArray out = new JsonArray();
@@ -214,7 +225,9 @@ final class TeamHandlers {
   /** DELETE /api/invitations/:invitation_id: 204; 404 when there is no pending one. */
   void revokeInvitation(RoutingContext ctx) {
     UUID id = Bodies.pathId(ctx, "invitation_id", "invitation");
-    team.revokeInvitation(Authenticator.principal(ctx).workspaceId(), id)
+    Scopes.of(ctx)
+        .team()
+        .revokeInvitation(Authenticator.principal(ctx).workspaceId(), id)
         .onSuccess(
             revoked -> {
               if (revoked) {

@@ -11,9 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.openpincery.store.AgentRepository;
 import org.openpincery.store.IdempotencyRepository;
-import org.openpincery.store.TimerRepository;
 import org.openpincery.store.TimerRepository.Timer;
 
 /**
@@ -26,19 +24,9 @@ final class TimerHandlers {
   static final long MAX_SECONDS_AHEAD = 365L * 86_400;
 
   private final EventHandlers owners;
-  private final TimerRepository timers;
-  private final AgentRepository agents;
-  private final IdempotencyRepository idempotency;
 
-  TimerHandlers(
-      EventHandlers owners,
-      TimerRepository timers,
-      AgentRepository agents,
-      IdempotencyRepository idempotency) {
+  TimerHandlers(EventHandlers owners) {
     this.owners = owners;
-    this.timers = timers;
-    this.agents = agents;
-    this.idempotency = idempotency;
   }
 
   /**
@@ -78,26 +66,28 @@ final class TimerHandlers {
     IdempotencyKeys.answer(
         ctx,
         AgentHandlers.orMissing(
-            agents,
             ctx,
             agent,
-            idempotency.createOnce(
-                IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/timers"),
-                IdempotencyKeys.of(ctx),
-                IdempotencyKeys.fingerprint(
-                    relative ? body.getInteger("in_seconds") : null,
-                    relative ? null : dueAt.toString(),
-                    note),
-                client ->
-                    timers
-                        .add(client, principal.workspaceId(), agent, dueAt, note)
-                        .compose(
-                            added ->
-                                added.isEmpty()
-                                    ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
-                                    : Future.succeededFuture(
-                                        new IdempotencyRepository.Response(
-                                            201, json(added.get()), Optional.of(agent)))))));
+            Scopes.of(ctx)
+                .idempotency()
+                .createOnce(
+                    IdempotencyKeys.scope(ctx, "POST /api/agents/" + agent + "/timers"),
+                    IdempotencyKeys.of(ctx),
+                    IdempotencyKeys.fingerprint(
+                        relative ? body.getInteger("in_seconds") : null,
+                        relative ? null : dueAt.toString(),
+                        note),
+                    client ->
+                        Scopes.of(ctx)
+                            .timers()
+                            .add(client, principal.workspaceId(), agent, dueAt, note)
+                            .compose(
+                                added ->
+                                    added.isEmpty()
+                                        ? Future.failedFuture(new AgentHandlers.NoLiveAgent())
+                                        : Future.succeededFuture(
+                                            new IdempotencyRepository.Response(
+                                                201, json(added.get()), Optional.of(agent)))))));
   }
 
   /** DELETE /api/agents/:id/timers/:timer_id: 204; 404 when no such timer is pending. */
@@ -111,7 +101,7 @@ final class TimerHandlers {
     }
     owners
         .ownedBy(ctx, agent)
-        .compose(v -> timers.cancel(agent, timer))
+        .compose(v -> Scopes.of(ctx).timers().cancel(agent, timer))
         .onSuccess(
             cancelled -> {
               if (cancelled) {
@@ -133,7 +123,7 @@ final class TimerHandlers {
     UUID id = AgentHandlers.agentId(ctx);
     owners
         .ownedBy(ctx, id)
-        .compose(v -> timers.pending(id))
+        .compose(v -> Scopes.of(ctx).timers().pending(id))
         .onSuccess(
             list -> {
               JsonArray out = new JsonArray();

@@ -22,11 +22,9 @@ final class TokenHandlers {
 
   static final long MAX_DAYS = 3650;
 
-  private final TeamRepository team;
   private final Authenticator authenticator;
 
-  TokenHandlers(TeamRepository team, Authenticator authenticator) {
-    this.team = team;
+  TokenHandlers(Authenticator authenticator) {
     this.authenticator = authenticator;
   }
 
@@ -54,7 +52,9 @@ final class TokenHandlers {
                 Duration.ofDays(
                     Bodies.wholeNumber(body, "expires_in_days", 1, MAX_DAYS).orElse(DEFAULT_DAYS)));
     String token = Tokens.API_TOKEN_PREFIX + Tokens.newToken();
-    team.createToken(p.workspaceId(), p.userId(), name, role, Tokens.sha256(token), ttl)
+    Scopes.of(ctx)
+        .team()
+        .createToken(p.workspaceId(), p.userId(), name, role, Tokens.sha256(token), ttl)
         .onSuccess(
             created -> {
               switch (created) {
@@ -78,7 +78,9 @@ final class TokenHandlers {
   /** GET /api/tokens: the caller's tokens; an admin or owner sees every token of the workspace. */
   void list(RoutingContext ctx) {
     var p = Authenticator.principal(ctx);
-    team.tokens(p.workspaceId(), mineUnlessAdmin(p))
+    Scopes.of(ctx)
+        .team()
+        .tokens(p.workspaceId(), mineUnlessAdmin(p))
         .onSuccess(
             list -> {
               JsonArray out = new JsonArray();
@@ -92,7 +94,9 @@ final class TokenHandlers {
   void revoke(RoutingContext ctx) {
     UUID id = Bodies.pathId(ctx, "token_id", "token");
     var p = Authenticator.principal(ctx);
-    team.revokeToken(p.workspaceId(), id, mineUnlessAdmin(p))
+    Scopes.of(ctx)
+        .team()
+        .revokeToken(p.workspaceId(), id, mineUnlessAdmin(p))
         .onSuccess(
             revoked -> {
               if (revoked) {

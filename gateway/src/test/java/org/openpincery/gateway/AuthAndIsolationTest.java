@@ -125,6 +125,24 @@ class AuthAndIsolationTest {
         .isEmpty();
   }
 
+  @Test
+  void theApiReadsWorkspaceDataUnderRowLevelSecurity() throws Exception {
+    assertThat(api.call("GET", "/api/agents", token, null).json().getJsonArray("agents"))
+        .isNotEmpty();
+    // With the policy on agents closed, the API's own (correct) filter finds nothing: its
+    // statements run as the role row-level security applies to, not as the tables' owner.
+    api.execute("ALTER POLICY workspace_scope ON agents USING (false)");
+    try {
+      assertThat(api.call("GET", "/api/agents", token, null).json().getJsonArray("agents"))
+          .isEmpty();
+      assertThat(api.call("GET", "/api/agents/" + agent, token, null).status()).isEqualTo(404);
+    } finally {
+      api.execute(
+          "ALTER POLICY workspace_scope ON agents USING (workspace_id = ANY (pincery_scope()))");
+    }
+    assertThat(api.call("GET", "/api/agents/" + agent, token, null).status()).isEqualTo(200);
+  }
+
   private static String outsiderToken() {
     UUID workspace = api.store.agents().createWorkspace("elsewhere").await();
     UUID user =

@@ -3,6 +3,7 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.openpincery.model.NewEvent;
 
 /**
@@ -16,15 +17,27 @@ public final class AppendBatcher {
 
   private final GroupCommit<Item, AppendResult> commits;
 
-  public AppendBatcher(EventRepository events, int maxInFlight, int maxBatch) {
+  /**
+   * @param events the event repository to append a batch through, given the batch's workspaces (the
+   *     operator API's is scoped to them: {@link Store#inWorkspaces})
+   */
+  public AppendBatcher(
+      Function<List<UUID>, EventRepository> events, int maxInFlight, int maxBatch) {
     this.commits =
         new GroupCommit<>(
-            item -> events.appendInWorkspace(item.workspaceId(), item.agentId(), item.event()),
-            (List<Item> items) ->
-                events.appendBatchInWorkspaces(
-                    items.stream().map(Item::workspaceId).toList(),
-                    items.stream().map(Item::agentId).toList(),
-                    items.stream().map(Item::event).toList()),
+            item ->
+                events
+                    .apply(List.of(item.workspaceId()))
+                    .appendInWorkspace(item.workspaceId(), item.agentId(), item.event()),
+            (List<Item> items) -> {
+              List<UUID> workspaces = items.stream().map(Item::workspaceId).toList();
+              return events
+                  .apply(workspaces)
+                  .appendBatchInWorkspaces(
+                      workspaces,
+                      items.stream().map(Item::agentId).toList(),
+                      items.stream().map(Item::event).toList());
+            },
             maxInFlight,
             maxBatch);
   }

@@ -3,6 +3,9 @@ package org.openpincery.store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.notify.Notifier;
 
@@ -135,6 +138,75 @@ public final class Store implements AutoCloseable {
 
   public Pool pool() {
     return pool;
+  }
+
+  /**
+   * The repositories the operator API reads and writes workspace data through: each of their
+   * transactions runs as {@value ScopedPool#ROLE} with only {@code workspaceId} in scope, so
+   * PostgreSQL's row-level security (V17) hides every other workspace's rows even from a statement
+   * that forgot its own filter.
+   */
+  public InWorkspaces inWorkspace(UUID workspaceId) {
+    return new InWorkspaces(new ScopedPool(pool, List.of(workspaceId)));
+  }
+
+  /** As {@link #inWorkspace}, for several workspaces at once (a batch of messages). */
+  public InWorkspaces inWorkspaces(Collection<UUID> workspaceIds) {
+    return new InWorkspaces(new ScopedPool(pool, workspaceIds));
+  }
+
+  /** The workspace-data repositories over one {@link ScopedPool}. */
+  public final class InWorkspaces {
+    private final Pool scoped;
+
+    private InWorkspaces(Pool scoped) {
+      this.scoped = scoped;
+    }
+
+    public AgentRepository agents() {
+      return new AgentRepository(scoped, notifier);
+    }
+
+    public EventRepository events() {
+      return new EventRepository(scoped, notifier);
+    }
+
+    public ScheduleRepository schedules() {
+      return new ScheduleRepository(scoped, notifier);
+    }
+
+    public TimerRepository timers() {
+      return new TimerRepository(scoped, notifier);
+    }
+
+    public CredentialRepository credentials() {
+      return new CredentialRepository(scoped);
+    }
+
+    public IdempotencyRepository idempotency() {
+      return new IdempotencyRepository(scoped);
+    }
+
+    public HistoryRepository history() {
+      return new HistoryRepository(scoped);
+    }
+
+    public ModelCallRepository modelCalls() {
+      return new ModelCallRepository(scoped);
+    }
+
+    public TeamRepository team() {
+      return new TeamRepository(scoped, notifier);
+    }
+
+    public AuditRepository audit() {
+      return new AuditRepository(scoped);
+    }
+
+    /** The scoped pool itself (tests: a statement with no filter of its own). */
+    public Pool pool() {
+      return scoped;
+    }
   }
 
   public Future<Void> closeAsync() {

@@ -69,7 +69,7 @@ class UnstorableTextStoreTest {
     UUID workspace = await(db.store.agents().find(agent)).orElseThrow().workspaceId();
     var result =
         await(
-            new AppendBatcher(db.store.events(), 2, 16)
+            new AppendBatcher(ws -> db.store.events(), 2, 16)
                 .appendInWorkspace(workspace, agent, NewEvent.messageReceived("person", LONE)));
     assertThat(result).isInstanceOf(AppendResult.Appended.class);
     StoredEvent e = last(agent);

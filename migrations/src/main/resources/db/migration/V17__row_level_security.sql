@@ -1,0 +1,149 @@
+-- Defence in depth (issue 14): PostgreSQL row-level security on every workspace-owned table.
+--
+-- The operator API runs each of its transactions as the role pincery_api with the workspaces it
+-- acts for in the setting pincery.workspaces (both transaction-local: set_config(..., true)).
+-- pincery_api owns nothing and cannot bypass row-level security, so even a query without the
+-- application's own workspace filter sees, and may write, only rows of those workspaces; with no
+-- workspace set it sees nothing. The workers and the scheduler run as the schema's owner, which
+-- row-level security does not restrict (the tables are not FORCEd): they work across workspaces
+-- by design.
+
+-- The role is cluster-wide: another database of the same server may have created it already.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pincery_api') THEN
+        BEGIN
+            CREATE ROLE pincery_api NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'migration V17 needs the role pincery_api, and % may not create roles',
+                current_user
+                USING HINT = format('as a superuser, run once: CREATE ROLE pincery_api NOLOGIN;'
+                                    ' GRANT pincery_api TO %I;', current_user);
+        END;
+    END IF;
+    -- The migrating (and serving) login switches to it per transaction; a superuser needs no
+    -- membership for that.
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+       AND NOT pg_has_role(current_user, 'pincery_api', 'MEMBER') THEN
+        BEGIN
+            EXECUTE format('GRANT pincery_api TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'migration V17: % must be a member of pincery_api', current_user
+                USING HINT = format('as a superuser, run once: GRANT pincery_api TO %I;',
+                                    current_user);
+        END;
+    END IF;
+END
+$$;
+
+-- In the schema the migrations run in; tables later migrations create are granted too.
+DO $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO pincery_api', current_schema());
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO pincery_api',
+                   current_schema());
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO pincery_api',
+                   current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I'
+                   ' GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pincery_api',
+                   current_schema());
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO pincery_api',
+                   current_schema());
+    -- Nothing of the migrations' own bookkeeping.
+    IF to_regclass('flyway_schema_history') IS NOT NULL THEN
+        REVOKE ALL ON flyway_schema_history FROM pincery_api;
+    END IF;
+END
+$$;
+
+-- The workspaces the current transaction acts for; empty when none is set.
+CREATE FUNCTION pincery_scope() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce(
+        string_to_array(nullif(current_setting('pincery.workspaces', true), ''), ',')::uuid[],
+        '{}'::uuid[])
+$$;
+
+-- Tables that name their workspace.
+ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON workspaces
+    USING (id = ANY (pincery_scope())) WITH CHECK (id = ANY (pincery_scope()));
+
+ALTER TABLE agents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON agents
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE credentials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON credentials
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON memberships
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON sessions
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON invitations
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON api_tokens
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+-- The audit trail (V15): a workspace's chain and its head. The installation's chain (the all-zero
+-- workspace) is in no workspace's scope; the API reads it unscoped, for installation owners only.
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON audit_log
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+ALTER TABLE audit_chains ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON audit_chains
+    USING (workspace_id = ANY (pincery_scope()))
+    WITH CHECK (workspace_id = ANY (pincery_scope()));
+
+-- Tables that belong to an agent: visible when the agent is (the subquery on agents is itself
+-- restricted by agents' policy).
+ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON events
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE projections ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON projections
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE timers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON timers
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE schedules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON schedules
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE model_calls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON model_calls
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON webhook_deliveries
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
+
+ALTER TABLE message_idempotency_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_scope ON message_idempotency_keys
+    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
