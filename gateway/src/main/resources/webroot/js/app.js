@@ -34,8 +34,10 @@ session.onUnauthorized((err) => {
   session.clear();
   forget();
   loginNotice = 'Your session has ended (' + err.message + '). Log in again.';
-  location.hash = '#/login';
-  route();
+  // One route() only: a second one (hashchange after a direct call) would draw the form again
+  // without the notice.
+  if (location.hash === '#/login') route();
+  else location.hash = '#/login';
 });
 
 function signOut(notice) {
