@@ -1,12 +1,14 @@
 package org.openpincery.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -272,9 +274,7 @@ class TeamControlPlaneBrowserTest {
         .allSatisfy(tr -> assertThat(tr.getDomAttribute("data-action")).isEqualTo("token.create"));
     owner.click("#audit-export");
     Path downloads = Chromium.downloads(work.resolve("browser-owner"));
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> exported(downloads) != null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> exported(downloads) != null);
     List<String> lines = Files.readAllLines(exported(downloads));
     assertThat(lines).isNotEmpty();
     // The export takes the filters shown: the token creations, each with its chain hashes.
