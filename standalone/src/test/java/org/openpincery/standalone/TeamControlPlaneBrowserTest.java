@@ -165,6 +165,7 @@ class TeamControlPlaneBrowserTest {
     owner.textAppears("tr[data-email='bea@example.com']", "bea@example.com");
     new Select(owner.visible("select[aria-label='Role of bea@example.com']"))
         .selectByValue("viewer");
+    owner.click("button[aria-label='Set the role of bea@example.com']");
     owner.textAppears("#members-status", "bea@example.com is now viewer");
     assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "03-members");
