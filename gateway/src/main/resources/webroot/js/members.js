@@ -22,7 +22,7 @@ export function renderMembers(root, ctx) {
     h('div', { class: 'page-head' }, h('h1', {}, 'Members'),
       h('span', { class: 'muted' }, me.workspace_name ? `of ${me.workspace_name}` : '')),
     h('p', { class: 'muted small' }, admin
-      ? 'Change a role with its list (up to your own); removing a member ends their sessions and tokens here at once.'
+      ? 'Change a role with its list, then Set (up to your own role); removing a member ends their sessions and tokens here at once.'
       : 'Owners and admins manage members. You can leave the workspace.'),
     error,
     status,
