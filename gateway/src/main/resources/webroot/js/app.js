@@ -82,7 +82,11 @@ function takeTokensFromUrl(hash) {
   }
   const accept = hash.match(/^#\/accept\/(.+)$/);
   if (accept) {
-    invitation = decodeURIComponent(accept[1]);
+    try {
+      invitation = decodeURIComponent(accept[1]);
+    } catch {
+      invitation = accept[1]; // not %-encoded as sent: the server says whether it knows it
+    }
     history.replaceState(null, '', '#/accept');
     return '#/accept';
   }
