@@ -34,8 +34,10 @@ session.onUnauthorized((err) => {
   session.clear();
   forget();
   loginNotice = 'Your session has ended (' + err.message + '). Log in again.';
-  location.hash = '#/login';
-  route();
+  // One route() only: a second one (hashchange after a direct call) would draw the form again
+  // without the notice.
+  if (location.hash === '#/login') route();
+  else location.hash = '#/login';
 });
 
 function signOut(notice) {
@@ -80,7 +82,11 @@ function takeTokensFromUrl(hash) {
   }
   const accept = hash.match(/^#\/accept\/(.+)$/);
   if (accept) {
-    invitation = decodeURIComponent(accept[1]);
+    try {
+      invitation = decodeURIComponent(accept[1]);
+    } catch {
+      invitation = accept[1]; // not %-encoded as sent: the server says whether it knows it
+    }
     history.replaceState(null, '', '#/accept');
     return '#/accept';
   }

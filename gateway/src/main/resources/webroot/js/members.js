@@ -15,12 +15,14 @@ export function renderMembers(root, ctx) {
   const status = h('p', { class: 'small muted', id: 'members-status', role: 'status' });
   const tbody = h('tbody', { id: 'members-body' });
   let stopped = false;
+  // The row whose role list gets the focus back once the table is drawn again.
+  let refocus = null;
 
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Members'),
       h('span', { class: 'muted' }, me.workspace_name ? `of ${me.workspace_name}` : '')),
     h('p', { class: 'muted small' }, admin
-      ? 'Change a role with its list (up to your own); removing a member ends their sessions and tokens here at once.'
+      ? 'Change a role with its list, then Set (up to your own role); removing a member ends their sessions and tokens here at once.'
       : 'Owners and admins manage members. You can leave the workspace.'),
     error,
     status,
@@ -45,12 +47,21 @@ export function renderMembers(root, ctx) {
       const select = h('select', { 'aria-label': `Role of ${who}`, class: 'role-select' },
         options.map((r) => h('option', { value: r, selected: r === m.role }, r)));
       select.value = m.role;
-      select.addEventListener('change', () => act(async () => {
-        await patch('/api/members/' + encodeURIComponent(m.user_id), { role: select.value });
-        status.textContent = `${who} is now ${select.value}.`;
+      // Applied by its own button, not on change: arrowing through the list by keyboard fires a
+      // change at each step, and each would be a role change (through owner, perhaps).
+      const set = h('button', { type: 'button', class: 'small primary', 'aria-label': `Set the role of ${who}`, hidden: true },
+        'Set');
+      select.addEventListener('change', () => {
+        set.hidden = select.value === m.role;
+      });
+      set.addEventListener('click', () => act(async () => {
+        refocus = m.user_id;
+        const role = select.value;
+        await patch('/api/members/' + encodeURIComponent(m.user_id), { role });
+        status.textContent = `${who} is now ${role}.`;
         if (self) ctx.roleChanged();
       }));
-      roleCell = select;
+      roleCell = h('span', { class: 'role-edit' }, select, set);
     } else {
       roleCell = roleBadge(m.role);
     }
@@ -94,6 +105,11 @@ export function renderMembers(root, ctx) {
       if (stopped) return;
       clear(tbody);
       res.members.forEach((m) => tbody.append(row(m)));
+      if (refocus) {
+        const again = [...tbody.querySelectorAll('tr')].find((tr) => tr.dataset.userId === refocus);
+        refocus = null;
+        if (again && again.querySelector('select')) again.querySelector('select').focus();
+      }
     } catch (err) {
       showError(error, err);
     }

@@ -1,12 +1,15 @@
 package org.openpincery.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -162,6 +165,7 @@ class TeamControlPlaneBrowserTest {
     owner.textAppears("tr[data-email='bea@example.com']", "bea@example.com");
     new Select(owner.visible("select[aria-label='Role of bea@example.com']"))
         .selectByValue("viewer");
+    owner.click("button[aria-label='Set the role of bea@example.com']");
     owner.textAppears("#members-status", "bea@example.com is now viewer");
     assertThat(owner.unlabelledFields()).asList().isEmpty();
     shot(owner, "03-members");
@@ -272,9 +276,7 @@ class TeamControlPlaneBrowserTest {
         .allSatisfy(tr -> assertThat(tr.getDomAttribute("data-action")).isEqualTo("token.create"));
     owner.click("#audit-export");
     Path downloads = Chromium.downloads(work.resolve("browser-owner"));
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> exported(downloads) != null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> exported(downloads) != null);
     List<String> lines = Files.readAllLines(exported(downloads));
     assertThat(lines).isNotEmpty();
     // The export takes the filters shown: the token creations, each with its chain hashes.
@@ -400,26 +402,62 @@ class TeamControlPlaneBrowserTest {
   }
 
   @Test
-  void theSignInPageOffersSingleSignOnWhenTheServerHasIt() throws Exception {
-    // A provider is configured but never asked: discovery waits for the first sign-in.
-    start(
-        Map.of(
-            "OIDC_ISSUER",
-            "http://127.0.0.1:" + StandaloneProcess.freePort() + "/idp",
-            "OIDC_CLIENT_ID",
-            "pincery",
-            "OPEN_PINCERY_PUBLIC_URL",
-            "http://127.0.0.1:" + port));
-    Chromium someone = browser("someone");
-    someone.open("");
-    someone.visible("#login-form");
-    assertThat(someone.visible("#sso-login").getText()).isEqualTo("Sign in with SSO");
-    assertThat(someone.visible("#sso-login").getDomProperty("href"))
-        .isEqualTo("http://127.0.0.1:" + port + "/api/auth/oidc/login");
-    shot(someone, "11-login-sso");
-    // The bootstrap token stays a way in, beside it.
-    someone.type("#login-token", BOOTSTRAP);
-    someone.click("#login-submit");
-    someone.visible("#agents-table");
+  void aPersonSignsInWithSsoThroughARealProviderAndLandsSignedIn() throws Exception {
+    String callback = "http://127.0.0.1:" + port + "/api/auth/oidc/callback";
+    JsonObject olga =
+        new JsonObject()
+            .put("email", "olga@example.com")
+            .put("email_verified", true)
+            .put("name", "Olga Ops")
+            .put("groups", new JsonArray().add("pincery-ops"));
+    JsonObject client =
+        new JsonObject()
+            .put("client_id", "pincery")
+            .put("client_secret", "pincery-browser-client-secret-0123456789")
+            .put("redirect_uris", new JsonArray().add(callback));
+    try (OidcProviderProcess provider =
+        new OidcProviderProcess(
+            new JsonObject()
+                .put("clients", new JsonArray().add(client))
+                .put("accounts", new JsonObject().put("olga", olga)))) {
+      start(
+          Map.of(
+              "OPEN_PINCERY_PUBLIC_URL", "http://127.0.0.1:" + port,
+              "OIDC_ISSUER", provider.issuer,
+              "OIDC_CLIENT_ID", "pincery",
+              "OIDC_CLIENT_SECRET", client.getString("client_secret"),
+              "OIDC_ALLOWED_DOMAINS", "example.com",
+              "OIDC_ROLE_MAP", "pincery-ops=operator",
+              "OIDC_SCOPES", "openid email profile groups"));
+      // People join the installation's workspace: it exists once the owner has bootstrapped.
+      assertThat(
+              ApiCalls.send(http, port, "POST", "/api/bootstrap", BOOTSTRAP, new JsonObject())
+                  .status())
+          .isEqualTo(201);
+
+      Chromium someone = browser("someone");
+      someone.open("");
+      someone.visible("#login-form");
+      assertThat(someone.visible("#sso-login").getText()).isEqualTo("Sign in with SSO");
+      assertThat(someone.visible("#sso-login").getDomProperty("href"))
+          .isEqualTo("http://127.0.0.1:" + port + "/api/auth/oidc/login");
+      shot(someone, "11-login-sso");
+      someone.click("#sso-login");
+      // The provider's own sign-in page, then back through the gateway's callback.
+      someone.type("input[name=login]", "olga");
+      someone.click("button");
+      someone.visible("#agents-table");
+      someone.textAppears("#whoami", "olga@example.com");
+      someone.textAppears("#my-role", "operator");
+      String session = someone.sessionToken();
+      assertThat(session).matches("[0-9a-f]{64}");
+      assertThat(someone.url())
+          .isEqualTo("http://127.0.0.1:" + port + "/#/agents")
+          .doesNotContain(session);
+      assertThat(call("GET", "/api/me", session).json().getString("email"))
+          .isEqualTo("olga@example.com");
+      assertThat(String.join("\n", someone.consoleProblems())).doesNotContain(session);
+      shot(someone, "12-signed-in-with-sso");
+    }
   }
 }
