@@ -64,86 +64,32 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         '{}'::uuid[])
 $$;
 
--- Tables that name their workspace.
+-- Tables that name their workspace (the audit trail's chains included: V15; the installation's
+-- chain, the all-zero workspace, is in no workspace's scope and is read unscoped, by installation
+-- owners only), and tables that belong to an agent, visible when the agent is (the subquery on
+-- agents is itself restricted by agents' policy).
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['agents', 'credentials', 'memberships', 'sessions',
+                                   'invitations', 'api_tokens', 'audit_log', 'audit_chains'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', v_table);
+        EXECUTE format('CREATE POLICY workspace_scope ON %I'
+                       ' USING (workspace_id = ANY (pincery_scope()))'
+                       ' WITH CHECK (workspace_id = ANY (pincery_scope()))', v_table);
+    END LOOP;
+    FOREACH v_table IN ARRAY ARRAY['events', 'projections', 'timers', 'schedules', 'model_calls',
+                                   'webhook_deliveries', 'message_idempotency_keys'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', v_table);
+        EXECUTE format('CREATE POLICY workspace_scope ON %I'
+                       ' USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))'
+                       ' WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))',
+                       v_table);
+    END LOOP;
+END
+$$;
+
 ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workspace_scope ON workspaces
     USING (id = ANY (pincery_scope())) WITH CHECK (id = ANY (pincery_scope()));
-
-ALTER TABLE agents ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON agents
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE credentials ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON credentials
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON memberships
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON sessions
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON invitations
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE api_tokens ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON api_tokens
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
--- The audit trail (V15): a workspace's chain and its head. The installation's chain (the all-zero
--- workspace) is in no workspace's scope; the API reads it unscoped, for installation owners only.
-ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON audit_log
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
-ALTER TABLE audit_chains ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON audit_chains
-    USING (workspace_id = ANY (pincery_scope()))
-    WITH CHECK (workspace_id = ANY (pincery_scope()));
-
--- Tables that belong to an agent: visible when the agent is (the subquery on agents is itself
--- restricted by agents' policy).
-ALTER TABLE events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON events
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE projections ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON projections
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE timers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON timers
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE schedules ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON schedules
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE model_calls ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON model_calls
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON webhook_deliveries
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));
-
-ALTER TABLE message_idempotency_keys ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_scope ON message_idempotency_keys
-    USING (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id))
-    WITH CHECK (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_id));

@@ -10,16 +10,16 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.openpincery.testkit.OidcProvider;
 
 /**
- * A real OpenID Connect provider (npm's oidc-provider, {@link OidcTestProvider}) shared by the
- * single sign-on tests of one class, the gateway settings that point at it, and what the tests read
- * back.
+ * A real OpenID Connect provider (npm's oidc-provider, {@link OidcProvider}) shared by the single
+ * sign-on tests of one class, the gateway settings that point at it, and what the tests read back.
  */
 abstract class OidcTestBase {
 
   static final String SECRET = "pincery-test-client-secret-0123456789";
-  static OidcTestProvider provider;
+  static OidcProvider provider;
 
   @BeforeAll
   static void startProvider() throws Exception {
@@ -45,7 +45,7 @@ abstract class OidcTestBase {
             .put("token_endpoint_auth_method", "none")
             .put("redirect_uris", client.getJsonArray("redirect_uris").copy());
     provider =
-        new OidcTestProvider(
+        new OidcProvider(
             new JsonObject()
                 .put("clients", new JsonArray().add(client).add(publicClient))
                 .put("accounts", accounts));
@@ -69,7 +69,7 @@ abstract class OidcTestBase {
   static Map<String, String> sso(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("OPEN_PINCERY_PUBLIC_URL", SsoBrowser.PUBLIC_URL);
-    env.put("OIDC_ISSUER", provider.issuer);
+    env.put("OIDC_ISSUER", provider.issuer());
     env.put("OIDC_CLIENT_ID", "pincery");
     env.put("OIDC_CLIENT_SECRET", SECRET);
     env.put("OIDC_ALLOWED_DOMAINS", "example.com");

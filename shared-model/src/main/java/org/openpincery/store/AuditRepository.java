@@ -81,17 +81,9 @@ public final class AuditRepository {
             FROM audit_log l
            WHERE l.workspace_id = $1
           WINDOW w AS (ORDER BY l.seq)
-      ), first_bad AS (
-          SELECT CASE WHEN c.seq <> c.previous_seq + 1 THEN c.previous_seq + 1 ELSE c.seq END AS seq,
-                 CASE WHEN c.seq <> c.previous_seq + 1 THEN 'gap'
-                      WHEN c.prev_hash <> c.expected_prev THEN 'prev_hash_mismatch'
-                      ELSE 'hash_mismatch' END AS problem
-            FROM chain c
-           WHERE c.seq <> c.previous_seq + 1 OR c.prev_hash <> c.expected_prev
-              OR c.hash <> c.recomputed
-           ORDER BY c.seq
-           LIMIT 1
-      )
+      ), """
+          + ChainVerification.FIRST_BAD
+          + """
       SELECT (SELECT count(*) FROM chain) AS checked,
              (SELECT max(seq) FROM chain) AS last_seq,
              (SELECT c.hash FROM chain c ORDER BY c.seq DESC LIMIT 1) AS last_hash,

@@ -33,9 +33,11 @@ final class Chromium implements AutoCloseable {
   final WebDriverWait wait;
   private final int port;
 
-  /** A fresh browser whose profile (and downloads) live under {@code dir}. */
-  Chromium(Path dir, int port) throws IOException {
-    this.port = port;
+  /**
+   * Debian's browser and driver, headless, with its profile in {@code profile} and the page's
+   * console kept (to assert that nothing was refused by the CSP or failed on the way).
+   */
+  static ChromeDriver launch(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(BINARY.toFile());
     options.addArguments(
@@ -48,11 +50,17 @@ final class Chromium implements AutoCloseable {
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--window-size=1280,1000",
-        "--user-data-dir=" + dir.resolve("profile").toAbsolutePath());
+        "--user-data-dir=" + profile.toAbsolutePath());
     options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
-    driver = new ChromeDriver(service, options);
+    return new ChromeDriver(service, options);
+  }
+
+  /** A fresh browser whose profile (and downloads) live under {@code dir}. */
+  Chromium(Path dir, int port) throws IOException {
+    this.port = port;
+    driver = launch(dir.resolve("profile"));
     wait = new WebDriverWait(driver, Duration.ofSeconds(30));
     Path downloads = Files.createDirectories(dir.resolve("downloads"));
     driver.executeCdpCommand(

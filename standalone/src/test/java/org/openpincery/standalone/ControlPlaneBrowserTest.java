@@ -27,8 +27,6 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -42,8 +40,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ControlPlaneBrowserTest {
 
   private static final String BOOTSTRAP = "browser-e2e-bootstrap-token-0042";
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path SHOTS = Path.of("target", "ui-screenshots");
 
   @TempDir Path work;
@@ -55,11 +51,11 @@ class ControlPlaneBrowserTest {
 
   @BeforeEach
   void checkBrowser() throws IOException {
-    assertThat(CHROMIUM)
+    assertThat(Chromium.BINARY)
         .as(
             "Debian's chromium (./pincery test installs it: apt-get install -y chromium chromium-driver)")
         .isExecutable();
-    assertThat(CHROMEDRIVER).as("Debian's chromium-driver").isExecutable();
+    assertThat(Chromium.DRIVER).as("Debian's chromium-driver").isExecutable();
     Files.createDirectories(SHOTS);
   }
 
@@ -74,7 +70,7 @@ class ControlPlaneBrowserTest {
     env.put("MAINTENANCE_POLL_MILLIS", "200");
     env.putAll(extra);
     app = Standalone.start(StandaloneConfig.from(Env.of(env)));
-    browser = chromium(work.resolve("profile"));
+    browser = Chromium.launch(work.resolve("profile"));
     wait = new WebDriverWait(browser, Duration.ofSeconds(30));
   }
 
@@ -88,28 +84,6 @@ class ControlPlaneBrowserTest {
     if (app != null) {
       app.stop();
     }
-  }
-
-  /** Debian's browser and driver, never a downloaded one: Selenium Manager is not consulted. */
-  private static WebDriver chromium(Path profile) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1000",
-        "--user-data-dir=" + profile.toAbsolutePath());
-    // The page's console, to assert that nothing was refused (CSP) or failed on the way.
-    options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-    return new ChromeDriver(service, options);
   }
 
   private String url(String fragment) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.openpincery.config.Env;
+import org.openpincery.testkit.OidcProvider;
 import org.openpincery.testkit.TestPostgres;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.support.ui.Select;
@@ -415,15 +416,15 @@ class TeamControlPlaneBrowserTest {
             .put("client_id", "pincery")
             .put("client_secret", "pincery-browser-client-secret-0123456789")
             .put("redirect_uris", new JsonArray().add(callback));
-    try (OidcProviderProcess provider =
-        new OidcProviderProcess(
+    try (OidcProvider provider =
+        new OidcProvider(
             new JsonObject()
                 .put("clients", new JsonArray().add(client))
                 .put("accounts", new JsonObject().put("olga", olga)))) {
       start(
           Map.of(
               "OPEN_PINCERY_PUBLIC_URL", "http://127.0.0.1:" + port,
-              "OIDC_ISSUER", provider.issuer,
+              "OIDC_ISSUER", provider.issuer(),
               "OIDC_CLIENT_ID", "pincery",
               "OIDC_CLIENT_SECRET", client.getString("client_secret"),
               "OIDC_ALLOWED_DOMAINS", "example.com",

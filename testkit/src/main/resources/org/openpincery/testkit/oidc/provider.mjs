@@ -1,5 +1,5 @@
 // A real OpenID Connect provider (panva's oidc-provider, certified by the OpenID Foundation) on
-// loopback for OidcLoginTest. Started by the test as a Node process:
+// loopback for the single sign-on tests (testkit's OidcProvider). Started as a Node process:
 //
 //   node provider.mjs '<settings JSON>'
 //

@@ -1,34 +1,40 @@
-package org.openpincery.gateway;
+package org.openpincery.testkit;
 
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.openpincery.testkit.NodeTools;
 
 /**
- * A real OpenID Connect provider (npm's {@code oidc-provider}, src/test/oidc/provider.mjs) in a
- * Node process of its own on a free loopback port, for as long as the test holds it.
+ * A real OpenID Connect provider — npm's {@code oidc-provider}, configured by {@code
+ * oidc/provider.mjs} beside this class (its header says what it takes) — in a Node process of its
+ * own on a free loopback port, for as long as the test holds it. Installed once per JVM ({@code npm
+ * ci}) under the module's {@code target/oidc-provider}. Its sign-in page is a plain form, so a test
+ * can sign in over HTTP or in a browser.
  */
-final class OidcTestProvider implements AutoCloseable {
+public final class OidcProvider implements AutoCloseable {
 
+  private static final List<String> FILES =
+      List.of("package.json", "package-lock.json", "provider.mjs");
   private static Path installed;
 
   private final Process process;
-  final String issuer;
+  private final String issuer;
 
   /**
    * @param settings {@code {"clients": [...], "accounts": {...}}} as provider.mjs reads them
    */
-  OidcTestProvider(JsonObject settings) throws Exception {
+  public OidcProvider(JsonObject settings) throws Exception {
     Path dir = install();
     Path out = Files.createTempFile(dir, "provider", ".out");
     Path err = Files.createTempFile(dir, "provider", ".err");
@@ -53,16 +59,9 @@ final class OidcTestProvider implements AutoCloseable {
     issuer = new JsonObject(line).getString("issuer");
   }
 
-  /** npm ci, once per JVM, into target/oidc-provider (the sources stay clean). */
-  private static synchronized Path install() throws Exception {
-    if (installed == null) {
-      installed =
-          NodeTools.install(
-              Path.of("src/test/oidc").toAbsolutePath(),
-              Path.of("target/oidc-provider").toAbsolutePath(),
-              List.of("package.json", "package-lock.json", "provider.mjs"));
-    }
-    return installed;
+  /** The provider's issuer URL ({@code http://127.0.0.1:<port>}). */
+  public String issuer() {
+    return issuer;
   }
 
   /**
@@ -70,7 +69,7 @@ final class OidcTestProvider implements AutoCloseable {
    * replaces claims (re-signed with the provider's published key), {@code {"foreign_key": true}}
    * signs it with a key the provider does not publish.
    */
-  void changeNextIdToken(JsonObject change) throws Exception {
+  public void changeNextIdToken(JsonObject change) throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
@@ -81,6 +80,24 @@ final class OidcTestProvider implements AutoCloseable {
     if (r.statusCode() != 204) {
       throw new IllegalStateException("next-id-token: " + r.statusCode() + " " + r.body());
     }
+  }
+
+  // The provider's files come from the classpath (this jar), are written under target/ and
+  // npm ci installs them there: the sources stay clean.
+  private static synchronized Path install() throws Exception {
+    if (installed == null) {
+      Path dir = Files.createDirectories(Path.of("target", "oidc-provider").toAbsolutePath());
+      for (String f : FILES) {
+        try (InputStream in = OidcProvider.class.getResourceAsStream("oidc/" + f)) {
+          if (in == null) {
+            throw new IllegalStateException("oidc/" + f + " is missing from testkit");
+          }
+          Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      installed = NodeTools.install(dir, dir, List.of());
+    }
+    return installed;
   }
 
   @Override
