@@ -11,6 +11,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.TransactionPropagation;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
@@ -50,15 +51,49 @@ public final class ScopedPool implements Pool {
     return conn.preparedQuery(ENTER).execute(Tuple.of(workspaces)).mapEmpty();
   }
 
+  // The scope's statement is sent with the work's first statement, without waiting for its answer
+  // (the connection pipelines them, in order); a failed scope fails the whole.
+  private <T> Future<T> scoped(SqlConnection conn, Function<SqlConnection, Future<T>> work) {
+    Future<Void> entered = enter(conn);
+    Future<T> done = work.apply(conn);
+    return entered.compose(v -> done);
+  }
+
   @Override
   public <T> Future<T> withTransaction(Function<SqlConnection, Future<T>> work) {
-    return pool.withTransaction(conn -> enter(conn).compose(v -> work.apply(conn)));
+    return pool.withTransaction(conn -> scoped(conn, work));
   }
 
   @Override
   public <T> Future<T> withTransaction(
       TransactionPropagation propagation, Function<SqlConnection, Future<T>> work) {
-    return pool.withTransaction(propagation, conn -> enter(conn).compose(v -> work.apply(conn)));
+    return pool.withTransaction(propagation, conn -> scoped(conn, work));
+  }
+
+  // One statement in one round trip: BEGIN, the scope, the statement and COMMIT are sent together
+  // on one connection (it pipelines them, in order). After a failed statement, COMMIT ends the
+  // aborted transaction as a rollback. The answer waits for COMMIT (a deferred constraint fails
+  // there) and is the first failure in order, else the statement's rows.
+  private <T> Future<T> once(Function<SqlConnection, Future<T>> statement) {
+    return pool.withConnection(
+        conn -> {
+          List<Future<?>> steps = new ArrayList<>(4);
+          steps.add(conn.query("BEGIN").execute());
+          steps.add(enter(conn));
+          Future<T> done = statement.apply(conn);
+          steps.add(done);
+          steps.add(conn.query("COMMIT").execute());
+          return Future.join(steps)
+              .transform(
+                  all -> {
+                    for (Future<?> step : steps) {
+                      if (step.failed()) {
+                        return Future.failedFuture(step.cause());
+                      }
+                    }
+                    return done;
+                  });
+        });
   }
 
   @Override
@@ -106,17 +141,17 @@ public final class ScopedPool implements Pool {
 
     @Override
     public Future<RowSet<Row>> execute(Tuple tuple) {
-      return withTransaction(conn -> conn.preparedQuery(sql).execute(tuple));
+      return once(conn -> conn.preparedQuery(sql).execute(tuple));
     }
 
     @Override
     public Future<RowSet<Row>> execute() {
-      return withTransaction(conn -> conn.preparedQuery(sql).execute());
+      return once(conn -> conn.preparedQuery(sql).execute());
     }
 
     @Override
     public Future<RowSet<Row>> executeBatch(List<Tuple> batch) {
-      return withTransaction(conn -> conn.preparedQuery(sql).executeBatch(batch));
+      return once(conn -> conn.preparedQuery(sql).executeBatch(batch));
     }
 
     @Override
