@@ -2,7 +2,7 @@ package org.openpincery.pcy;
 
 /**
  * A member's or a token's role, in the API's lower-case wire names, highest first: owner, admin,
- * operator, viewer (the contract of issue 14; the server decides what each may do).
+ * operator, viewer (docs/api.md; the server decides what each may do).
  */
 enum Role {
   owner,

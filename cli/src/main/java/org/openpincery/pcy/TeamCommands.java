@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The people of a workspace: invite, accept, members (and remove), leave, role set, invitations
- * (and revoke). What each role may do is the server's rule (issue 14's contract); a refusal is exit
- * 6 with the server's message.
+ * (and revoke). What each role may do is the server's rule (docs/api.md); a refusal is exit 6 with
+ * the server's message.
  */
 final class TeamCommands {
 

@@ -106,9 +106,10 @@ final class AuditTrail {
   }
 
   /**
-   * A route handler that marks the request as audited with {@code action} (a name of the issue 14
-   * contract, such as {@code agent.create}) and passes it on. With null, only a refusal (401/403)
-   * of the route is recorded. Place it first in the route, before authentication.
+   * A route handler that marks the request as audited with {@code action} (one of the names in
+   * docs/api.md, "The audit trail", such as {@code agent.create}) and passes it on. With null, only
+   * a refusal (401/403) of the route is recorded. Place it first in the route, before
+   * authentication.
    */
   Handler<RoutingContext> action(String action) {
     return ctx -> {

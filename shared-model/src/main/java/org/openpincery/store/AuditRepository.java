@@ -109,7 +109,8 @@ public final class AuditRepository {
    *     oidc}
    * @param actorId the user (user), the API token (token), or null
    * @param actorUserId the person behind the actor (the user, a token's creator), or null
-   * @param action a dotted name such as {@code agent.create} (contract of issue 14)
+   * @param action a dotted name such as {@code agent.create} (the actions are listed in
+   *     docs/api.md, "The audit trail")
    * @param targetType what was acted on ({@code agent}, {@code credential}...), or null
    * @param targetId its id or name, or null (needs a type)
    * @param ok true for an answered success (2xx/3xx), false for a refusal
