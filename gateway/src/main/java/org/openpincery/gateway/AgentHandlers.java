@@ -298,16 +298,7 @@ final class AgentHandlers {
   }
 
   static UUID agentId(RoutingContext ctx) {
-    String raw = ctx.pathParam("id");
-    try {
-      UUID id = UUID.fromString(raw);
-      if (!id.toString().equalsIgnoreCase(raw)) {
-        throw new IllegalArgumentException();
-      }
-      return id;
-    } catch (IllegalArgumentException e) {
-      throw new ApiError(400, "invalid_id", "the agent id must be a UUID");
-    }
+    return Bodies.pathId(ctx, "id", "agent");
   }
 
   static ApiError noSuchAgent() {

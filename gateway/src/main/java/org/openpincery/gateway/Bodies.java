@@ -129,18 +129,27 @@ final class Bodies {
     return org.openpincery.model.Role.parse(s);
   }
 
-  /** A UUID path parameter; 400 {@code invalid_id} naming what it identifies otherwise. */
-  static java.util.UUID pathId(io.vertx.ext.web.RoutingContext ctx, String param, String what) {
-    String raw = ctx.pathParam(param);
+  /**
+   * {@code raw} as a UUID when it is one in its canonical 36-character form (any case); empty for
+   * null, another form ({@link java.util.UUID#fromString} also takes short groups) or anything
+   * else.
+   */
+  static Optional<java.util.UUID> uuid(String raw) {
+    if (raw == null) {
+      return Optional.empty();
+    }
     try {
       java.util.UUID id = java.util.UUID.fromString(raw);
-      if (id.toString().equalsIgnoreCase(raw)) {
-        return id;
-      }
+      return id.toString().equalsIgnoreCase(raw) ? Optional.of(id) : Optional.empty();
     } catch (IllegalArgumentException e) {
-      // below
+      return Optional.empty();
     }
-    throw new ApiError(400, "invalid_id", "the " + what + " id must be a UUID");
+  }
+
+  /** A UUID path parameter; 400 {@code invalid_id} naming what it identifies otherwise. */
+  static java.util.UUID pathId(io.vertx.ext.web.RoutingContext ctx, String param, String what) {
+    return uuid(ctx.pathParam(param))
+        .orElseThrow(() -> new ApiError(400, "invalid_id", "the " + what + " id must be a UUID"));
   }
 
   static Optional<Boolean> bool(JsonObject body, String field) {

@@ -1,7 +1,6 @@
 package org.openpincery.gateway;
 
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import org.openpincery.http.HttpEdges;
@@ -107,13 +106,7 @@ final class ErrorResponses {
           if (ctx.response().ended() || ctx.response().headWritten()) {
             return;
           }
-          ctx.response()
-              .setStatusCode(status)
-              .putHeader("content-type", "application/json")
-              .end(
-                  new JsonObject()
-                      .put("error", new JsonObject().put("code", code).put("message", message))
-                      .encode());
+          HttpEdges.sendError(ctx.response(), status, code, message);
         });
   }
 }

@@ -126,20 +126,29 @@ public record GatewayConfig(
     return publicUrl.map(base -> base + path).orElse(path);
   }
 
-  private static String publicUrl(String raw) {
+  /**
+   * {@code raw} as an absolute http or https URL (scheme in any case) with a host and no user info;
+   * empty otherwise. The settings that hold URLs add their own rules.
+   */
+  static java.util.Optional<URI> httpUrl(String raw) {
     URI uri;
     try {
       uri = new URI(raw);
     } catch (URISyntaxException e) {
-      uri = null;
+      return java.util.Optional.empty();
     }
-    if (uri == null
-        || uri.getScheme() == null
-        || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
-        || uri.getHost() == null
-        || uri.getRawUserInfo() != null
-        || uri.getRawQuery() != null
-        || uri.getRawFragment() != null) {
+    boolean web =
+        uri.getScheme() != null
+            && (uri.getScheme().equalsIgnoreCase("http")
+                || uri.getScheme().equalsIgnoreCase("https"));
+    return web && uri.getHost() != null && uri.getRawUserInfo() == null
+        ? java.util.Optional.of(uri)
+        : java.util.Optional.empty();
+  }
+
+  private static String publicUrl(String raw) {
+    URI uri = httpUrl(raw).orElse(null);
+    if (uri == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new ConfigException(
           PUBLIC_URL,
           "must be an absolute http or https URL without user, query or fragment, such as"

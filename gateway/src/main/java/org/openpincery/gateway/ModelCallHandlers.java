@@ -79,15 +79,7 @@ final class ModelCallHandlers {
     if (raw == null) {
       return null;
     }
-    try {
-      UUID id = UUID.fromString(raw);
-      if (!id.toString().equalsIgnoreCase(raw)) {
-        throw new IllegalArgumentException();
-      }
-      return id;
-    } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest(message + " (a UUID)");
-    }
+    return Bodies.uuid(raw).orElseThrow(() -> ApiError.badRequest(message + " (a UUID)"));
   }
 
   static JsonObject json(CallSummary c) {

@@ -1,7 +1,6 @@
 package org.openpincery.gateway;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -150,7 +149,7 @@ public record OidcConfig(
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new ConfigException(ISSUER, "must not have a query or fragment, got '" + raw + "'");
     }
-    if (uri.getScheme().equals("http") && !loopback(uri.getHost())) {
+    if (uri.getScheme().equalsIgnoreCase("http") && !loopback(uri.getHost())) {
       throw new ConfigException(
           ISSUER, "must be https (http only on a loopback address, for tests), got '" + raw + "'");
     }
@@ -187,21 +186,12 @@ public record OidcConfig(
   }
 
   private static URI absolute(String setting, String raw) {
-    URI uri;
-    try {
-      uri = new URI(raw);
-    } catch (URISyntaxException e) {
-      uri = null;
-    }
-    if (uri == null
-        || uri.getScheme() == null
-        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-        || uri.getHost() == null
-        || uri.getRawUserInfo() != null) {
-      throw new ConfigException(
-          setting, "must be an absolute http or https URL without user info, got '" + raw + "'");
-    }
-    return uri;
+    return GatewayConfig.httpUrl(raw)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    setting,
+                    "must be an absolute http or https URL without user info, got '" + raw + "'"));
   }
 
   private static Set<String> domains(String raw) {

@@ -309,15 +309,8 @@ final class TeamHandlers {
   }
 
   static UUID uuid(String raw, String field) {
-    try {
-      UUID id = UUID.fromString(raw);
-      if (id.toString().equalsIgnoreCase(raw)) {
-        return id;
-      }
-    } catch (IllegalArgumentException e) {
-      // below
-    }
-    throw ApiError.badRequest("'" + field + "' must be a UUID");
+    return Bodies.uuid(raw)
+        .orElseThrow(() -> ApiError.badRequest("'" + field + "' must be a UUID"));
   }
 
   private static JsonObject workspace(TeamRepository.WorkspaceView w) {

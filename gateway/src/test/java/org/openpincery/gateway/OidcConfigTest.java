@@ -73,6 +73,7 @@ class OidcConfigTest {
     assertRefused(Map.of(), "OIDC_CLIENT_ID", Map.of("OIDC_CLIENT_ID", ""));
     assertRefused(Map.of("OIDC_ISSUER", "login.example.com"), "OIDC_ISSUER", Map.of());
     assertRefused(Map.of("OIDC_ISSUER", "http://login.example.com"), "OIDC_ISSUER", Map.of());
+    assertRefused(Map.of("OIDC_ISSUER", "HTTP://login.example.com"), "OIDC_ISSUER", Map.of());
     assertRefused(Map.of(), "OIDC_REDIRECT_URL", Map.of("OPEN_PINCERY_PUBLIC_URL", ""));
     assertRefused(
         Map.of("OIDC_REDIRECT_URL", "/api/auth/oidc/callback"), "OIDC_REDIRECT_URL", Map.of());
