@@ -19,6 +19,9 @@ public enum EventType {
   WEBHOOK_RECEIVED("webhook_received", true),
   AGENT_MESSAGE_RECEIVED("agent_message_received", true),
   TIMER_FIRED("timer_fired", true),
+  // An operator approved or denied a gated tool call, or its request expired: the agent's next
+  // wake settles it (runs the approved call once, or answers the denial to the model).
+  APPROVAL_DECIDED("approval_decided", true),
 
   // The lifecycle.
   WAKE_START("wake_start", false),
@@ -36,6 +39,10 @@ public enum EventType {
   MESSAGE_SENT("message_sent", false),
   // A shell call named a credential that is unknown or revoked: the call did not run.
   CREDENTIAL_UNRESOLVED("credential_unresolved", false),
+  // Supervision (docs/supervision.md): a call its capability class does not allow in the agent's
+  // permission mode (answered to the model, nothing ran), and a call waiting for an approval.
+  TOOL_CAPABILITY_DENIED("tool_capability_denied", false),
+  APPROVAL_REQUESTED("approval_requested", false),
 
   // Operator acts.
   AGENT_CREATED("agent_created", false),

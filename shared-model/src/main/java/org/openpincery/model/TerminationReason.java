@@ -7,6 +7,18 @@ public enum TerminationReason {
   ITERATION_CAP("iteration_cap"),
   TOOL_CALL_CAP("tool_call_cap"),
   /**
+   * One tool was called more times in the wake than its per-wake limit ({@code TOOL_CALL_LIMITS});
+   * the {@code wake_end} payload names the tool and the limit.
+   */
+  TOOL_CALL_LIMIT("tool_call_limit"),
+  /**
+   * A gated call waits for a person's decision; the wake released the agent. The {@code wake_end}
+   * payload lists the approval ids.
+   */
+  AWAITING_APPROVAL("awaiting_approval"),
+  /** A person said "stop" (semantic stop): the wake finished its step and the agent sleeps. */
+  STOPPED("stopped"),
+  /**
    * {@code TRUNCATED_ANSWER_CAP} text answers of one wake were cut short: a {@code finish_reason}
    * other than {@code stop} ({@code length}, {@code content_filter}, …) without tool calls.
    */

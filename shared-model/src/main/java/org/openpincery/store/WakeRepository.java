@@ -84,12 +84,12 @@ public final class WakeRepository {
        ORDER BY name
       """;
 
-  // pincery_wake_step (V13): the whole step in one transaction, fenced by the wake.
+  // pincery_wake_step (V18): the whole step in one transaction, fenced by the wake.
   private static final String STEP =
       """
       SELECT inbox_seq, is_enabled, budget_limit_usd, budget_spent_usd, last_seq, consumed_seq,
              deliveries, pending
-        FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       """;
 
   private final Pool pool;
@@ -148,6 +148,28 @@ public final class WakeRepository {
     record Cancel(UUID id) implements TimerChange {}
   }
 
+  /** A change to the agent's approvals that a step makes (V18), in its transaction. */
+  public sealed interface ApprovalChange {
+    /**
+     * A gated call's request: {@code arguments} exactly as validated (the call runs with them if
+     * approved), expiring {@code ttl} after the step commits.
+     */
+    record Request(
+        UUID id,
+        String callId,
+        String toolName,
+        String capability,
+        JsonObject arguments,
+        Duration ttl)
+        implements ApprovalChange {}
+
+    /**
+     * A decided request settled once: {@code execution} is {@code executed}, {@code interrupted} or
+     * {@code answered}; {@code ok} whether the call's result was a success.
+     */
+    record Settle(UUID id, String execution, boolean ok) implements ApprovalChange {}
+  }
+
   /**
    * One step to commit.
    *
@@ -157,6 +179,8 @@ public final class WakeRepository {
    * @param timers timers set or cancelled by the step's tools, in order
    * @param maintain with {@code end}: whether the wake goes to maintenance (it made a model call)
    *     or, with nothing for maintenance to learn, straight back to asleep (V13)
+   * @param approvals approval requests and settlements, committed with the step (V18)
+   * @param endDetail with {@code end}: facts merged into the {@code wake_end} payload, or null
    */
   public record Step(
       UUID agentId,
@@ -168,10 +192,13 @@ public final class WakeRepository {
       long seenSeq,
       Duration maintenanceLease,
       List<TimerChange> timers,
-      boolean maintain) {
+      boolean maintain,
+      List<ApprovalChange> approvals,
+      JsonObject endDetail) {
 
     public Step {
       timers = List.copyOf(timers);
+      approvals = List.copyOf(approvals);
     }
 
     /** A step that changes no timer and whose end, if any, goes to maintenance. */
@@ -194,7 +221,9 @@ public final class WakeRepository {
           seenSeq,
           maintenanceLease,
           List.of(),
-          true);
+          true,
+          List.of(),
+          null);
     }
   }
 
@@ -334,6 +363,30 @@ public final class WakeRepository {
                 new JsonObject().put("timer_cancel", cancel.id().toString());
           });
     }
+    for (ApprovalChange change : step.approvals()) {
+      events.add(
+          switch (change) {
+            case ApprovalChange.Request r ->
+                new JsonObject()
+                    .put(
+                        "approval_request",
+                        new JsonObject()
+                            .put("id", r.id().toString())
+                            .put("call_id", r.callId())
+                            .put("tool_name", r.toolName())
+                            .put("capability", r.capability())
+                            .put("arguments", r.arguments())
+                            .put("expires_in_ms", r.ttl().toMillis()));
+            case ApprovalChange.Settle settle ->
+                new JsonObject()
+                    .put(
+                        "approval_settle",
+                        new JsonObject()
+                            .put("id", settle.id().toString())
+                            .put("execution", settle.execution())
+                            .put("ok", settle.ok()));
+          });
+    }
     Tuple params =
         Tuple.tuple()
             .addUUID(step.agentId())
@@ -344,7 +397,8 @@ public final class WakeRepository {
             .addString(step.end() == null ? null : step.end().wire())
             .addLong(step.seenSeq())
             .addLong(step.maintenanceLease().toMillis())
-            .addBoolean(step.maintain());
+            .addBoolean(step.maintain())
+            .addValue(step.endDetail());
     return pool.preparedQuery(STEP).execute(params).map(rows -> committed(step, rows));
   }
 

@@ -1,5 +1,6 @@
 package org.openpincery.wake;
 
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -8,6 +9,7 @@ import org.openpincery.model.TerminationReason;
 import org.openpincery.store.ModelCallRepository.ModelCall;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
+import org.openpincery.store.WakeRepository.ApprovalChange;
 import org.openpincery.store.WakeRepository.StepEvent;
 import org.openpincery.store.WakeRepository.StepResult;
 import org.openpincery.store.WakeRepository.TimerChange;
@@ -25,6 +27,7 @@ final class PendingStep {
   private final WakeWorkerConfig config;
   private final List<StepEvent> events = new ArrayList<>();
   private final List<TimerChange> timers = new ArrayList<>();
+  private final List<ApprovalChange> approvals = new ArrayList<>();
   private ModelCall call;
 
   PendingStep(Store store, UUID agentId, UUID wakeId, WakeWorkerConfig config) {
@@ -50,12 +53,22 @@ final class PendingStep {
     timers.addAll(timerChanges);
   }
 
+  /** An approval requested or settled with this step (V18). */
+  void approval(ApprovalChange change) {
+    approvals.add(change);
+  }
+
   /**
    * Commits the step and, with an end reason, the end of the wake (consuming input up to {@code
    * seenSeq}): to maintenance, or with {@code maintain} false (a wake that made no model call)
    * straight to asleep. The step is empty afterwards either way.
    */
   StepResult write(TerminationReason end, long seenSeq, boolean maintain) {
+    return write(end, seenSeq, maintain, null);
+  }
+
+  /** As {@link #write(TerminationReason, long, boolean)}, with facts for the wake_end payload. */
+  StepResult write(TerminationReason end, long seenSeq, boolean maintain, JsonObject endDetail) {
     StepResult result =
         store
             .wakes()
@@ -70,10 +83,13 @@ final class PendingStep {
                     end == null ? 0 : seenSeq,
                     config.maintenanceLease(),
                     List.copyOf(timers),
-                    maintain))
+                    maintain,
+                    List.copyOf(approvals),
+                    end == null ? null : endDetail))
             .await();
     events.clear();
     timers.clear();
+    approvals.clear();
     call = null;
     return result;
   }
