@@ -5,11 +5,17 @@ import { openStream } from './sse.js';
 import { diffLines } from './diff.js';
 import { wakeTimeline, spendChart, budgetMeter } from './charts.js';
 import { EventLog, KINDS } from './eventlog.js';
-import { statusBadge, secretPanel } from './agents.js';
+import { statusBadge, secretPanel, modeBadge } from './agents.js';
 import { modelCallsDialog } from './modelcalls.js';
+import { approvalCard, refreshApprovalCount } from './approvals.js';
+import { memberEmails } from './me.js';
 
+// message_received: a "stop" or "carry on" (semantic stop) changes the agent's state;
+// approval_*: the agent's pending approvals change.
 const REFRESH_TYPES = new Set(['wake_start', 'wake_end', 'wake_abandoned', 'maintenance_completed',
-  'maintenance_failed', 'maintenance_requeued', 'agent_updated']);
+  'maintenance_failed', 'maintenance_requeued', 'agent_updated', 'message_received',
+  'approval_requested', 'approval_decided']);
+const MODES = ['locked', 'supervised', 'autonomous'];
 
 // Events per page of the log: the newest page first, older ones on request.
 const PAGE = 300;
@@ -29,6 +35,11 @@ export function renderAgent(root, id) {
   const headActions = h('div', { class: 'head-actions' });
   const facts = h('dl', { class: 'facts', id: 'agent-facts' });
   const dialog = modelCallsDialog(id);
+  // Supervision: this agent's pending approvals, decided here as in the inbox.
+  const approvals = h('div', { id: 'agent-approvals', class: 'approvals' });
+  const approvalsError = h('div', { class: 'error', role: 'alert', id: 'agent-approvals-error', hidden: true });
+  const approvalNotes = new Map();
+  let approvalsSig = null;
 
   // Message box.
   const msg = h('textarea', { id: 'message-text', rows: 3, required: true, 'aria-describedby': 'message-help' });
@@ -216,6 +227,7 @@ export function renderAgent(root, id) {
     facts,
     h('div', { class: 'agent-grid' },
       h('div', { class: 'col-main' },
+        card('Pending approvals', 'approvals-card', approvalsError, approvals),
         card('Message', 'message-card', msgForm),
         card('Event log', 'log-card',
           h('div', { class: 'log-tools' }, filters, streamState), logError, earlier, log.el),
@@ -237,11 +249,12 @@ export function renderAgent(root, id) {
     clear(badges).append(statusBadge(agent));
     webhookUrl.textContent = new URL(agent.webhook_url, location.origin).href;
     clear(facts).append(...[
+      h('div', {}, h('dt', {}, 'Mode'), h('dd', { id: 'agent-mode' }, modeBadge(agent.permission_mode), ' ', modeEditor())),
       h('div', {}, h('dt', {}, 'Spend'), h('dd', {}, budgetMeter(agent.budget_spent_usd, agent.budget_limit_usd))),
       h('div', {}, h('dt', {}, 'Events'), h('dd', {}, String(agent.event_seq))),
       h('div', {}, h('dt', {}, 'Created'), h('dd', {}, fmtTime(agent.created_at))),
       h('div', {}, h('dt', {}, 'Last change'), h('dd', {}, fmtTime(agent.updated_at))),
-      agent.disabled_reason ? h('div', {}, h('dt', {}, 'Disabled'), h('dd', {}, agent.disabled_reason)) : null,
+      agent.disabled_reason && !agent.stopped ? h('div', {}, h('dt', {}, 'Disabled'), h('dd', {}, agent.disabled_reason)) : null,
       h('div', {}, h('dt', {}, 'Id'), h('dd', {}, h('code', {}, agent.id)))].filter(Boolean));
     clear(headActions);
     if (agent.deleted) {
@@ -276,7 +289,50 @@ export function renderAgent(root, id) {
         showError(pageError, err);
       }
     });
-    headActions.append(rename, toggle, remove);
+    // Semantic stop: the buttons send the messages a person would type.
+    const control = agent.stopped
+      ? h('button', { type: 'button', id: 'carry-on-agent', class: 'primary needs-operator', title: 'Sends the message “carry on”' }, 'Carry on')
+      : h('button', { type: 'button', id: 'stop-agent', class: 'ghost needs-operator', title: 'Sends the message “stop”: it finishes its step and sleeps; timers and webhooks wait' }, 'Stop');
+    control.addEventListener('click', () => change(async () => {
+      await post(agentPath(id, '/messages'), { content: agent.stopped ? 'carry on' : 'stop' });
+      return get(agentPath(id));
+    }));
+    headActions.append(control, rename, toggle, remove);
+  }
+
+  /** The mode selector (admins; the server decides): PATCH permission_mode. */
+  function modeEditor() {
+    const select = h('select', { id: 'mode-select', class: 'mode-select', 'aria-label': 'Permission mode' },
+      MODES.map((m) => h('option', { value: m, selected: m === agent.permission_mode }, m)));
+    const set = h('button', { type: 'button', id: 'mode-set', class: 'small' }, 'Set mode');
+    set.addEventListener('click', () => change(() => patch(agentPath(id), { permission_mode: select.value })));
+    return agent.deleted ? null : h('span', { class: 'mode-edit needs-admin' }, select, set);
+  }
+
+  async function loadApprovals() {
+    try {
+      const r = await get(agentPath(id, '/approvals?status=pending&limit=200'));
+      const sig = JSON.stringify(r.approvals);
+      const typing = approvals.contains(document.activeElement) && document.activeElement.tagName === 'INPUT';
+      if (sig !== approvalsSig && !typing) {
+        approvalsSig = sig;
+        const emails = r.approvals.length ? await memberEmails() : new Map();
+        clear(approvals);
+        if (!r.approvals.length) approvals.append(h('p', { class: 'muted small', id: 'no-approvals' }, 'Nothing waits for a decision.'));
+        r.approvals.forEach((a) => approvals.append(approvalCard(a, {
+          emails,
+          notes: approvalNotes,
+          showAgent: false,
+          onDecided: () => {
+            refreshApprovalCount();
+            loadApprovals();
+          },
+        })));
+      }
+      showError(approvalsError, null);
+    } catch (err) {
+      showError(approvalsError, err);
+    }
   }
 
   async function change(fn) {
@@ -425,6 +481,7 @@ export function renderAgent(root, id) {
       }
       loadWakes();
       loadTimers();
+      loadApprovals();
       if ([...types].some((t) => t.startsWith('maintenance'))) loadMemory();
       types.clear();
     }, 600);
@@ -443,6 +500,7 @@ export function renderAgent(root, id) {
     loadWakes();
     loadTimers();
     loadSchedules();
+    loadApprovals();
     let after = 0;
     try {
       const r = await get(agentPath(id, `/events?limit=${PAGE}`));

@@ -7,9 +7,21 @@ const POLL_MS = 5000;
 export function statusBadge(a) {
   if (a.deleted) return h('span', { class: 'badge deleted' }, 'deleted');
   const badges = [h('span', { class: 'badge ' + a.status, 'data-status': a.status }, a.status)];
-  if (!a.is_enabled) badges.push(h('span', { class: 'badge disabled', title: a.disabled_reason || '' }, 'disabled'));
+  // Semantic stop: a person said "stop"; quiet (timers and webhooks wait) until "carry on".
+  if (a.stopped) badges.push(h('span', { class: 'badge stopped', 'data-stopped': 'true', title: 'Stopped by a person: quiet until someone says “carry on”' }, 'stopped'));
+  else if (!a.is_enabled) badges.push(h('span', { class: 'badge disabled', title: a.disabled_reason || '' }, 'disabled'));
   if (a.pending_work && a.status === 'asleep' && a.is_enabled) badges.push(h('span', { class: 'badge pending' }, 'pending'));
   return h('span', { class: 'badges' }, badges);
+}
+
+/** The permission mode (locked, supervised, autonomous) as a badge. */
+export function modeBadge(mode) {
+  const titles = {
+    locked: 'Locked: only read-only tools run',
+    supervised: 'Supervised: external and destructive calls wait for an approval',
+    autonomous: 'Autonomous: every tool runs',
+  };
+  return h('span', { class: 'badge mode mode-' + mode, 'data-mode': mode || '', title: titles[mode] || '' }, mode || '—');
 }
 
 /** Shows a webhook secret once, with its URL, a copy button and a reminder that it is not kept. */
@@ -52,7 +64,7 @@ export function renderAgents(root) {
       h('table', { class: 'agents', id: 'agents-table' },
         h('caption', { class: 'sr-only' }, 'Agents of this workspace, refreshed every few seconds'),
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Status'),
+          h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Mode'),
           h('th', { scope: 'col' }, 'Spend / budget'), h('th', { scope: 'col' }, 'Last activity'),
           h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
         tbody)),
@@ -86,6 +98,7 @@ export function renderAgents(root) {
     const tr = h('tr', { dataset: { agentId: a.id, agentName: a.name } },
       h('th', { scope: 'row' }, h('a', { href: '#/agents/' + a.id, class: 'agent-link' }, a.name)),
       h('td', {}, statusBadge(a)),
+      h('td', { class: 'agent-mode' }, modeBadge(a.permission_mode)),
       h('td', {}, budgetMeter(a.budget_spent_usd, a.budget_limit_usd)),
       h('td', { title: fmtTime(a.updated_at) }, fmtAgo(a.updated_at)),
       actions);
@@ -157,7 +170,7 @@ export function renderAgents(root) {
       const focusIndex = focusRow ? [...focused.closest('tr').querySelectorAll('a,button')].indexOf(focused) : -1;
       clear(tbody);
       if (!res.agents.length) {
-        tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No agents yet',
+        tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No agents yet',
           h('span', { class: 'needs-operator' }, ': create one below'), '.')));
       }
       res.agents.forEach((a) => tbody.append(row(a)));

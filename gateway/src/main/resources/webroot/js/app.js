@@ -1,5 +1,5 @@
 // The control plane: a hash router over its pages (log in, accept an invitation, agents, one
-// agent, members, invitations, API tokens, audit log).
+// agent, members, invitations, API tokens, audit log, approvals).
 import { h, clear, showError } from './dom.js';
 import { session, post, ApiError } from './api.js';
 import { current, forget } from './me.js';
@@ -12,6 +12,7 @@ import { renderMembers } from './members.js';
 import { renderInvitations } from './invitations.js';
 import { renderTokens } from './tokens.js';
 import { renderAudit } from './audit.js';
+import { renderApprovals, refreshApprovalCount, watchApprovalCount, stopApprovalCount } from './approvals.js';
 
 const main = document.getElementById('main');
 const logoutBtn = document.getElementById('logout');
@@ -28,6 +29,7 @@ const PAGES = {
   '#/invitations': ['invitations', 'Invitations', renderInvitations],
   '#/tokens': ['tokens', 'API tokens', renderTokens],
   '#/audit': ['audit', 'Audit log', renderAudit],
+  '#/approvals': ['approvals', 'Approvals', renderApprovals],
 };
 
 session.onUnauthorized((err) => {
@@ -143,6 +145,7 @@ async function route() {
   const hash = takeTokensFromUrl(location.hash || '');
   if (hash === '#/accept') {
     headerSignedOut();
+    stopApprovalCount();
     document.title = 'Join a workspace · Open Pincery';
     cleanup = renderAccept(main, {
       token: invitation,
@@ -157,6 +160,7 @@ async function route() {
   }
   if (!session.token || hash === '#/login') {
     headerSignedOut();
+    stopApprovalCount();
     if (hash !== '#/login') history.replaceState(null, '', '#/login');
     document.title = 'Log in · Open Pincery';
     const notice = loginNotice;
@@ -187,6 +191,9 @@ async function route() {
     if (agent) location.hash = '#/agents';
     else route();
   });
+  // The pending approvals' count on the nav entry: read again at each page (a decision, a
+  // workspace switch) and polled in between.
+  if (watchApprovalCount()) refreshApprovalCount();
   const ctx = {
     me: state ? state.me : {},
     roleChanged: () => {

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pcy agent …}: create, list, show, rename, disable, enable, delete, rotate-secret. */
+/**
+ * {@code pcy agent …}: create, list, show, rename, disable, enable, mode, delete, rotate-secret.
+ */
 @Command(
     name = "agent",
     description = "Manage agents (AGENT is a name or an id everywhere).",
@@ -19,6 +21,7 @@ import picocli.CommandLine.Parameters;
       AgentCommand.Rename.class,
       AgentCommand.Disable.class,
       AgentCommand.Enable.class,
+      AgentCommand.Mode.class,
       AgentCommand.Delete.class,
       AgentCommand.RotateSecret.class
     })
@@ -42,6 +45,10 @@ final class AgentCommand extends Base {
       return o.dim("deleted");
     }
     String status = Json.text(a, "status");
+    if (a.path("stopped").asBoolean(false)) {
+      // Semantic stop (a person said "stop"): quiet until "carry on" (pcy carry-on).
+      return o.yellow(status + ", stopped");
+    }
     if (!a.path("is_enabled").asBoolean(true)) {
       return o.yellow(status + ", disabled (" + Json.text(a, "disabled_reason") + ")");
     }
@@ -112,11 +119,14 @@ final class AgentCommand extends Base {
                 Json.text(a, "name"),
                 Json.text(a, "id"),
                 state(out(), a),
+                Json.text(a, "permission_mode"),
                 budget(a),
                 Json.text(a, "event_seq"),
                 Json.text(a, "updated_at")));
       }
-      out().table(List.of("NAME", "ID", "STATUS", "SPENT / BUDGET", "EVENTS", "UPDATED"), rows);
+      out()
+          .table(
+              List.of("NAME", "ID", "STATUS", "MODE", "SPENT / BUDGET", "EVENTS", "UPDATED"), rows);
     }
   }
 
@@ -143,6 +153,7 @@ final class AgentCommand extends Base {
                   "name", Json.text(a, "name"),
                   "id", Json.text(a, "id"),
                   "status", state(out(), a),
+                  "mode", Json.text(a, "permission_mode"),
                   "budget", budget(a),
                   "events", Json.text(a, "event_seq"),
                   "pending work", Json.text(a, "pending_work"),
@@ -217,6 +228,36 @@ final class AgentCommand extends Base {
     @Override
     String done(JsonNode a) {
       return "enabled " + Json.text(a, "name");
+    }
+  }
+
+  /** The permission modes (docs/api.md, Supervision). */
+  enum PermissionMode {
+    locked,
+    supervised,
+    autonomous
+  }
+
+  @Command(
+      name = "mode",
+      description = {
+        "Set an agent's permission mode (admin): what it may do without a person.",
+        "  locked      only read-only tools run; every other call is refused",
+        "  supervised  external and destructive calls wait for an approval (pcy approvals)",
+        "  autonomous  every tool runs"
+      })
+  static final class Mode extends Patch {
+    @Parameters(index = "1", paramLabel = "MODE", description = "locked, supervised or autonomous")
+    PermissionMode mode;
+
+    @Override
+    ObjectNode body() {
+      return Json.object().put("permission_mode", mode.name());
+    }
+
+    @Override
+    String done(JsonNode a) {
+      return Json.text(a, "name") + " is now " + Json.text(a, "permission_mode");
     }
   }
 
