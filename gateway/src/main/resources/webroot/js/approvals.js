@@ -48,10 +48,14 @@ function args(a) {
 /**
  * One approval as a card: the call, and for a pending one a note with Approve / Deny (operators);
  * for a decided one the decision, who, when, the note and the execution. `notes` keeps typed notes
- * across redraws (by id); `onDecided(approval)` runs after a decision the server took.
+ * across redraws (by id); `onDecided(approval)` runs after a decision the server took;
+ * `onRefused(approval, err)` after a 409/410 (decided by someone else, or expired meanwhile);
+ * `refusal` is such an error to show on the card.
  */
-export function approvalCard(a, { emails = new Map(), notes = new Map(), onDecided = () => {}, showAgent = true } = {}) {
-  const error = h('div', { class: 'error', role: 'alert', hidden: true });
+export function approvalCard(a, { emails = new Map(), notes = new Map(), onDecided = () => {}, onRefused = null,
+  showAgent = true, refusal = null } = {}) {
+  const error = h('div', { class: 'error approval-error', role: 'alert', hidden: true });
+  showError(error, refusal);
   const card = h('article', { class: 'card approval status-' + a.status, dataset: { approvalId: a.id, status: a.status },
     'aria-label': `${a.tool} for ${a.agent_name}, ${a.status}` });
   const head = h('div', { class: 'approval-head' },
@@ -85,11 +89,7 @@ export function approvalCard(a, { emails = new Map(), notes = new Map(), onDecid
         showError(error, err);
         approve.disabled = false;
         deny.disabled = false;
-        if (err.status === 409 || err.status === 410) {
-          approve.disabled = true;
-          deny.disabled = true;
-          card.dataset.stale = '1';
-        }
+        if ((err.status === 409 || err.status === 410) && onRefused) onRefused(a, err);
       }
     };
     approve.addEventListener('click', () => decide('approve'));
@@ -106,6 +106,7 @@ export function approvalCard(a, { emails = new Map(), notes = new Map(), onDecid
       a.note ? h('div', {}, h('dt', {}, 'Note'), h('dd', { class: 'approval-note-text' }, a.note)) : null,
       outcome ? h('div', {}, h('dt', {}, 'Execution'), h('dd', { class: 'approval-execution' }, outcome)) : null));
   }
+  if (refusal) card.dataset.refused = refusal.code || 'refused';
   card.append(error);
   return card;
 }
@@ -117,11 +118,18 @@ export function renderApprovals(root) {
   let lastSig = null;
   let emails = new Map();
   const notes = new Map();
+  // Requests this page tried to decide when someone else (or the clock) was first: shown as they
+  // are now, with the server's refusal, until the filter changes or the page is left.
+  const refused = new Map();
+  let shownList = [];
   const error = h('div', { class: 'error', role: 'alert', id: 'approvals-error', hidden: true });
   const list = h('div', { id: 'approvals-list', class: 'approvals' });
   const status = h('select', { id: 'approvals-status' }, STATUSES.map(([v, label]) => h('option', { value: v }, label)));
   const info = h('p', { class: 'small muted', id: 'approvals-info', role: 'status' });
-  status.addEventListener('change', () => load(true));
+  status.addEventListener('change', () => {
+    refused.clear();
+    load(true);
+  });
 
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Approvals'),
@@ -153,15 +161,33 @@ export function renderApprovals(root) {
     }
   }
 
+  async function onRefused(a, err) {
+    let now = a;
+    try {
+      now = await get('/api/approvals/' + encodeURIComponent(a.id));
+      if (now.decided_by && !emails.has(now.decided_by)) emails = await memberEmails();
+    } catch {
+      /* shown as it was, with the refusal */
+    }
+    refused.set(a.id, { approval: now, err });
+    refreshApprovalCount();
+    draw(shownList);
+  }
+
   function draw(approvals) {
+    shownList = approvals;
     clear(list);
     const shown = status.options[status.selectedIndex].textContent.toLowerCase();
     info.textContent = approvals.length
       ? `${approvals.length} ${status.value === 'all' ? '' : shown + ' '}request${approvals.length === 1 ? '' : 's'}.`
       : status.value === 'pending' ? 'Nothing waits for a decision.' : `No ${status.value === 'all' ? '' : shown + ' '}requests.`;
-    approvals.forEach((a) => list.append(approvalCard(a, {
+    const ids = new Set(approvals.map((a) => a.id));
+    const kept = [...refused.values()].filter((r) => !ids.has(r.approval.id)).map((r) => r.approval);
+    [...kept, ...approvals].forEach((a) => list.append(approvalCard(a, {
       emails,
       notes,
+      refusal: refused.has(a.id) ? refused.get(a.id).err : null,
+      onRefused,
       onDecided: () => {
         refreshApprovalCount();
         load(true);
