@@ -297,7 +297,8 @@ export function renderAgent(root, id) {
       await post(agentPath(id, '/messages'), { content: agent.stopped ? 'carry on' : 'stop' });
       return get(agentPath(id));
     }));
-    headActions.append(control, rename, toggle, remove);
+    // A stopped agent is resumed by "carry on", not by enabling it.
+    headActions.append(...[control, rename, agent.stopped ? null : toggle, remove].filter(Boolean));
   }
 
   /** The mode selector (admins; the server decides): PATCH permission_mode. */

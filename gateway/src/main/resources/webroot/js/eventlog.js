@@ -15,10 +15,12 @@ export const KINDS = [
 export function kindOf(type) {
   switch (type) {
     case 'message_received': case 'webhook_received': case 'agent_message_received': case 'timer_fired':
+    case 'approval_decided':
       return 'input';
     case 'assistant_message': case 'message_sent':
       return 'message';
     case 'tool_call': case 'tool_result': case 'credential_unresolved':
+    case 'approval_requested': case 'tool_capability_denied':
       return 'tool';
     case 'wake_start': case 'wake_end': case 'wake_abandoned':
       return 'lifecycle';
@@ -29,8 +31,12 @@ export function kindOf(type) {
   }
 }
 
+// A person's "stop" / "carry on" (payload.control, semantic stop) is labelled as what it did.
+const CONTROL = { stop: ' · stops the agent', carry_on: ' · lets it carry on' };
+
 const INPUT_LABEL = {
-  message_received: (e) => e.source === 'person' ? 'message from a person' : `message (${e.source})`,
+  message_received: (e) => (e.source === 'person' ? 'message from a person' : `message (${e.source})`) +
+    ((e.payload && CONTROL[e.payload.control]) || ''),
   webhook_received: (e) => `webhook from ${e.source || 'unknown'}`,
   agent_message_received: (e) => `message from agent ${e.source || ''}`,
   timer_fired: () => 'timer fired',
@@ -174,6 +180,19 @@ export class EventLog {
           e.payload && e.payload.projection_version ? h('span', { class: 'muted small' }, ` → version ${e.payload.projection_version}`) : null,
           e.payload && e.payload.reason ? h('span', { class: 'reason' }, ' ' + e.payload.reason) : null,
           e.content ? h('div', { class: 'summary-text' }, e.content) : null];
+      // Supervision: a gated call waiting for a person, a person's decision, a refused class.
+      case 'approval_requested':
+        return [...head, h('span', { class: 'ev-type' }, 'approval requested'), ' ', h('code', {}, (e.payload || {}).tool || ''),
+          h('span', { class: 'muted small' }, ` (${(e.payload || {}).capability || ''}, expires ${fmtTime((e.payload || {}).expires_at)}) `),
+          h('a', { href: '#/approvals', class: 'small' }, 'Approvals →'),
+          h('pre', {}, pretty((e.payload || {}).arguments))];
+      case 'approval_decided':
+        return [...head, h('span', { class: 'ev-type' }, `approval ${(e.payload || {}).decision || 'decided'}`),
+          h('span', { class: 'muted small' }, ` (${shortId((e.payload || {}).approval_id)}${e.source === 'runtime' ? ', by the runtime' : ''})`),
+          e.content ? h('div', { class: 'bubble in' }, e.content) : null];
+      case 'tool_capability_denied':
+        return [...head, h('span', { class: 'ev-type' }, 'tool refused'), ' ', h('code', {}, (e.payload || {}).tool || ''),
+          h('span', { class: 'muted small' }, ` (${(e.payload || {}).capability || ''} is not allowed in ${(e.payload || {}).permission_mode || 'this'} mode)`)];
       case 'tool_result':
       case 'credential_unresolved':
         return [...head, h('span', { class: 'ev-type' }, type.replace('_', ' ')), ' ', h('code', {}, e.tool_name || ''),

@@ -192,6 +192,16 @@ class SupervisionCommandsTest {
   }
 
   @Test
+  void completionOffersTheSupervisionVerbs() {
+    var fish = owner.run("completion", "fish");
+    assertThat(fish.exit()).isZero();
+    assertThat(fish.out())
+        .contains("-a 'approvals'", "-a 'stop'", "-a 'carry-on'")
+        .contains("-a 'approve'", "-a 'deny'", "-a 'mode'")
+        .contains("-l status");
+  }
+
+  @Test
   void theModeIsSetByAnAdminAndShownByListAndShow() {
     createAgent("moded");
     var set = owner.run("agent", "mode", "moded", "autonomous");

@@ -231,6 +231,7 @@ class SupervisionControlPlaneBrowserTest {
     owner.click("tr[data-agent-name='builder'] a.agent-link");
     owner.textAppears("#agent-mode .badge", "supervised");
     owner.textAppears(card(build), "echo build");
+    owner.textAppears("#event-log .type-approval_requested", "approval requested");
     new Select(owner.visible("#mode-select")).selectByValue("autonomous");
     owner.click("#mode-set");
     owner.textAppears("#agent-mode .badge", "autonomous");
@@ -248,6 +249,9 @@ class SupervisionControlPlaneBrowserTest {
     owner.click("#stop-agent");
     owner.visible("#agent-status .badge.stopped");
     owner.visible("#carry-on-agent");
+    owner.gone("#toggle-enabled");
+    owner.textAppears("#event-log", "stops the agent");
+    owner.textAppears("#event-log .type-approval_decided", "approval denied");
     JsonObject stopped = call("GET", "/api/agents/" + builder, token, null).json();
     assertThat(stopped.getBoolean("stopped")).isTrue();
     assertThat(stopped.getString("disabled_reason")).isEqualTo("stopped");
