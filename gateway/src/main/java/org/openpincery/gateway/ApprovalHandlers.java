@@ -115,9 +115,8 @@ final class ApprovalHandlers {
     Optional<String> note = Bodies.string(body, "note", Approval.MAX_NOTE_CHARS, true);
     var principal = Authenticator.principal(ctx);
     AuditTrail.target(ctx, "approval", id.toString());
-    JsonObject detail =
-        new JsonObject().put("approval_id", id.toString()).put("decision", decision.wire());
-    AuditTrail.detail(ctx, detail);
+    AuditTrail.detail(
+        ctx, new JsonObject().put("approval_id", id.toString()).put("decision", decision.wire()));
     Scopes.of(ctx)
         .approvals()
         .decide(principal.workspaceId(), id, principal.userId(), decision, note.orElse(null))
@@ -125,12 +124,12 @@ final class ApprovalHandlers {
             result -> {
               switch (result) {
                 case DecideResult.Decided d -> {
-                  detailOf(detail, d.approval());
+                  detailOf(ctx, d.approval());
                   Responses.json(ctx, 200, json(d.approval()));
                 }
                 case DecideResult.Expired e -> {
-                  detailOf(detail, e.approval());
-                  detail.put("expired", true);
+                  detailOf(ctx, e.approval());
+                  AuditTrail.detail(ctx, new JsonObject().put("expired", true));
                   ctx.fail(
                       new ApiError(
                           410,
@@ -148,8 +147,12 @@ final class ApprovalHandlers {
         .onFailure(ctx::fail);
   }
 
-  private static void detailOf(JsonObject detail, Approval approval) {
-    detail.put("tool", approval.tool()).put("agent_id", approval.agentId().toString());
+  private static void detailOf(RoutingContext ctx, Approval approval) {
+    AuditTrail.detail(
+        ctx,
+        new JsonObject()
+            .put("tool", approval.tool())
+            .put("agent_id", approval.agentId().toString()));
   }
 
   private static ApiError alreadyDecided(DecideResult.AlreadyDecided a) {
