@@ -40,6 +40,7 @@ export function renderAgent(root, id) {
   const approvalsError = h('div', { class: 'error', role: 'alert', id: 'agent-approvals-error', hidden: true });
   const approvalNotes = new Map();
   let approvalsSig = null;
+  let modeChoice = null;
 
   // Message box.
   const msg = h('textarea', { id: 'message-text', rows: 3, required: true, 'aria-describedby': 'message-help' });
@@ -301,12 +302,23 @@ export function renderAgent(root, id) {
     headActions.append(...[control, rename, agent.stopped ? null : toggle, remove].filter(Boolean));
   }
 
-  /** The mode selector (admins; the server decides): PATCH permission_mode. */
+  /**
+   * The mode selector (admins; the server decides): PATCH permission_mode. A choice not yet set
+   * survives the head being drawn again (after any event that changes the agent).
+   */
   function modeEditor() {
+    const chosen = modeChoice || agent.permission_mode;
     const select = h('select', { id: 'mode-select', class: 'mode-select', 'aria-label': 'Permission mode' },
-      MODES.map((m) => h('option', { value: m, selected: m === agent.permission_mode }, m)));
+      MODES.map((m) => h('option', { value: m, selected: m === chosen }, m)));
+    select.addEventListener('change', () => {
+      modeChoice = select.value;
+    });
     const set = h('button', { type: 'button', id: 'mode-set', class: 'small' }, 'Set mode');
-    set.addEventListener('click', () => change(() => patch(agentPath(id), { permission_mode: select.value })));
+    set.addEventListener('click', () => change(async () => {
+      const r = await patch(agentPath(id), { permission_mode: select.value });
+      modeChoice = null;
+      return r;
+    }));
     return agent.deleted ? null : h('span', { class: 'mode-edit needs-admin' }, select, set);
   }
 

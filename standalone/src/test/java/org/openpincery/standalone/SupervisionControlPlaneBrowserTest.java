@@ -30,7 +30,9 @@ import org.openpincery.store.ClaimResult;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
 import org.openpincery.testkit.TestPostgres;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -152,6 +154,22 @@ class SupervisionControlPlaneBrowserTest {
     return id;
   }
 
+  /**
+   * Clicks what an agent page may redraw at any moment (its head is drawn again after each event
+   * that changes the agent): found afresh until a click lands.
+   */
+  private static void clickLive(Chromium b, String css) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreException(StaleElementReferenceException.class)
+        .until(
+            () -> {
+              b.visible(css);
+              b.driver.findElement(By.cssSelector(css)).click();
+              return true;
+            });
+  }
+
   private static String card(UUID approval) {
     return "article.approval[data-approval-id='" + approval + "']";
   }
@@ -232,13 +250,20 @@ class SupervisionControlPlaneBrowserTest {
     owner.textAppears("#agent-mode .badge", "supervised");
     owner.textAppears(card(build), "echo build");
     owner.textAppears("#event-log .type-approval_requested", "approval requested");
-    new Select(owner.visible("#mode-select")).selectByValue("autonomous");
-    owner.click("#mode-set");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreException(StaleElementReferenceException.class)
+        .until(
+            () -> {
+              new Select(owner.visible("#mode-select")).selectByValue("autonomous");
+              return true;
+            });
+    clickLive(owner, "#mode-set");
     owner.textAppears("#agent-mode .badge", "autonomous");
     assertThat(
             call("GET", "/api/agents/" + builder, token, null).json().getString("permission_mode"))
         .isEqualTo("autonomous");
-    owner.click(card(build) + " button.deny");
+    clickLive(owner, card(build) + " button.deny");
     owner.gone(card(build));
     owner.textAppears("#agent-approvals", "Nothing waits");
     assertThat(call("GET", "/api/approvals/" + build, token, null).json().getString("status"))
@@ -246,7 +271,7 @@ class SupervisionControlPlaneBrowserTest {
     owner.gone("#approvals-count");
 
     // Stop, then carry on: the buttons post the messages; the badge follows.
-    owner.click("#stop-agent");
+    clickLive(owner, "#stop-agent");
     owner.visible("#agent-status .badge.stopped");
     owner.visible("#carry-on-agent");
     owner.gone("#toggle-enabled");
@@ -259,7 +284,7 @@ class SupervisionControlPlaneBrowserTest {
     owner.click("#back-to-agents");
     owner.visible("tr[data-agent-name='builder'] .badge.stopped");
     owner.click("tr[data-agent-name='builder'] a.agent-link");
-    owner.click("#carry-on-agent");
+    clickLive(owner, "#carry-on-agent");
     owner.gone("#agent-status .badge.stopped");
     owner.visible("#stop-agent");
     assertThat(call("GET", "/api/agents/" + builder, token, null).json().getBoolean("stopped"))
