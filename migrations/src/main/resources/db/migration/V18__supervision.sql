@@ -211,7 +211,7 @@ CREATE TRIGGER events_semantic_stop
 
 -- ---------------------------------------------------------------------------
 -- The wake step, as V13 with two more kinds of item and p_end_detail:
---   {"approval_request": {id, call_id, tool_name, capability, arguments, expires_in_ms}}
+--   {"approval_request": {id, call_id, tool_name, capability, arguments, expires_at}}
 --       records a gated call's request (its approval_requested event is an ordinary item);
 --   {"approval_settle": {id, execution, ok}}
 --       settles a decided request once, with the tool_result that answers it;
@@ -275,8 +275,7 @@ BEGIN
                     v_item->'approval_request'->>'tool_name',
                     v_item->'approval_request'->>'capability',
                     v_item->'approval_request'->'arguments',
-                    now() + (v_item->'approval_request'->>'expires_in_ms')::bigint
-                            * interval '1 millisecond');
+                    (v_item->'approval_request'->>'expires_at')::timestamptz);
             CONTINUE;
         END IF;
         IF v_item ? 'approval_settle' THEN

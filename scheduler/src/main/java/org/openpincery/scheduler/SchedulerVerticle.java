@@ -121,6 +121,12 @@ public final class SchedulerVerticle extends AbstractVerticle {
             "schedules", config.timerInterval(), () -> store.schedules().fireDue(batch), batch));
     loops.add(
         new Loop(
+            "approvals",
+            config.timerInterval(),
+            () -> store.timers().expireApprovals(batch),
+            batch));
+    loops.add(
+        new Loop(
             "reaper",
             config.reapInterval(),
             () -> store.lifecycle().reapExpired(batch).map(List::size),

@@ -61,6 +61,11 @@ public final class TimerRepository {
       SELECT timer_id, agent_id, seq, pending FROM pincery_fire_due_timers($1)
       """;
 
+  private static final String EXPIRE_APPROVALS =
+      """
+      SELECT approval_id, agent_id, seq, pending FROM pincery_expire_approvals($1)
+      """;
+
   private final Pool pool;
   private final Notifier notifier;
 
@@ -151,6 +156,27 @@ public final class TimerRepository {
                 fired.add(new Fired(row.getUUID("timer_id"), agent, row.getLong("seq")));
               }
               return fired;
+            });
+  }
+
+  /**
+   * Expires up to {@code limit} approval requests past their expiry (V18), each with its {@code
+   * approval_decided} event (decision {@code expired}), which wakes the agent to answer the call as
+   * not approved. Returns how many expired.
+   */
+  public Future<Integer> expireApprovals(int limit) {
+    return pool.preparedQuery(EXPIRE_APPROVALS)
+        .execute(Tuple.of(limit))
+        .map(
+            rows -> {
+              for (Row row : rows) {
+                UUID agent = row.getUUID("agent_id");
+                notifier.appended(agent, row.getLong("seq"));
+                if (row.getBoolean("pending")) {
+                  notifier.wake(agent);
+                }
+              }
+              return rows.size();
             });
   }
 

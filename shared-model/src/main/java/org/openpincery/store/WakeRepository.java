@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.model.StorableText;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
@@ -30,7 +31,7 @@ public final class WakeRepository {
   // The agent, its newest projection and the summaries of its last $2 maintenance passes.
   private static final String CONTEXT =
       """
-      SELECT a.name, a.workspace_id, a.budget_limit_usd, a.budget_spent_usd,
+      SELECT a.name, a.workspace_id, a.budget_limit_usd, a.budget_spent_usd, a.permission_mode,
              p.identity, p.work_list,
              (SELECT coalesce(array_agg(s.summary ORDER BY s.version), '{}')
                 FROM (SELECT version, summary FROM projections
@@ -92,6 +93,34 @@ public final class WakeRepository {
         FROM pincery_wake_step($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       """;
 
+  // A decided approval of the agent, to settle (V18) — with the tool_result that settled it, when
+  // one did, recorded after the decision at seq $3.
+  private static final String APPROVAL_TO_SETTLE =
+      """
+      SELECT p.id, p.call_id, p.tool_name, p.arguments, p.status, p.note, p.expires_at,
+             p.execution, p.executing_wake_id, p.settled_at IS NOT NULL AS settled,
+             (SELECT e.tool_output FROM events e
+               WHERE e.agent_id = p.agent_id AND e.seq > $3 AND e.event_type = 'tool_result'
+                 AND e.payload->>'approval_id' = p.id::text
+               ORDER BY e.seq LIMIT 1) AS output
+        FROM approvals p
+       WHERE p.id = $2 AND p.agent_id = $1
+      """;
+
+  // Marks an approved call as started by wake $2, once, while that wake owns the agent: committed
+  // before the call runs, so no later wake runs it again (V18).
+  private static final String START_APPROVED =
+      """
+      UPDATE approvals p SET execution = 'running', executing_wake_id = $2
+       WHERE p.id = $3 AND p.agent_id = $1 AND p.status = 'approved' AND p.execution IS NULL
+         AND EXISTS (SELECT 1 FROM agents a
+                      WHERE a.id = $1 AND a.wake_id = $2 AND a.status = 'awake')
+      RETURNING p.id
+      """;
+
+  private static final String DISABLED_REASON =
+      "SELECT disabled_reason FROM agents WHERE id = $1 AND NOT is_enabled";
+
   private final Pool pool;
   private final Notifier notifier;
 
@@ -115,7 +144,29 @@ public final class WakeRepository {
       String identity,
       String workList,
       List<String> recentSummaries,
-      boolean interrupted) {}
+      boolean interrupted,
+      PermissionMode permissionMode) {}
+
+  /**
+   * A decided approval (V18) as a wake settles it.
+   *
+   * @param status approved, denied or expired
+   * @param execution null until settled; {@code running} while a wake runs the approved call
+   * @param executingWake the wake that started the approved call, or null
+   * @param output the result recorded when it was settled (null before, or when none was)
+   */
+  public record ApprovalToSettle(
+      UUID id,
+      String callId,
+      String toolName,
+      JsonObject arguments,
+      String status,
+      String note,
+      OffsetDateTime expiresAt,
+      String execution,
+      UUID executingWake,
+      boolean settled,
+      String output) {}
 
   /** A starting wake's context and the first page of its inbox (oldest first). */
   public record WakeStart(WakeContext context, List<StoredEvent> inbox) {}
@@ -152,7 +203,7 @@ public final class WakeRepository {
   public sealed interface ApprovalChange {
     /**
      * A gated call's request: {@code arguments} exactly as validated (the call runs with them if
-     * approved), expiring {@code ttl} after the step commits.
+     * approved), expiring at {@code expiresAt} (after the step's commit time, or it is refused).
      */
     record Request(
         UUID id,
@@ -160,8 +211,20 @@ public final class WakeRepository {
         String toolName,
         String capability,
         JsonObject arguments,
-        Duration ttl)
-        implements ApprovalChange {}
+        OffsetDateTime expiresAt)
+        implements ApprovalChange {
+
+      /** A request expiring {@code ttl} from now. */
+      public Request(
+          UUID id,
+          String callId,
+          String toolName,
+          String capability,
+          JsonObject arguments,
+          Duration ttl) {
+        this(id, callId, toolName, capability, arguments, OffsetDateTime.now().plus(ttl));
+      }
+    }
 
     /**
      * A decided request settled once: {@code execution} is {@code executed}, {@code interrupted} or
@@ -299,7 +362,53 @@ public final class WakeRepository {
         row.getString("identity"),
         row.getString("work_list"),
         List.of(row.getArrayOfStrings("summaries")),
-        row.getBoolean("interrupted"));
+        row.getBoolean("interrupted"),
+        PermissionMode.fromWire(row.getString("permission_mode")).orElse(PermissionMode.LOCKED));
+  }
+
+  /**
+   * The decided approval {@code approvalId} of the agent, with the result that settled it if one
+   * was recorded after the decision at {@code decidedSeq}. Empty when there is none.
+   */
+  public Future<Optional<ApprovalToSettle>> approvalToSettle(
+      UUID agentId, UUID approvalId, long decidedSeq) {
+    return pool.preparedQuery(APPROVAL_TO_SETTLE)
+        .execute(Tuple.of(agentId, approvalId, decidedSeq))
+        .map(
+            rows ->
+                Rows.first(
+                    rows,
+                    row ->
+                        new ApprovalToSettle(
+                            row.getUUID("id"),
+                            row.getString("call_id"),
+                            row.getString("tool_name"),
+                            (JsonObject) row.getValue("arguments"),
+                            row.getString("status"),
+                            row.getString("note"),
+                            row.getOffsetDateTime("expires_at"),
+                            row.getString("execution"),
+                            row.getUUID("executing_wake_id"),
+                            row.getBoolean("settled"),
+                            row.getString("output"))));
+  }
+
+  /**
+   * Marks the approved call {@code approvalId} as started by {@code wakeId}, in its own
+   * transaction, before it runs. False when it was already started (by any wake), is not approved,
+   * or the wake no longer owns the agent: then it must not run.
+   */
+  public Future<Boolean> startApproved(UUID agentId, UUID wakeId, UUID approvalId) {
+    return pool.preparedQuery(START_APPROVED)
+        .execute(Tuple.of(agentId, wakeId, approvalId))
+        .map(rows -> rows.size() == 1);
+  }
+
+  /** Why the agent is disabled ({@code stopped} after a semantic stop), or empty when enabled. */
+  public Future<Optional<String>> disabledReason(UUID agentId) {
+    return pool.preparedQuery(DISABLED_REASON)
+        .execute(Tuple.of(agentId))
+        .map(rows -> Rows.first(rows, row -> row.getString("disabled_reason")));
   }
 
   /** A live agent of {@code workspaceId} whose id or name is {@code idOrName}. */
@@ -376,7 +485,7 @@ public final class WakeRepository {
                             .put("tool_name", r.toolName())
                             .put("capability", r.capability())
                             .put("arguments", r.arguments())
-                            .put("expires_in_ms", r.ttl().toMillis()));
+                            .put("expires_at", r.expiresAt().toString()));
             case ApprovalChange.Settle settle ->
                 new JsonObject()
                     .put(

@@ -1,7 +1,9 @@
 package org.openpincery.wake;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.openpincery.model.EventType;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository.WakeContext;
@@ -23,6 +25,7 @@ final class WakeInput {
   private final Store store;
   private final UUID agentId;
   private final Conversation conversation;
+  private final List<StoredEvent> decisions = new ArrayList<>();
 
   WakeInput(Store store, UUID agentId, Conversation conversation) {
     this.store = store;
@@ -69,8 +72,23 @@ final class WakeInput {
     foldPage(store.events().inbox(agentId, from, head, INBOX_PAGE).await(), head);
   }
 
+  /**
+   * The {@code approval_decided} events folded in since the last call, oldest first: the wake
+   * settles each before its next model call.
+   */
+  List<StoredEvent> takeDecisions() {
+    List<StoredEvent> taken = List.copyOf(decisions);
+    decisions.clear();
+    return taken;
+  }
+
   // A page read up to the head: all of it when the page is not full, else up to its last event.
   private void foldPage(List<StoredEvent> page, long head) {
     conversation.fold(page, page.size() < INBOX_PAGE ? head : page.getLast().seq());
+    for (StoredEvent e : page) {
+      if (e.type().orElse(null) == EventType.APPROVAL_DECIDED) {
+        decisions.add(e);
+      }
+    }
   }
 }

@@ -1,11 +1,16 @@
 package org.openpincery.wake;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
 import org.openpincery.reasoner.CallOutcome;
 import org.openpincery.reasoner.CallRecords;
@@ -13,6 +18,7 @@ import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ChatRequest;
 import org.openpincery.reasoner.ChatResponse;
 import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.reasoner.ToolCall;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.reasoner.prompt.Turn;
 import org.openpincery.reasoner.tools.ToolCatalog;
@@ -20,8 +26,12 @@ import org.openpincery.store.ClaimResult;
 import org.openpincery.store.HeartbeatResult;
 import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
+import org.openpincery.store.WakeRepository.ApprovalChange;
 import org.openpincery.store.WakeRepository.StepResult;
+import org.openpincery.wake.sandbox.Redactor;
+import org.openpincery.wake.sandbox.WorkspaceSecrets;
 import org.openpincery.wake.tools.ToolExecutor;
+import org.openpincery.wake.tools.ToolOutcome;
 import org.openpincery.wake.tools.ToolScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +59,9 @@ final class WakeLoop {
   private final ReasonerConfig reasoner;
   private final WakeWorkerConfig config;
   private final ToolCatalog catalog;
+  private final ToolPolicy policy;
   private final ToolRunner toolRunner;
+  private final WorkspaceSecrets secrets;
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
@@ -63,6 +75,7 @@ final class WakeLoop {
       WakeWorkerConfig config,
       ToolCatalog catalog,
       List<ToolExecutor> executors,
+      WorkspaceSecrets secrets,
       Clock clock,
       BooleanSupplier stopping,
       WakeMetrics metrics) {
@@ -72,7 +85,9 @@ final class WakeLoop {
     this.reasoner = reasoner;
     this.config = config;
     this.catalog = catalog;
-    this.toolRunner = new ToolRunner(catalog, executors, metrics);
+    this.policy = new ToolPolicy(executors, config.supervision());
+    this.toolRunner = new ToolRunner(catalog, executors, policy, clock, metrics);
+    this.secrets = secrets;
     this.clock = clock;
     this.stopping = stopping;
     this.metrics = metrics;
@@ -99,6 +114,9 @@ final class WakeLoop {
     private final PendingStep step;
     private WakePrompt prompts;
     private ToolScope scope;
+    private ToolRunner.Rules rules;
+    private Redactor redactor;
+    private final Map<String, Integer> callsPerTool = new HashMap<>();
     private final Conversation conversation;
     private final WakeInput input;
     private volatile boolean enabled = true;
@@ -120,8 +138,9 @@ final class WakeLoop {
 
     Outcome run() {
       WakeRepository.WakeContext context = input.start(config.summaryLimit());
-      prompts = new WakePrompt(context, reasoner, config, catalog, clock);
+      prompts = new WakePrompt(context, reasoner, config, catalog, policy, clock);
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
+      rules = new ToolRunner.Rules(context.permissionMode(), this::redactor);
       long heartbeat =
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
       try {
@@ -169,7 +188,11 @@ final class WakeLoop {
           return end(TerminationReason.SHUTDOWN);
         }
         if (!enabled) {
-          return end(TerminationReason.DISABLED);
+          return end(disabledReason());
+        }
+        List<StoredEvent> decisions = input.takeDecisions();
+        if (!decisions.isEmpty() && !settle(decisions)) {
+          return lost();
         }
         if (modelCalls >= config.iterationCap()) {
           return end(TerminationReason.ITERATION_CAP);
@@ -230,14 +253,29 @@ final class WakeLoop {
           return end(TerminationReason.TOOL_CALL_CAP);
         }
         toolCallsRun += response.toolCalls().size();
+        for (ToolCall call : response.toolCalls()) {
+          int calls = callsPerTool.merge(call.name(), 1, Integer::sum);
+          int limit = policy.limit(call.name());
+          if (limit > 0 && calls > limit) {
+            LOG.warn("wake {}: {} called more than {} time(s)", wakeId, call.name(), limit);
+            return end(
+                TerminationReason.TOOL_CALL_LIMIT,
+                new JsonObject().put("tool", call.name()).put("limit", limit));
+          }
+        }
         ToolRunner.Round round =
             load.whileWaiting(
-                () -> toolRunner.run(text, response.toolCalls(), scope, step, this::commit));
+                () -> toolRunner.run(text, response.toolCalls(), scope, step, this::commit, rules));
         if (round == null) {
           return lost();
         }
         conversation.addOwn(round.exchange());
         invalidStreak = round.anyInvalid() ? invalidStreak + 1 : 0;
+        if (!round.awaiting().isEmpty()) {
+          JsonArray ids = new JsonArray();
+          round.awaiting().forEach(id -> ids.add(id.toString()));
+          return end(TerminationReason.AWAITING_APPROVAL, new JsonObject().put("approvals", ids));
+        }
         if (round.sleep()) {
           return end(TerminationReason.SLEEP);
         }
@@ -268,16 +306,129 @@ final class WakeLoop {
     }
 
     private Outcome end(TerminationReason reason) {
-      return writeStep(reason) instanceof StepResult.Committed
+      return end(reason, null);
+    }
+
+    private Outcome end(TerminationReason reason, JsonObject detail) {
+      return writeStep(reason, detail) instanceof StepResult.Committed
           ? new Outcome(agentId, wakeId, reason, modelCalls)
           : lost();
     }
 
-    // The step so far — its model call and events — in one transaction; with an end reason, the
-    // end of the wake too.
     private StepResult writeStep(TerminationReason end) {
+      return writeStep(end, null);
+    }
+
+    // The step so far — its model call and events — in one transaction; with an end reason, the
+    // end of the wake too (with facts for its wake_end).
+    private StepResult writeStep(TerminationReason end, JsonObject detail) {
       // A wake that made no model call has nothing for maintenance to learn: it ends asleep.
-      return step.write(end, conversation.seenSeq(), modelCalls > 0);
+      return step.write(end, conversation.seenSeq(), modelCalls > 0, detail);
+    }
+
+    // Disabled while awake: by a person's "stop" (semantic stop), or by an operator.
+    private TerminationReason disabledReason() {
+      return store.wakes().disabledReason(agentId).await().filter("stopped"::equals).isPresent()
+          ? TerminationReason.STOPPED
+          : TerminationReason.DISABLED;
+    }
+
+    // The workspace's secrets for redaction, opened once per wake, when a call first needs them.
+    private Redactor redactor() {
+      if (redactor == null) {
+        redactor = new Redactor(secrets.open(scope));
+      }
+      return redactor;
+    }
+
+    /**
+     * Settles the decisions folded in (docs/supervision.md): an approved call runs once — its start
+     * committed before it runs, so no wake ever runs it again — and its result is recorded; a
+     * denial or an expiry is answered as not run; a call whose earlier run was cut off by a dead
+     * worker is answered as interrupted, never run again. The model sees each as its own call with
+     * that result. A decision settled by an earlier wake whose result this model has not seen is
+     * shown again from the log. Commits the step; false when the lease was lost.
+     */
+    private boolean settle(List<StoredEvent> decisions) {
+      for (StoredEvent decided : decisions) {
+        UUID id;
+        try {
+          id = UUID.fromString(decided.payload().getString("approval_id", ""));
+        } catch (IllegalArgumentException e) {
+          continue;
+        }
+        var found = store.wakes().approvalToSettle(agentId, id, decided.seq()).await();
+        if (found.isEmpty()) {
+          continue;
+        }
+        WakeRepository.ApprovalToSettle approval = found.get();
+        ToolCall call =
+            new ToolCall(approval.callId(), approval.toolName(), approval.arguments().encode());
+        String output;
+        if (approval.settled()) {
+          output =
+              approval.output() != null
+                  ? approval.output()
+                  : "error: this call was settled (" + approval.execution() + ") earlier";
+        } else {
+          ToolOutcome result = settled(approval, call);
+          if (result == null) {
+            return false;
+          }
+          output = result.output();
+        }
+        conversation.addOwn(new Turn.ToolExchange(null, List.of(call), List.of(output)));
+      }
+      return commit();
+    }
+
+    // One decided approval's result, recorded in the step with its settlement; null when the
+    // lease was lost.
+    private ToolOutcome settled(WakeRepository.ApprovalToSettle approval, ToolCall call) {
+      String execution = "answered";
+      ToolOutcome result;
+      switch (approval.status()) {
+        case "approved" -> {
+          if (approval.execution() == null) {
+            if (!store.wakes().startApproved(agentId, wakeId, approval.id()).await()) {
+              // Not ours to run (the lease is gone, or a wake started it meanwhile).
+              return leaseLost ? null : ToolOutcome.error("this approved call was not run here");
+            }
+            execution = "executed";
+            result =
+                load.whileWaiting(
+                    () -> toolRunner.runApproved(call, approval.arguments(), scope, rules));
+            if (result.leaseLost()) {
+              return null;
+            }
+            step.addEffects(result.events(), result.timers());
+          } else {
+            execution = "interrupted";
+            result =
+                ToolOutcome.error(
+                    "the approved call was started by an earlier wake that stopped before its"
+                        + " result was recorded; it is not run again. Check whether it took effect"
+                        + " before calling it again.");
+          }
+        }
+        case "denied" ->
+            result =
+                ToolOutcome.error(
+                    "an operator denied this call; it did not run"
+                        + (approval.note() == null || approval.note().isBlank()
+                            ? ""
+                            : ". Their note: " + approval.note()));
+        default ->
+            result =
+                ToolOutcome.error(
+                    "nobody approved this call before its request expired at "
+                        + approval.expiresAt()
+                        + "; it did not run");
+      }
+      result = result.withDetail(new JsonObject().put("approval_id", approval.id().toString()));
+      step.add(WakeEvents.toolResult(call, result));
+      step.approval(new ApprovalChange.Settle(approval.id(), execution, result.ok()));
+      return result;
     }
 
     private Outcome lost() {

@@ -2,9 +2,13 @@ package org.openpincery.wake;
 
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.reasoner.ChatRequest;
 import org.openpincery.reasoner.ChatResponse;
 import org.openpincery.reasoner.ReasonerConfig;
+import org.openpincery.reasoner.ToolSpec;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.reasoner.prompt.WakeSecrets;
 import org.openpincery.reasoner.tools.ToolCatalog;
@@ -29,6 +33,7 @@ final class WakePrompt {
   private final ReasonerConfig reasoner;
   private final WakeWorkerConfig config;
   private final ToolCatalog catalog;
+  private final String system;
   private final Clock clock;
   private final WakeSecrets secrets = WakeSecrets.random();
   private BigDecimal budgetLimit;
@@ -39,7 +44,9 @@ final class WakePrompt {
       ReasonerConfig reasoner,
       WakeWorkerConfig config,
       ToolCatalog catalog,
+      ToolPolicy policy,
       Clock clock) {
+    this.system = SYSTEM_TEMPLATE + "\n\n" + modeRule(context.permissionMode(), catalog, policy);
     this.context = context;
     this.reasoner = reasoner;
     this.config = config;
@@ -53,7 +60,7 @@ final class WakePrompt {
   PromptBuilder.Prompt prompt(Conversation conversation) {
     return PromptBuilder.assemble(
         new PromptBuilder.Context(
-            SYSTEM_TEMPLATE,
+            system,
             clock.instant(),
             context.identity() == null ? defaultIdentity() : context.identity(),
             context.workList() == null ? "(empty)" : context.workList(),
@@ -91,6 +98,38 @@ final class WakePrompt {
     }
     return response.toolCalls().stream()
         .anyMatch(c -> secrets.leakedIn(c.arguments()) || secrets.leakedIn(c.name()));
+  }
+
+  // What the agent's permission mode means for its tools, in the system message: the model learns
+  // which calls will wait or be refused before it makes them.
+  static String modeRule(PermissionMode mode, ToolCatalog catalog, ToolPolicy policy) {
+    List<String> waiting = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
+    for (ToolSpec spec : catalog.specs()) {
+      switch (policy.verdict(mode, spec.name())) {
+        case NEEDS_APPROVAL -> waiting.add(spec.name());
+        case REFUSED -> refused.add(spec.name());
+        case RUN -> {}
+      }
+    }
+    StringBuilder rule =
+        new StringBuilder("Your permission mode is ").append(mode.wire()).append('.');
+    if (!refused.isEmpty()) {
+      rule.append(" These tools are refused in it: ")
+          .append(String.join(", ", refused))
+          .append('.');
+    }
+    if (!waiting.isEmpty()) {
+      rule.append(" Calls of ")
+          .append(String.join(", ", waiting))
+          .append(
+              " wait for a person's approval: the wake ends when you make one, and you are woken"
+                  + " with the decision.");
+    }
+    if (refused.isEmpty() && waiting.isEmpty()) {
+      rule.append(" Your tools run without asking.");
+    }
+    return rule.toString();
   }
 
   private String defaultIdentity() {

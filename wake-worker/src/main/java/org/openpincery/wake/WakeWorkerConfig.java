@@ -30,6 +30,8 @@ import org.openpincery.config.Env;
  * @param summaryLimit {@code WAKE_SUMMARY_LIMIT}: recent wake summaries shown in the prompt
  * @param shutdownGrace {@code WAKE_SHUTDOWN_GRACE_SECONDS}: how long a stopping worker lets running
  *     wakes reach a step boundary and end with {@code shutdown}
+ * @param supervision {@code TOOL_CAPABILITIES}, {@code TOOL_CALL_LIMITS}, {@code
+ *     APPROVAL_TTL_SECONDS}: tool classes, per-tool limits and how long approvals wait
  */
 public record WakeWorkerConfig(
     String owner,
@@ -44,7 +46,8 @@ public record WakeWorkerConfig(
     int invalidResponseCap,
     int maxPromptChars,
     int summaryLimit,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    ToolPolicy.Settings supervision) {
 
   /** The settings of a wake worker with a process of its own. */
   public static WakeWorkerConfig from(Env env) {
@@ -74,7 +77,8 @@ public record WakeWorkerConfig(
         env.integer("INVALID_RESPONSE_CAP", 3, 1, 100),
         env.integer("MAX_PROMPT_CHARS", 120_000, 2_000, 10_000_000),
         env.integer("WAKE_SUMMARY_LIMIT", 20, 0, 1000),
-        env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600));
+        env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
+        ToolPolicy.Settings.from(env));
   }
 
   /** A lease owner name that says which process holds a lease. */

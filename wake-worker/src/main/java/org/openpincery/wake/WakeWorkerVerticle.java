@@ -19,6 +19,7 @@ import org.openpincery.store.Store;
 import org.openpincery.vault.Vault;
 import org.openpincery.wake.sandbox.Sandbox;
 import org.openpincery.wake.sandbox.ShellTool;
+import org.openpincery.wake.sandbox.WorkspaceSecrets;
 import org.openpincery.wake.tools.StandardTools;
 import org.openpincery.wake.tools.ToolExecutor;
 import org.openpincery.work.ClaimLoop;
@@ -35,6 +36,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(WakeWorkerVerticle.class);
 
+  private final WorkspaceSecrets secrets;
   private final Store store;
   private final ChatClient model;
   private final ReasonerConfig reasoner;
@@ -62,7 +64,15 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       Sandbox sandbox,
       Optional<Vault> vault,
       MeterRegistry registry) {
-    this(store, model, reasoner, config, tools(sandbox, vault), o -> {}, registry);
+    this(
+        store,
+        model,
+        reasoner,
+        config,
+        tools(sandbox, vault),
+        new WorkspaceSecrets(vault),
+        o -> {},
+        registry);
   }
 
   /** Every tool of a wake: the standard ones and the sandboxed shell. */
@@ -78,8 +88,10 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       ReasonerConfig reasoner,
       WakeWorkerConfig config,
       List<ToolExecutor> tools,
+      WorkspaceSecrets secrets,
       Consumer<WakeLoop.Outcome> observer,
       MeterRegistry registry) {
+    this.secrets = secrets;
     this.store = store;
     this.model = model;
     this.reasoner = reasoner;
@@ -105,6 +117,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
             config,
             ToolCatalog.standard(),
             tools,
+            secrets,
             Clock.systemUTC(),
             () -> stopping,
             metrics);

@@ -81,6 +81,7 @@ final class EngineFixture implements AutoCloseable {
             reasoner,
             config,
             tools.apply(Env.of(env)),
+            new org.openpincery.wake.sandbox.WorkspaceSecrets(java.util.Optional.empty()),
             outcomes::add,
             registry);
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();

@@ -87,6 +87,11 @@ class PromptInjectionFloorTest {
           }
 
           @Override
+          public org.openpincery.model.Capability capability() {
+            return org.openpincery.model.Capability.WRITE_LOCAL;
+          }
+
+          @Override
           public ToolOutcome run(ToolScope scope, JsonObject arguments) {
             return ToolOutcome.ok("[{\"note\":\"" + INJECTION + "\"}]");
           }

@@ -374,6 +374,11 @@ class WakeLoopTest {
           }
 
           @Override
+          public org.openpincery.model.Capability capability() {
+            return org.openpincery.model.Capability.WRITE_LOCAL;
+          }
+
+          @Override
           public org.openpincery.wake.tools.ToolOutcome run(
               org.openpincery.wake.tools.ToolScope scope, JsonObject arguments) {
             throw new IllegalStateException("database went away");

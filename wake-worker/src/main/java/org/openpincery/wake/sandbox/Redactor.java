@@ -1,5 +1,7 @@
 package org.openpincery.wake.sandbox;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,5 +65,36 @@ public final class Redactor {
       out = out.replace(f.text(), "[REDACTED:" + f.name() + "]");
     }
     return out;
+  }
+
+  /** Whether there is nothing to redact (the workspace has no live secret). */
+  public boolean isEmpty() {
+    return forms.isEmpty();
+  }
+
+  /** A copy of {@code json} with every string in it (keys too) redacted; null stays null. */
+  public JsonObject redact(JsonObject json) {
+    if (json == null || forms.isEmpty()) {
+      return json;
+    }
+    return (JsonObject) redactValue(json);
+  }
+
+  private Object redactValue(Object value) {
+    return switch (value) {
+      case String text -> redact(text);
+      case JsonObject object -> {
+        JsonObject out = new JsonObject();
+        object.forEach(e -> out.put(redact(e.getKey()), redactValue(e.getValue())));
+        yield out;
+      }
+      case JsonArray array -> {
+        JsonArray out = new JsonArray();
+        array.forEach(v -> out.add(redactValue(v)));
+        yield out;
+      }
+      case null -> null;
+      default -> value;
+    };
   }
 }

@@ -8,9 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.openpincery.model.Capability;
 import org.openpincery.model.EventType;
 import org.openpincery.model.NewEvent;
-import org.openpincery.store.CredentialRepository;
 import org.openpincery.store.WakeRepository.StepEvent;
 import org.openpincery.vault.Vault;
 import org.openpincery.wake.tools.ToolExecutor;
@@ -31,16 +31,26 @@ public final class ShellTool implements ToolExecutor {
   static final String PLACEHOLDER = "PLACEHOLDER:";
 
   private final Sandbox sandbox;
-  private final Optional<Vault> vault;
+  private final WorkspaceSecrets secrets;
 
   public ShellTool(Sandbox sandbox, Optional<Vault> vault) {
     this.sandbox = sandbox;
-    this.vault = vault;
+    this.secrets = new WorkspaceSecrets(vault);
   }
 
   @Override
   public String name() {
     return "shell";
+  }
+
+  /**
+   * {@code write_local}: a command runs without network, in the agent's own {@code /work} only
+   * (docs/configuration.md, "the shell sandbox"). An installation that counts it as more ({@code
+   * TOOL_CAPABILITIES= shell=destructive}) makes supervised agents ask before each command.
+   */
+  @Override
+  public Capability capability() {
+    return Capability.WRITE_LOCAL;
   }
 
   @Override
@@ -56,7 +66,7 @@ public final class ShellTool implements ToolExecutor {
               "the shell is unavailable on this worker (" + sandbox.profile() + "); nothing ran")
           .withDetail(profile.put("denied", "sandbox_unavailable"));
     }
-    Map<String, String> secrets = secrets(scope);
+    Map<String, String> secrets = this.secrets.open(scope);
     Redactor redactor = new Redactor(secrets);
     Map<String, String> env = new HashMap<>();
     JsonObject requested = arguments.getJsonObject("env", new JsonObject());
@@ -141,23 +151,6 @@ public final class ShellTool implements ToolExecutor {
               }
             });
     return done.future().await();
-  }
-
-  // Every live credential of the workspace, opened: for placeholders and for redaction.
-  private Map<String, String> secrets(ToolScope scope) {
-    Map<String, String> out = new HashMap<>();
-    if (vault.isEmpty()) {
-      return out;
-    }
-    for (CredentialRepository.Stored s :
-        scope.store().credentials().live(scope.workspaceId()).await()) {
-      try {
-        out.put(s.name(), vault.get().open(scope.workspaceId(), s.name(), s.sealed()));
-      } catch (Vault.VaultException e) {
-        LOG.warn("credential {} of workspace {} does not open", s.name(), scope.workspaceId());
-      }
-    }
-    return out;
   }
 
   private long limit() {

@@ -9,6 +9,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import org.openpincery.model.Capability;
 import org.openpincery.model.EventType;
 import org.openpincery.model.NewEvent;
 import org.openpincery.store.TimerRepository;
@@ -18,9 +19,14 @@ import org.openpincery.store.WakeRepository.StepEvent;
 /**
  * The tools every wake has: {@code sleep}, {@code send_message}, {@code set_timer}, {@code
  * cancel_timer}, {@code list_timers}, {@code list_credentials}. Their schemas live in the
- * reasoner's {@code ToolCatalog}; arguments reach {@link ToolExecutor#run} already validated.
+ * reasoner's {@code ToolCatalog}; arguments reach {@link ToolExecutor#run} already validated. The
+ * ones that only read are {@code read_local}; the ones that change the agent's timers or message an
+ * agent of its workspace are {@code write_local} (docs/supervision.md).
  */
 public final class StandardTools {
+
+  private static final Capability READ_LOCAL = Capability.READ_LOCAL;
+  private static final Capability WRITE_LOCAL = Capability.WRITE_LOCAL;
 
   /** The furthest ahead a timer may be set (the {@code in_seconds} maximum of its schema). */
   static final Duration MAX_TIMER_DELAY = Duration.ofDays(365);
@@ -29,13 +35,17 @@ public final class StandardTools {
 
   public static List<ToolExecutor> all() {
     return List.of(
-        tool("sleep", (scope, args) -> new ToolOutcome("sleeping", true, List.of(), true, false)),
-        tool("send_message", StandardTools::sendMessage),
-        tool("set_timer", StandardTools::setTimer),
-        tool("cancel_timer", StandardTools::cancelTimer),
-        tool("list_timers", StandardTools::listTimers),
+        tool(
+            "sleep",
+            READ_LOCAL,
+            (scope, args) -> new ToolOutcome("sleeping", true, List.of(), true, false)),
+        tool("send_message", WRITE_LOCAL, StandardTools::sendMessage),
+        tool("set_timer", WRITE_LOCAL, StandardTools::setTimer),
+        tool("cancel_timer", WRITE_LOCAL, StandardTools::cancelTimer),
+        tool("list_timers", READ_LOCAL, StandardTools::listTimers),
         tool(
             "list_credentials",
+            READ_LOCAL,
             (scope, args) ->
                 ToolOutcome.ok(
                     new JsonArray(
@@ -48,11 +58,16 @@ public final class StandardTools {
     ToolOutcome run(ToolScope scope, JsonObject args);
   }
 
-  private static ToolExecutor tool(String name, Body body) {
+  private static ToolExecutor tool(String name, Capability capability, Body body) {
     return new ToolExecutor() {
       @Override
       public String name() {
         return name;
+      }
+
+      @Override
+      public Capability capability() {
+        return capability;
       }
 
       @Override

@@ -1,6 +1,7 @@
 package org.openpincery.wake.tools;
 
 import io.vertx.core.json.JsonObject;
+import org.openpincery.model.Capability;
 
 /**
  * Runs one tool. This is the seam for every tool, the sandboxed shell included: the wake loop has
@@ -11,6 +12,12 @@ public interface ToolExecutor {
 
   /** The tool's name in the catalogue. */
   String name();
+
+  /**
+   * What running the tool can do (docs/supervision.md): the agent's permission mode runs, gates or
+   * refuses calls by it. An installation may override it ({@code TOOL_CAPABILITIES}).
+   */
+  Capability capability();
 
   /**
    * Whether running the tool acts outside the database (a shell command, an HTTP call). The wake
