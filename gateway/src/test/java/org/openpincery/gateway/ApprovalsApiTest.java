@@ -291,7 +291,7 @@ class ApprovalsApiTest {
       String token = api.bootstrap();
       UUID agent = UUID.fromString(api.createAgent(token, "hasty"));
       UUID id =
-          GatedCalls.request(api, agent, Duration.ofMillis(50), List.of("deploy"), ARGS).getFirst();
+          GatedCalls.request(api, agent, Duration.ofSeconds(1), List.of("deploy"), ARGS).getFirst();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(
