@@ -35,8 +35,18 @@ public final class CliStack implements AutoCloseable {
     return start(modelBaseUrl, TestPostgres.freshDatabase());
   }
 
+  /** The same with {@code extra} settings added or overriding (e.g. {@code TOOL_CAPABILITIES}). */
+  public static CliStack start(String modelBaseUrl, Map<String, String> extra) {
+    return start(modelBaseUrl, TestPostgres.freshDatabase(), extra);
+  }
+
   /** The same on a given database (such as one reached through a proxy a test cuts). */
   public static CliStack start(String modelBaseUrl, DatabaseUrl database) {
+    return start(modelBaseUrl, database, Map.of());
+  }
+
+  private static CliStack start(
+      String modelBaseUrl, DatabaseUrl database, Map<String, String> extra) {
     int port = FreePort.pick();
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", TestPostgres.urlString(database));
@@ -55,6 +65,7 @@ public final class CliStack implements AutoCloseable {
       env.put("LLM_API_KEY", "cli-test-key");
       env.put("LLM_MODEL", "scripted-model");
     }
+    env.putAll(extra);
     return new CliStack(Standalone.start(StandaloneConfig.from(Env.of(env))), port, database);
   }
 
