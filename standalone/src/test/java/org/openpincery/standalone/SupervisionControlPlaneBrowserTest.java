@@ -237,6 +237,16 @@ class SupervisionControlPlaneBrowserTest {
     owner.textAppears(card(deploy) + " .approval-by", "admin@localhost");
     owner.textAppears(card(deploy) + " .approval-note-text", "release approved for today");
     owner.gone(card(deploy) + " button.approve");
+    // The agent woke and settled the approved call (its shell runs sandboxed, without network):
+    // the inbox says what became of it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                owner
+                    .visible(card(deploy) + " .approval-execution")
+                    .getText()
+                    .matches("executed: (ok|the tool failed)|interrupted|answered"));
     shot(owner, "03-approved");
     JsonObject decided = call("GET", "/api/approvals/" + deploy, token, null).json();
     assertThat(decided.getString("status")).isEqualTo("approved");
