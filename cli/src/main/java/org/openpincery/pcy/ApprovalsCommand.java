@@ -2,6 +2,8 @@ package org.openpincery.pcy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -61,6 +63,12 @@ final class ApprovalsCommand extends Base {
 
     @Option(names = "--limit", paramLabel = "N", description = "At most N (1-200, default 50).")
     Integer limit;
+
+    @Option(
+        names = "--before",
+        paramLabel = "WHEN",
+        description = "Requests made before this instant (the next page: the listing says which).")
+    String before;
   }
 
   @Mixin Filters filters;
@@ -92,6 +100,10 @@ final class ApprovalsCommand extends Base {
     }
     if (f.limit != null) {
       q.append("&limit=").append(f.limit);
+    }
+    if (f.before != null) {
+      q.append("&before=")
+          .append(URLEncoder.encode(AuditCommand.when(f.before), StandardCharsets.UTF_8));
     }
     JsonNode r = api.get("/api/approvals" + q);
     Output o = command.out();
@@ -125,6 +137,16 @@ final class ApprovalsCommand extends Base {
       return;
     }
     o.table(List.of("ID", "AGENT", "TOOL", "CAPABILITY", "REQUESTED", "EXPIRES", "STATUS"), rows);
+    if (r.hasNonNull("next_before")) {
+      o.line(
+          o.dim(
+              "more: pcy approvals"
+                  + (f.status == null ? "" : " --status " + f.status)
+                  + (f.agent == null ? "" : " --agent '" + f.agent + "'")
+                  + (f.limit == null ? "" : " --limit " + f.limit)
+                  + " --before "
+                  + Json.text(r, "next_before")));
+    }
   }
 
   @Command(name = "show", description = "One approval: the call, its arguments, the decision.")

@@ -132,6 +132,19 @@ class SupervisionCommandsTest {
         .contains("deployer", "shell", "external", "pending")
         .contains("in 59 min");
 
+    // Newest first, a page at a time: the listing names the next page.
+    var page = owner.runOnTerminal("approvals", "--limit", "1", "--no-color");
+    assertThat(page.out()).contains(second.toString().substring(0, 8));
+    String more = page.out().lines().filter(l -> l.startsWith("more: ")).findFirst().orElseThrow();
+    assertThat(more).startsWith("more: pcy approvals --limit 1 --before ");
+    var next =
+        owner.run(
+            "approvals", "--limit", "1", "--before", more.substring(more.indexOf("--before") + 9));
+    assertThat(next.exit()).as(next.toString()).isZero();
+    assertThat(next.json().get("approvals"))
+        .extracting(a -> a.get("id").asText())
+        .containsExactly(first.toString());
+
     // Shown by a prefix of its id, arguments pretty-printed.
     var shown = owner.runOnTerminal("approvals", "show", first.toString().substring(0, 8));
     assertThat(shown.exit()).as(shown.toString()).isZero();
