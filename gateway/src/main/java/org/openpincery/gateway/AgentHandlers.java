@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.PermissionMode;
+import org.openpincery.model.SemanticStop;
 import org.openpincery.model.StorableText;
 import org.openpincery.store.AgentRepository.AgentPatch;
 import org.openpincery.store.AgentRepository.WriteResult;
@@ -22,6 +24,7 @@ import org.openpincery.store.IdempotencyRepository;
 final class AgentHandlers {
 
   static final int MAX_MESSAGE_CHARS = 100_000;
+  static final String PERMISSION_MODE = "permission_mode";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}");
   private static final int MIN_SUPPLIED_SECRET = 16;
 
@@ -40,22 +43,26 @@ final class AgentHandlers {
   }
 
   /**
-   * POST /api/agents: 201 with the webhook secret, shown this once — or, under an {@code
-   * Idempotency-Key} already used for the same name and budget, the first response again (its
-   * secret too, unless rotated since).
+   * POST /api/agents {name, budget_limit_usd?, permission_mode?}: 201 with the webhook secret,
+   * shown this once — or, under an {@code Idempotency-Key} already used for the same name, budget
+   * and mode, the first response again (its secret too, unless rotated since). Without a mode the
+   * agent gets {@code DEFAULT_PERMISSION_MODE}.
    */
   void create(RoutingContext ctx) {
-    JsonObject body = Bodies.object(ctx, Set.of("name", "budget_limit_usd"), true);
+    JsonObject body = Bodies.object(ctx, Set.of("name", "budget_limit_usd", PERMISSION_MODE), true);
     String name = name(Bodies.requiredString(body, "name", 64, false));
     var budget =
         Bodies.budget(body, "budget_limit_usd").orElse(Optional.of(config.defaultBudgetUsd()));
+    PermissionMode mode =
+        Bodies.permissionMode(body, PERMISSION_MODE).orElse(config.defaultPermissionMode());
     Optional<String> key = IdempotencyKeys.of(ctx);
     var principal = Authenticator.principal(ctx);
     AuditTrail.detail(
         ctx,
         new JsonObject()
             .put("name", name)
-            .put("budget_limit_usd", budget.map(BigDecimal::toPlainString).orElse(null)));
+            .put("budget_limit_usd", budget.map(BigDecimal::toPlainString).orElse(null))
+            .put(PERMISSION_MODE, mode.wire()));
     String secret = Tokens.newToken();
     IdempotencyKeys.answer(
         ctx,
@@ -65,7 +72,7 @@ final class AgentHandlers {
                 IdempotencyKeys.scope(ctx, "POST /api/agents"),
                 key,
                 IdempotencyKeys.fingerprint(
-                    name, budget.map(BigDecimal::toPlainString).orElse(null)),
+                    name, budget.map(BigDecimal::toPlainString).orElse(null), mode.wire()),
                 client ->
                     Scopes.of(ctx)
                         .agents()
@@ -75,7 +82,8 @@ final class AgentHandlers {
                             name,
                             principal.userId(),
                             secret,
-                            budget.orElse(null))
+                            budget.orElse(null),
+                            mode)
                         .compose(
                             result ->
                                 switch (result) {
@@ -141,15 +149,20 @@ final class AgentHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** PATCH /api/agents/:id {name?, is_enabled?, budget_limit_usd?}. */
+  /**
+   * PATCH /api/agents/:id {name?, is_enabled?, budget_limit_usd?, permission_mode?}. Enabling a
+   * stopped agent resumes it as a "carry on" would; disabling one makes it the operator's disable.
+   */
   void update(RoutingContext ctx) {
     UUID id = agentId(ctx);
-    JsonObject body = Bodies.object(ctx, Set.of("name", "is_enabled", "budget_limit_usd"), true);
+    JsonObject body =
+        Bodies.object(ctx, Set.of("name", "is_enabled", "budget_limit_usd", PERMISSION_MODE), true);
     AgentPatch patch =
         new AgentPatch(
             Bodies.string(body, "name", 64, false).map(AgentHandlers::name),
             Bodies.bool(body, "is_enabled"),
-            Bodies.budget(body, "budget_limit_usd"));
+            Bodies.budget(body, "budget_limit_usd"),
+            Bodies.permissionMode(body, PERMISSION_MODE));
     if (body.containsKey("name") && patch.name().isEmpty()) {
       throw ApiError.badRequest("'name' must be a string");
     }
@@ -169,11 +182,12 @@ final class AgentHandlers {
   }
 
   // The audit entry of a PATCH names the fields it set; one that sets the budget is a budget
-  // change (agent.budget_set), which team mode reserves for admins.
+  // change (agent.budget_set), which team mode reserves for admins (as it does the mode).
   private static void auditPatch(RoutingContext ctx, AgentPatch patch) {
     JsonObject detail = new JsonObject();
     patch.name().ifPresent(n -> detail.put("name", n));
     patch.enabled().ifPresent(e -> detail.put("is_enabled", e));
+    patch.permissionMode().ifPresent(m -> detail.put(PERMISSION_MODE, m.wire()));
     if (patch.budget().isPresent()) {
       detail.put(
           "budget_limit_usd", patch.budget().get().map(BigDecimal::toPlainString).orElse(null));
@@ -235,7 +249,10 @@ final class AgentHandlers {
         .onFailure(ctx::fail);
   }
 
-  /** POST /api/agents/:id/messages {content}: 202 once the message is a durable event. */
+  /**
+   * POST /api/agents/:id/messages {content}: 202 once the message is a durable event. A message
+   * that says only "stop" or "carry on" ({@link SemanticStop}) carries payload {@code control}.
+   */
   void message(RoutingContext ctx) {
     UUID id = agentId(ctx);
     JsonObject body = Bodies.object(ctx, Set.of("content"), true);
@@ -244,9 +261,11 @@ final class AgentHandlers {
       throw ApiError.badRequest("'content' must not be blank");
     }
     var principal = Authenticator.principal(ctx);
-    NewEvent event =
-        NewEvent.messageReceived("person", content)
-            .withPayload(new JsonObject().put("user_id", principal.userId().toString()));
+    JsonObject payload = new JsonObject().put("user_id", principal.userId().toString());
+    // "stop" / "carry on": the V18 trigger events_semantic_stop stops or resumes the agent in the
+    // transaction that records the message, on either path below.
+    SemanticStop.of(content).ifPresent(control -> payload.put("control", control.wire()));
+    NewEvent event = NewEvent.messageReceived("person", content).withPayload(payload);
     Optional<String> key = IdempotencyKeys.of(ctx);
     if (key.isPresent()) {
       messageOnce(ctx, principal.workspaceId(), id, key.get(), content, event);

@@ -112,6 +112,7 @@ public final class ApiRouter {
     ModelCallHandlers modelCalls = new ModelCallHandlers(events);
     HistoryHandlers history = new HistoryHandlers(events);
     TimerHandlers timers = new TimerHandlers(events);
+    ApprovalHandlers approvals = new ApprovalHandlers(events);
     CredentialHandlers credentials = new CredentialHandlers(config.vault());
     EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
@@ -184,7 +185,9 @@ public final class ApiRouter {
     Access viewer = Access.least(VIEWER);
     Access operator = Access.least(OPERATOR);
     Access admin = Access.least(ADMIN);
-    Access budgets = operator.field("budget_limit_usd", ADMIN);
+    // Budgets and permission modes (what an agent may do without a person) are the admins'.
+    Access agentSettings =
+        operator.field("budget_limit_usd", ADMIN).field(AgentHandlers.PERMISSION_MODE, ADMIN);
     Secured api = new Secured(router, auth, audit, store);
     api.post("/api/logout", viewer.sessionsOnly(), "session.logout", sessions::logout);
     api.get("/api/me", viewer, sessions::me);
@@ -204,10 +207,10 @@ public final class ApiRouter {
     api.get("/api/tokens", viewer, tokens::list);
     api.delete("/api/tokens/:token_id", viewer, "token.revoke", tokens::revoke);
 
-    api.post("/api/agents", budgets, "agent.create", agents::create);
+    api.post("/api/agents", agentSettings, "agent.create", agents::create);
     api.get("/api/agents", viewer, agents::list);
     api.get("/api/agents/:id", viewer, agents::show);
-    api.patch("/api/agents/:id", budgets, "agent.update", agents::update);
+    api.patch("/api/agents/:id", agentSettings, "agent.update", agents::update);
     api.delete("/api/agents/:id", operator, "agent.delete", agents::delete);
     // Messages are on record in the agent's own event log.
     api.post("/api/agents/:id/messages", operator, null, agents::message);
@@ -233,6 +236,11 @@ public final class ApiRouter {
         operator,
         "agent.webhook_rotate",
         agents::rotateWebhookSecret);
+    api.get("/api/approvals", viewer, approvals::list);
+    api.get("/api/approvals/:id", viewer, approvals::show);
+    api.post("/api/approvals/:id/approve", operator, "approval.approve", approvals::approve);
+    api.post("/api/approvals/:id/deny", operator, "approval.deny", approvals::deny);
+    api.get("/api/agents/:id/approvals", viewer, approvals::listOfAgent);
     api.get("/api/audit", admin, auditLog::list);
     api.get("/api/audit/export", admin, auditLog::export);
     api.get("/api/audit/verify", admin, auditLog::verify);
@@ -324,7 +332,7 @@ public final class ApiRouter {
                   .addKeyValue("status", ctx.response().getStatusCode())
                   .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000);
           String agent = ctx.pathParam("id");
-          if (agent != null) {
+          if (agent != null && ctx.request().path().startsWith("/api/agents/")) {
             event = event.addKeyValue("agent_id", agent);
           }
           if (principal != null) {

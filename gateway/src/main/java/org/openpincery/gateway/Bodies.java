@@ -152,6 +152,22 @@ final class Bodies {
         .orElseThrow(() -> new ApiError(400, "invalid_id", "the " + what + " id must be a UUID"));
   }
 
+  /**
+   * A permission mode field: {@code locked}, {@code supervised} or {@code autonomous}; absent (or
+   * JSON null) leaves it alone.
+   */
+  static Optional<org.openpincery.model.PermissionMode> permissionMode(
+      JsonObject body, String field) {
+    if (!body.containsKey(field) || body.getValue(field) == null) {
+      return Optional.empty();
+    }
+    if (!(body.getValue(field) instanceof String s)
+        || org.openpincery.model.PermissionMode.fromWire(s).isEmpty()) {
+      throw ApiError.badRequest("'" + field + "' must be one of locked, supervised, autonomous");
+    }
+    return org.openpincery.model.PermissionMode.fromWire(s);
+  }
+
   static Optional<Boolean> bool(JsonObject body, String field) {
     if (!body.containsKey(field)) {
       return Optional.empty();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
 import org.openpincery.http.HttpEdges;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.vault.Vault;
 
 /**
@@ -40,6 +41,9 @@ import org.openpincery.vault.Vault;
  *     session; one more is {@code 429 too_many_streams}
  * @param oidc single sign-on with an OpenID Connect provider ({@code OIDC_*}); empty when {@code
  *     OIDC_ISSUER} is unset
+ * @param defaultPermissionMode {@code DEFAULT_PERMISSION_MODE}: a new agent's permission mode when
+ *     the request names none ({@code locked}, {@code supervised} or {@code autonomous}; default
+ *     {@code supervised}); anything else refuses start-up
  */
 public record GatewayConfig(
     String host,
@@ -60,12 +64,14 @@ public record GatewayConfig(
     Duration idleTimeout,
     int maxStreamsPerSession,
     Duration requestTimeout,
-    Optional<OidcConfig> oidc) {
+    Optional<OidcConfig> oidc,
+    PermissionMode defaultPermissionMode) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
   public static final String TRUSTED_PROXIES = "OPEN_PINCERY_TRUSTED_PROXIES";
   static final String SSE_HEARTBEAT = "OPEN_PINCERY_SSE_HEARTBEAT_SECONDS";
+  public static final String DEFAULT_PERMISSION_MODE = "DEFAULT_PERMISSION_MODE";
   static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 16;
 
   public GatewayConfig {
@@ -113,7 +119,8 @@ public record GatewayConfig(
         HttpEdges.idleTimeout(env),
         env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000),
         HttpEdges.requestTimeout(env),
-        OidcConfig.from(env, publicUrl));
+        OidcConfig.from(env, publicUrl),
+        permissionMode(env));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -193,7 +200,18 @@ public record GatewayConfig(
         idleTimeout,
         maxStreamsPerSession,
         requestTimeout,
-        oidc);
+        oidc,
+        defaultPermissionMode);
+  }
+
+  private static PermissionMode permissionMode(Env env) {
+    String raw = env.string(DEFAULT_PERMISSION_MODE, PermissionMode.SUPERVISED.wire());
+    return PermissionMode.fromWire(raw)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    DEFAULT_PERMISSION_MODE,
+                    "must be locked, supervised or autonomous, got '" + raw + "'"));
   }
 
   private static BigDecimal budget(Env env) {
@@ -239,6 +257,8 @@ public record GatewayConfig(
         + requestTimeout
         + ", oidc="
         + oidc.map(OidcConfig::toString).orElse("off")
+        + ", defaultPermissionMode="
+        + defaultPermissionMode
         + "]";
   }
 }

@@ -56,6 +56,8 @@ final class Responses {
         .put("status", a.status().wire())
         .put("is_enabled", a.enabled())
         .put("disabled_reason", a.disabledReason())
+        .put("stopped", a.stopped())
+        .put("permission_mode", a.permissionMode().wire())
         .put(
             "budget_limit_usd",
             a.budgetLimitUsd() == null

@@ -149,7 +149,11 @@ class AuditTrailTest {
           .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
       assertEntry(all.getJsonObject(0), "agent.create", me, "agent", agent, 201, created);
       assertThat(all.getJsonObject(0).getJsonObject("detail"))
-          .isEqualTo(new JsonObject().put("name", "audited").put("budget_limit_usd", "5"));
+          .isEqualTo(
+              new JsonObject()
+                  .put("name", "audited")
+                  .put("budget_limit_usd", "5")
+                  .put("permission_mode", "supervised"));
       assertEntry(all.getJsonObject(1), "agent.update", me, "agent", agent, 200, renamed);
       assertThat(all.getJsonObject(1).getJsonObject("detail"))
           .isEqualTo(new JsonObject().put("name", "renamed"));

@@ -73,10 +73,17 @@ class AuthorizationMatrixTest {
         row("DELETE", "/api/tokens/{random}", v),
         new Row("POST", "/api/agents", o, false, "{\"name\":\"agent {n}\"}"),
         new Row("POST", "/api/agents", a, false, "{\"name\":\"rich {n}\",\"budget_limit_usd\":5}"),
+        new Row(
+            "POST",
+            "/api/agents",
+            a,
+            false,
+            "{\"name\":\"free {n}\",\"permission_mode\":\"locked\"}"),
         row("GET", "/api/agents", v),
         row("GET", "/api/agents/{agent}", v),
         new Row("PATCH", "/api/agents/{agent}", o, false, "{\"is_enabled\":true}"),
         new Row("PATCH", "/api/agents/{agent}", a, false, "{\"budget_limit_usd\":3}"),
+        new Row("PATCH", "/api/agents/{agent}", a, false, "{\"permission_mode\":\"supervised\"}"),
         row("DELETE", "/api/agents/{random}", o),
         new Row("POST", "/api/agents/{agent}/messages", o, false, "{\"content\":\"hello {n}\"}"),
         row("GET", "/api/agents/{agent}/events", v),
@@ -96,6 +103,11 @@ class AuthorizationMatrixTest {
         row("GET", "/api/agents/{agent}/timers", v),
         row("DELETE", "/api/agents/{agent}/timers/{random}", o),
         row("POST", "/api/agents/{agent}/webhook/rotate", o),
+        row("GET", "/api/approvals", v),
+        row("GET", "/api/approvals/{random}", v),
+        new Row("POST", "/api/approvals/{random}/approve", o, false, "{\"note\":\"ok\"}"),
+        new Row("POST", "/api/approvals/{random}/deny", o, false, null),
+        row("GET", "/api/agents/{agent}/approvals", v),
         row("GET", "/api/audit", a),
         row("GET", "/api/audit/export", a),
         row("GET", "/api/audit/verify", a),
@@ -231,6 +243,7 @@ class AuthorizationMatrixTest {
                   .replace("/api/members/{random}", "/api/members/{user_id}")
                   .replace("/api/invitations/{random}", "/api/invitations/{invitation_id}")
                   .replace("/api/tokens/{random}", "/api/tokens/{token_id}")
+                  .replace("/api/approvals/{random}", "/api/approvals/{id}")
                   .replace("/model-calls/{random}", "/model-calls/{call_id}")
                   .replace("/schedules/{random}", "/schedules/{schedule_id}")
                   .replace("/timers/{random}", "/timers/{timer_id}")

@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param budgetLimitUsd {@code null} when the budget is explicitly unlimited
  * @param deletedAt when the agent was (soft-)deleted, else {@code null}; a deleted agent keeps its
  *     log and projections, is disabled with reason {@code deleted}, and takes no new input
+ * @param permissionMode what the agent may do without a person (V18)
  */
 public record AgentView(
     UUID id,
@@ -25,9 +26,18 @@ public record AgentView(
     long consumedSeq,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
-    OffsetDateTime deletedAt) {
+    OffsetDateTime deletedAt,
+    PermissionMode permissionMode) {
+
+  /** The reason a semantic stop (a person's message "stop") disables an agent with (V18). */
+  public static final String STOPPED = "stopped";
 
   public boolean deleted() {
     return deletedAt != null;
+  }
+
+  /** Stopped by a person's "stop" until a "carry on" (see {@link SemanticStop}). */
+  public boolean stopped() {
+    return STOPPED.equals(disabledReason);
   }
 }

@@ -15,6 +15,7 @@ import java.util.UUID;
 import org.openpincery.model.AgentState;
 import org.openpincery.model.AgentStatus;
 import org.openpincery.model.AgentView;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.model.Projection;
 import org.openpincery.notify.Notifier;
 
@@ -32,12 +33,13 @@ public final class AgentRepository {
   private static final String VIEW_COLUMNS =
       """
       id, workspace_id, name, status, is_enabled, disabled_reason, budget_limit_usd,
-      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at, deleted_at
+      budget_spent_usd, event_seq, inbox_seq, consumed_seq, created_at, updated_at, deleted_at,
+      permission_mode
       """;
 
   private static final String INSERT_AGENT =
-      "INSERT INTO agents (workspace_id, name, webhook_secret, budget_limit_usd, created_by)"
-          + " VALUES ($1, $2, $3, $4, $5) RETURNING "
+      "INSERT INTO agents (workspace_id, name, webhook_secret, budget_limit_usd, created_by,"
+          + " permission_mode) VALUES ($1, $2, $3, $4, $5, $6) RETURNING "
           + VIEW_COLUMNS;
 
   private static final String SELECT_AGENT_STATE =
@@ -68,20 +70,25 @@ public final class AgentRepository {
        LIMIT 1
       """;
 
-  // A partial update in one statement: $3/$5/$7 say whether name, enabled and budget are given,
-  // so an absent field keeps its value and a given null budget means "unlimited". Disabling by
-  // an operator records the reason; enabling clears it. A new budget re-enables an agent that a
-  // wake parked for budget_exhausted, so its waiting input wakes it.
+  // A partial update in one statement: $3/$5/$7/$9 say whether name, enabled, budget and
+  // permission mode are given, so an absent field keeps its value and a given null budget means
+  // "unlimited". Disabling by an operator records the reason (an operator's disable of a stopped
+  // agent becomes theirs: a "carry on" message no longer enables it); enabling clears it. A new
+  // budget re-enables an agent that a wake parked for budget_exhausted, so its waiting input
+  // wakes it.
   private static final String UPDATE_AGENT =
       "UPDATE agents SET"
           + " name = CASE WHEN $3 THEN $4 ELSE name END,"
           + " is_enabled = CASE WHEN $5 THEN $6"
           + "   WHEN $7 AND disabled_reason = 'budget_exhausted' THEN true ELSE is_enabled END,"
           + " disabled_reason = CASE WHEN $5 AND $6 THEN NULL"
-          + "   WHEN $5 THEN coalesce(disabled_reason, 'disabled_by_operator')"
+          + "   WHEN $5 AND (disabled_reason IS NULL OR disabled_reason = 'stopped')"
+          + "   THEN 'disabled_by_operator'"
+          + "   WHEN $5 THEN disabled_reason"
           + "   WHEN $7 AND disabled_reason = 'budget_exhausted' THEN NULL"
           + "   ELSE disabled_reason END,"
           + " budget_limit_usd = CASE WHEN $7 THEN $8 ELSE budget_limit_usd END,"
+          + " permission_mode = CASE WHEN $9 THEN $10 ELSE permission_mode END,"
           + " updated_at = now()"
           + " WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL"
           + " RETURNING "
@@ -162,6 +169,9 @@ public final class AgentRepository {
       SELECT webhook_secret_previous_expires_at FROM rotated
       """;
 
+  /** The mode of agents created without one: the column's default (V18). */
+  static final PermissionMode DEFAULT_MODE = PermissionMode.SUPERVISED;
+
   private final Pool pool;
   private final Notifier notifier;
 
@@ -182,7 +192,17 @@ public final class AgentRepository {
 
   /** A partial update: an empty optional leaves the field alone. */
   public record AgentPatch(
-      Optional<String> name, Optional<Boolean> enabled, Optional<Optional<BigDecimal>> budget) {}
+      Optional<String> name,
+      Optional<Boolean> enabled,
+      Optional<Optional<BigDecimal>> budget,
+      Optional<PermissionMode> permissionMode) {
+
+    /** A patch that leaves the permission mode alone. */
+    public AgentPatch(
+        Optional<String> name, Optional<Boolean> enabled, Optional<Optional<BigDecimal>> budget) {
+      this(name, enabled, budget, Optional.empty());
+    }
+  }
 
   public Future<UUID> createWorkspace(String name) {
     return pool.preparedQuery(INSERT_WORKSPACE)
@@ -190,10 +210,23 @@ public final class AgentRepository {
         .map(rows -> rows.iterator().next().getUUID("id"));
   }
 
-  /** Creates an agent (asleep, enabled). Test and bench helper; the API uses {@link #create}. */
+  /**
+   * Creates an agent (asleep, enabled, {@code supervised}). Test and bench helper; the API uses
+   * {@link #create}.
+   */
   public Future<UUID> createAgent(
       UUID workspaceId, String name, String webhookSecret, BigDecimal budgetLimitUsd) {
-    return create(workspaceId, name, null, webhookSecret, budgetLimitUsd)
+    return createAgent(workspaceId, name, webhookSecret, budgetLimitUsd, DEFAULT_MODE);
+  }
+
+  /** As {@link #createAgent(UUID, String, String, BigDecimal)}, in {@code mode}. */
+  public Future<UUID> createAgent(
+      UUID workspaceId,
+      String name,
+      String webhookSecret,
+      BigDecimal budgetLimitUsd,
+      PermissionMode mode) {
+    return create(pool, workspaceId, name, null, webhookSecret, budgetLimitUsd, mode)
         .map(
             r -> {
               if (r instanceof WriteResult.Written w) {
@@ -204,7 +237,7 @@ public final class AgentRepository {
   }
 
   /**
-   * Creates an agent, asleep and enabled.
+   * Creates an agent, asleep, enabled and {@code supervised}.
    *
    * @param budgetLimitUsd {@code null} for an explicitly unlimited budget
    */
@@ -214,12 +247,13 @@ public final class AgentRepository {
       UUID createdBy,
       String webhookSecret,
       BigDecimal budgetLimitUsd) {
-    return create(pool, workspaceId, name, createdBy, webhookSecret, budgetLimitUsd);
+    return create(pool, workspaceId, name, createdBy, webhookSecret, budgetLimitUsd, DEFAULT_MODE);
   }
 
   /**
    * {@link #create(UUID, String, UUID, String, BigDecimal)} on {@code client} (a transaction's
-   * connection: on {@link WriteResult.NameTaken} that transaction is aborted and must roll back).
+   * connection: on {@link WriteResult.NameTaken} that transaction is aborted and must roll back),
+   * in permission mode {@code mode}.
    */
   public Future<WriteResult> create(
       SqlClient client,
@@ -227,10 +261,11 @@ public final class AgentRepository {
       String name,
       UUID createdBy,
       String webhookSecret,
-      BigDecimal budgetLimitUsd) {
+      BigDecimal budgetLimitUsd,
+      PermissionMode mode) {
     return client
         .preparedQuery(INSERT_AGENT)
-        .execute(Tuple.of(workspaceId, name, webhookSecret, budgetLimitUsd, createdBy))
+        .execute(Tuple.of(workspaceId, name, webhookSecret, budgetLimitUsd, createdBy, mode.wire()))
         .map(rows -> (WriteResult) new WriteResult.Written(toView(rows.iterator().next())))
         .recover(AgentRepository::nameTaken);
   }
@@ -285,7 +320,9 @@ public final class AgentRepository {
             .addBoolean(patch.enabled().isPresent())
             .addBoolean(patch.enabled().orElse(false))
             .addBoolean(patch.budget().isPresent())
-            .addBigDecimal(patch.budget().flatMap(b -> b).orElse(null));
+            .addBigDecimal(patch.budget().flatMap(b -> b).orElse(null))
+            .addBoolean(patch.permissionMode().isPresent())
+            .addString(patch.permissionMode().map(PermissionMode::wire).orElse(null));
     return pool.preparedQuery(UPDATE_AGENT)
         .execute(params)
         .map(
@@ -386,7 +423,8 @@ public final class AgentRepository {
         row.getLong("consumed_seq"),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("updated_at"),
-        row.getOffsetDateTime("deleted_at"));
+        row.getOffsetDateTime("deleted_at"),
+        PermissionMode.fromWire(row.getString("permission_mode")).orElseThrow());
   }
 
   private static AgentState toState(Row row) {

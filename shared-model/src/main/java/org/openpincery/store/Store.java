@@ -34,6 +34,7 @@ public final class Store implements AutoCloseable {
   private final TeamRepository team;
   private final AuditRepository audit;
   private final SsoRepository sso;
+  private final ApprovalRepository approvals;
 
   /**
    * @param pool the connections data statements run on
@@ -60,6 +61,7 @@ public final class Store implements AutoCloseable {
     this.team = new TeamRepository(pool, notifier);
     this.audit = new AuditRepository(pool);
     this.sso = new SsoRepository(pool, notifier);
+    this.approvals = new ApprovalRepository(pool, notifier);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -108,6 +110,11 @@ public final class Store implements AutoCloseable {
 
   public TimerRepository timers() {
     return timers;
+  }
+
+  /** Approvals of gated tool calls (V18): read, decided by operators, settled by wakes. */
+  public ApprovalRepository approvals() {
+    return approvals;
   }
 
   public HistoryRepository history() {
@@ -201,6 +208,10 @@ public final class Store implements AutoCloseable {
 
     public AuditRepository audit() {
       return new AuditRepository(scoped);
+    }
+
+    public ApprovalRepository approvals() {
+      return new ApprovalRepository(scoped, notifier);
     }
 
     /** The scoped pool itself (tests: a statement with no filter of its own). */
