@@ -1,5 +1,5 @@
 // The control plane: a hash router over its pages (log in, accept an invitation, agents, one
-// agent, members, invitations, API tokens, audit log, approvals).
+// agent, members, invitations, API tokens, audit log).
 import { h, clear, showError } from './dom.js';
 import { session, post, ApiError } from './api.js';
 import { current, forget } from './me.js';
@@ -8,11 +8,12 @@ import { renderLogin } from './login.js';
 import { renderAccept } from './accept.js';
 import { renderAgents } from './agents.js';
 import { renderAgent } from './agent.js';
+// The approvals inbox (supervision) and the pending count on its nav entry.
+import { renderApprovals, refreshApprovalCount, watchApprovalCount, stopApprovalCount } from './approvals.js';
 import { renderMembers } from './members.js';
 import { renderInvitations } from './invitations.js';
 import { renderTokens } from './tokens.js';
 import { renderAudit } from './audit.js';
-import { renderApprovals, refreshApprovalCount, watchApprovalCount, stopApprovalCount } from './approvals.js';
 
 const main = document.getElementById('main');
 const logoutBtn = document.getElementById('logout');
@@ -25,11 +26,11 @@ let invitation = null;
 let generation = 0;
 
 const PAGES = {
+  '#/approvals': ['approvals', 'Approvals', renderApprovals],
   '#/members': ['members', 'Members', renderMembers],
   '#/invitations': ['invitations', 'Invitations', renderInvitations],
   '#/tokens': ['tokens', 'API tokens', renderTokens],
   '#/audit': ['audit', 'Audit log', renderAudit],
-  '#/approvals': ['approvals', 'Approvals', renderApprovals],
 };
 
 session.onUnauthorized((err) => {
