@@ -7,8 +7,7 @@ import { wakeTimeline, spendChart, budgetMeter } from './charts.js';
 import { EventLog, KINDS } from './eventlog.js';
 import { statusBadge, secretPanel, modeBadge } from './agents.js';
 import { modelCallsDialog } from './modelcalls.js';
-import { approvalCard, refreshApprovalCount } from './approvals.js';
-import { memberEmails } from './me.js';
+import { approvalCard, refreshApprovalCount, retime } from './approvals.js';
 
 // message_received: a "stop" or "carry on" (semantic stop) changes the agent's state;
 // approval_*: the agent's pending approvals change.
@@ -329,11 +328,10 @@ export function renderAgent(root, id) {
       const typing = approvals.contains(document.activeElement) && document.activeElement.tagName === 'INPUT';
       if (sig !== approvalsSig && !typing) {
         approvalsSig = sig;
-        const emails = r.approvals.length ? await memberEmails() : new Map();
         clear(approvals);
         if (!r.approvals.length) approvals.append(h('p', { class: 'muted small', id: 'no-approvals' }, 'Nothing waits for a decision.'));
+        // Pending requests: nobody decided them yet, so no member names are needed.
         r.approvals.forEach((a) => approvals.append(approvalCard(a, {
-          emails,
           notes: approvalNotes,
           showAgent: false,
           onDecided: () => {
@@ -341,6 +339,8 @@ export function renderAgent(root, id) {
             loadApprovals();
           },
         })));
+      } else {
+        retime(approvals);
       }
       showError(approvalsError, null);
     } catch (err) {

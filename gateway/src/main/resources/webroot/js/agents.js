@@ -108,8 +108,9 @@ export function renderAgents(root) {
 
   function rowActions(a, tr) {
     const rename = h('button', { type: 'button', class: 'small ghost', 'aria-label': `Rename ${a.name}` }, 'Rename');
-    const toggle = h('button', { type: 'button', class: 'small ghost', 'aria-label': `${a.is_enabled ? 'Disable' : 'Enable'} ${a.name}` },
-      a.is_enabled ? 'Disable' : 'Enable');
+    // A stopped agent (semantic stop) is resumed as a person would: the message "carry on".
+    const verb = a.stopped ? 'Carry on' : a.is_enabled ? 'Disable' : 'Enable';
+    const toggle = h('button', { type: 'button', class: 'small ghost', 'aria-label': `${verb} ${a.name}` }, verb);
     const remove = h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${a.name}` }, 'Delete');
     rename.addEventListener('click', () => {
       pause();
@@ -124,7 +125,9 @@ export function renderAgents(root) {
       clear(tr.cells[0]).append(f);
       input.focus();
     });
-    toggle.addEventListener('click', () => act(() => patch(agentPath(a.id), { is_enabled: !a.is_enabled })));
+    toggle.addEventListener('click', () => act(() => (a.stopped
+      ? post(agentPath(a.id, '/messages'), { content: 'carry on' })
+      : patch(agentPath(a.id), { is_enabled: !a.is_enabled }))));
     remove.addEventListener('click', () => {
       if (remove.dataset.armed) {
         act(() => del(agentPath(a.id)));

@@ -23,7 +23,16 @@ export function fmtRelative(iso, now = Date.now()) {
 }
 
 function when(iso) {
-  return h('time', { datetime: iso || '', title: fmtTime(iso) }, fmtRelative(iso));
+  return h('time', { datetime: iso || '', title: fmtTime(iso), class: 'relative' }, fmtRelative(iso));
+}
+
+/** Brings the relative times under `el` up to date (a list not redrawn still counts down). */
+export function retime(el) {
+  const now = Date.now();
+  el.querySelectorAll('time.relative').forEach((t) => {
+    const text = fmtRelative(t.getAttribute('datetime'), now);
+    if (t.textContent !== text) t.textContent = text;
+  });
 }
 
 /** What became of an approved call: running, executed (ok / failed), interrupted, answered. */
@@ -152,6 +161,8 @@ export function renderApprovals(root) {
         lastSig = sig;
         if (r.approvals.some((a) => a.decided_by && !emails.has(a.decided_by))) emails = await memberEmails();
         draw(r.approvals);
+      } else {
+        retime(list);
       }
       showError(error, null);
     } catch (err) {

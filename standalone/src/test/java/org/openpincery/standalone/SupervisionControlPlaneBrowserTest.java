@@ -67,6 +67,9 @@ class SupervisionControlPlaneBrowserTest {
     env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());
     env.put("OPEN_PINCERY_PORT", Integer.toString(port));
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
+    // The test's own API calls go with the owner's session, at machine speed: they must not use up
+    // the page's budget of requests (docs/ui.md, "Requests and limits").
+    env.put("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", "100000");
     app = Standalone.start(StandaloneConfig.from(Env.of(env)));
     vertx = Vertx.vertx();
     store = Store.open(vertx, new DatabaseConfig(database, 2, "supervision-browser-test"));
@@ -293,6 +296,7 @@ class SupervisionControlPlaneBrowserTest {
     shot(owner, "04-stopped");
     owner.click("#back-to-agents");
     owner.visible("tr[data-agent-name='builder'] .badge.stopped");
+    owner.visible("tr[data-agent-name='builder'] button[aria-label='Carry on builder']");
     owner.click("tr[data-agent-name='builder'] a.agent-link");
     clickLive(owner, "#carry-on-agent");
     owner.gone("#agent-status .badge.stopped");

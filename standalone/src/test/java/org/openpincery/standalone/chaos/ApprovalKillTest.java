@@ -87,7 +87,9 @@ class ApprovalKillTest {
       awaitEnds(all, session, first, 2);
       Path firstLog = data.resolve("sandbox").resolve(first).resolve("deploys.log");
       assertThat(Files.readAllLines(firstLog)).containsExactly("deployed-v1");
-      assertThat(call(all, "GET", "/api/approvals/" + approval, session, null, 200).getString("execution"))
+      assertThat(
+              call(all, "GET", "/api/approvals/" + approval, session, null, 200)
+                  .getString("execution"))
           .isEqualTo("executed");
 
       // 2. Killed while the approved call runs: the next wake never runs it again.
@@ -115,8 +117,7 @@ class ApprovalKillTest {
       awaitEnds(all, session, second, 2);
       JsonObject settled = call(all, "GET", "/api/approvals/" + risky, session, null, 200);
       assertThat(settled.getString("execution")).isEqualTo("interrupted");
-      assertThat(
-              Files.readAllLines(secondLog).stream().filter("started"::equals).count())
+      assertThat(Files.readAllLines(secondLog).stream().filter("started"::equals).count())
           .as("the approved call started once, never again")
           .isEqualTo(1);
       JsonArray results =
