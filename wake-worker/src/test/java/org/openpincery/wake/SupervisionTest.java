@@ -200,6 +200,33 @@ class SupervisionTest {
   }
 
   @Test
+  void aWakeForOtherInputIsToldWhichCallsStillWaitForAPerson() throws Exception {
+    try (EngineFixture f = supervisedTimers()) {
+      UUID agent = f.agent("reminded");
+      f.model.then(call("set_timer", TIMER)).then(done("waiting"));
+      f.message(agent, "set a timer");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("awaiting_approval");
+      f.finishMaintenance(agent);
+      UUID approval = approvalOf(f, agent);
+
+      f.model.then(done("still waiting for that approval"));
+      f.message(agent, "anything new?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+      String system =
+          f.model
+              .requests()
+              .getLast()
+              .getJsonArray("messages")
+              .getJsonObject(0)
+              .getString("content");
+      assertThat(system)
+          .contains("Waiting for a person's decision: set_timer (approval " + approval)
+          .contains("Do not make these calls again");
+      assertThat(f.count("SELECT count(*) FROM approvals WHERE status = 'pending'")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aDenialIsAnsweredToTheModelWithTheNoteAndNothingRuns() throws Exception {
     try (EngineFixture f = supervisedTimers()) {
       UUID agent = f.agent("denied");
