@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler: fires due timers and schedules, reaps expired leases, sweeps for pending agents
- * whose notification was lost, and prunes expired sessions, spent invitations and dead API tokens
- * (after 30 days) and old delivery keys. Each duty is a {@link Loop}: a {@code runOnce()} repeated
- * while it does a full batch, on a timer, surviving its errors, and reporting its liveness to
- * {@code /ready}.
+ * The scheduler: fires due timers and schedules, expires approval requests nobody decided, reaps
+ * expired leases, sweeps for pending agents whose notification was lost, and prunes expired
+ * sessions, spent invitations and dead API tokens (after 30 days) and old delivery keys. Each duty
+ * is a {@link Loop}: a {@code runOnce()} repeated while it does a full batch, on a timer, surviving
+ * its errors, and reporting its liveness to {@code /ready}.
  */
 public final class SchedulerVerticle extends AbstractVerticle {
 
@@ -33,7 +33,8 @@ public final class SchedulerVerticle extends AbstractVerticle {
   private final Store store;
   private final SchedulerConfig config;
   private final List<Loop> loops = new ArrayList<>();
-  private final AtomicReference<QueueDepth> depth = new AtomicReference<>(new QueueDepth(0, 0, 0));
+  private final AtomicReference<QueueDepth> depth =
+      new AtomicReference<>(new QueueDepth(0, 0, 0, 0));
   private volatile boolean stopping;
 
   public SchedulerVerticle(Store store, SchedulerConfig config) {
@@ -43,7 +44,8 @@ public final class SchedulerVerticle extends AbstractVerticle {
   /**
    * @param registry where the queue gauges go: {@code pincery_pending_agents} (input waiting for a
    *     wake no worker has taken: what wake workers scale on), {@code pincery_awake_agents}, {@code
-   *     pincery_maintenance_agents}; every scheduler reports the same numbers (take the max)
+   *     pincery_maintenance_agents}, {@code pincery_approvals_pending}; every scheduler reports the
+   *     same numbers (take the max)
    */
   public SchedulerVerticle(Store store, SchedulerConfig config, MeterRegistry registry) {
     this.store = store;
@@ -56,6 +58,9 @@ public final class SchedulerVerticle extends AbstractVerticle {
         .register(registry);
     Gauge.builder("pincery_maintenance_agents", depth, d -> d.get().maintenance())
         .description("Agents waiting for or in a maintenance pass")
+        .register(registry);
+    Gauge.builder("pincery_approvals_pending", depth, d -> d.get().approvalsPending())
+        .description("Gated tool calls waiting for a person's decision")
         .register(registry);
   }
 

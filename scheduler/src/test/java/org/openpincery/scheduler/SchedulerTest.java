@@ -21,11 +21,13 @@ import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.model.AgentStatus;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.TerminationReason;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.store.ClaimResult;
 import org.openpincery.store.Database;
 import org.openpincery.store.Store;
+import org.openpincery.store.WakeRepository;
 import org.openpincery.testkit.TestPostgres;
 
 /** Schedulers against real PostgreSQL; two at once where double-firing could happen. */
@@ -75,6 +77,59 @@ class SchedulerTest {
     try (Connection c = TestPostgres.connect(url)) {
       c.createStatement().execute(sql);
     }
+  }
+
+  @Test
+  void twoSchedulersExpireAnUndecidedApprovalOnceAndTheAgentIsWokenToHearIt() throws Exception {
+    UUID agent = store.agents().createAgent(workspace, "waiting", "s", null).await();
+    var claimed =
+        (ClaimResult.Claimed)
+            store.lifecycle().claim(agent, "test-wake", Duration.ofMinutes(1)).await();
+    UUID approval = UUID.randomUUID();
+    // The step a supervised wake commits for a gated call: the request, expiring in a second.
+    store
+        .wakes()
+        .step(
+            new WakeRepository.Step(
+                agent,
+                claimed.wakeId(),
+                Duration.ofMinutes(1),
+                null,
+                List.of(),
+                TerminationReason.AWAITING_APPROVAL,
+                claimed.inboxSeq(),
+                Duration.ofMinutes(1),
+                List.of(),
+                false,
+                List.of(
+                    new WakeRepository.ApprovalChange.Request(
+                        approval,
+                        "call_0",
+                        "shell",
+                        "external",
+                        new io.vertx.core.json.JsonObject().put("command", "deploy"),
+                        java.time.OffsetDateTime.now().plusSeconds(1))),
+                null))
+        .await();
+    startScheduler(Map.of());
+    startScheduler(Map.of());
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM approvals WHERE id = '"
+                            + approval
+                            + "' AND status = 'expired'")
+                    == 1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM events WHERE agent_id = '"
+                    + agent
+                    + "' AND event_type = 'approval_decided' AND payload->>'decision' = 'expired'"))
+        .isEqualTo(1);
+    // The decision woke it: pending work, for any wake worker to claim.
+    assertThat(store.lifecycle().findPending(10).await()).contains(agent);
   }
 
   @Test

@@ -111,7 +111,8 @@ public final class LifecycleRepository {
                WHERE status = 'asleep' AND is_enabled AND has_pending
                  AND (wake_retry_at IS NULL OR wake_retry_at <= now())) AS pending,
              (SELECT count(*) FROM agents WHERE status = 'awake') AS awake,
-             (SELECT count(*) FROM agents WHERE status = 'maintenance') AS maintenance
+             (SELECT count(*) FROM agents WHERE status = 'maintenance') AS maintenance,
+             (SELECT count(*) FROM approvals WHERE status = 'pending') AS approvals_pending
       """;
 
   private final Pool pool;
@@ -375,7 +376,10 @@ public final class LifecycleRepository {
    * How many agents wait for a wake (asleep, enabled, with pending input), are awake, and wait for
    * or are in maintenance.
    */
-  public record QueueDepth(long pending, long awake, long maintenance) {}
+  /**
+   * @param approvalsPending gated calls waiting for a person's decision (V18)
+   */
+  public record QueueDepth(long pending, long awake, long maintenance, long approvalsPending) {}
 
   /** The queue's depth now (read only). */
   public Future<QueueDepth> queueDepth() {
@@ -385,7 +389,10 @@ public final class LifecycleRepository {
             rows -> {
               Row row = rows.iterator().next();
               return new QueueDepth(
-                  row.getLong("pending"), row.getLong("awake"), row.getLong("maintenance"));
+                  row.getLong("pending"),
+                  row.getLong("awake"),
+                  row.getLong("maintenance"),
+                  row.getLong("approvals_pending"));
             });
   }
 

@@ -40,7 +40,14 @@ public final class WakeRepository {
              EXISTS (SELECT 1 FROM events e
                       WHERE e.agent_id = a.id AND e.seq > a.consumed_seq
                         AND e.event_type = 'wake_abandoned'
-                        AND e.payload->>'phase' = 'awake') AS interrupted
+                        AND e.payload->>'phase' = 'awake') AS interrupted,
+             (SELECT coalesce(array_agg(w.tool_name || ' (approval ' || w.id || ', requested '
+                                        || to_char(w.requested_at AT TIME ZONE 'UTC',
+                                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                                        || ')' ORDER BY w.requested_at), '{}')
+                FROM (SELECT id, tool_name, requested_at FROM approvals
+                       WHERE agent_id = a.id AND status = 'pending'
+                       ORDER BY requested_at DESC LIMIT 10) w) AS awaiting
         FROM agents a
         LEFT JOIN LATERAL (SELECT identity, work_list FROM projections
                             WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) p ON true
@@ -135,6 +142,9 @@ public final class WakeRepository {
    * @param interrupted a wake of this agent lost its lease after it was shown input that is still
    *     pending (a {@code wake_abandoned} of phase {@code awake} after {@code consumed_seq}): its
    *     committed steps are to be shown to this wake ({@link EventRepository#interruptedSteps})
+   * @param permissionMode what the agent may do without a person (V18)
+   * @param awaitingApproval its calls waiting for a decision, oldest first, at most 10, each as
+   *     {@code <tool> (approval <id>, requested <UTC time>)}
    */
   public record WakeContext(
       String name,
@@ -145,7 +155,8 @@ public final class WakeRepository {
       String workList,
       List<String> recentSummaries,
       boolean interrupted,
-      PermissionMode permissionMode) {}
+      PermissionMode permissionMode,
+      List<String> awaitingApproval) {}
 
   /**
    * A decided approval (V18) as a wake settles it.
@@ -363,7 +374,8 @@ public final class WakeRepository {
         row.getString("work_list"),
         List.of(row.getArrayOfStrings("summaries")),
         row.getBoolean("interrupted"),
-        PermissionMode.fromWire(row.getString("permission_mode")).orElse(PermissionMode.LOCKED));
+        PermissionMode.fromWire(row.getString("permission_mode")).orElse(PermissionMode.LOCKED),
+        List.of(row.getArrayOfStrings("awaiting")));
   }
 
   /**

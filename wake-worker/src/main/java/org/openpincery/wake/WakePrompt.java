@@ -46,7 +46,11 @@ final class WakePrompt {
       ToolCatalog catalog,
       ToolPolicy policy,
       Clock clock) {
-    this.system = SYSTEM_TEMPLATE + "\n\n" + modeRule(context.permissionMode(), catalog, policy);
+    this.system =
+        SYSTEM_TEMPLATE
+            + "\n\n"
+            + modeRule(context.permissionMode(), catalog, policy)
+            + awaiting(context.awaitingApproval());
     this.context = context;
     this.reasoner = reasoner;
     this.config = config;
@@ -130,6 +134,15 @@ final class WakePrompt {
       rule.append(" Your tools run without asking.");
     }
     return rule.toString();
+  }
+
+  // The calls still waiting for a person, so that the model does not ask for them again.
+  private static String awaiting(List<String> calls) {
+    return calls.isEmpty()
+        ? ""
+        : " Waiting for a person's decision: "
+            + String.join("; ", calls)
+            + ". Do not make these calls again; you will be woken with each decision.";
   }
 
   private String defaultIdentity() {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,8 +20,12 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.openpincery.model.AgentStatus;
 import org.openpincery.model.NewEvent;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.model.SemanticStop;
 import org.openpincery.model.StoredEvent;
+import org.openpincery.store.AgentRepository.AgentPatch;
+import org.openpincery.store.ApprovalRepository.DecideResult;
+import org.openpincery.store.ApprovalRepository.Decision;
 import org.openpincery.testkit.ScriptedModelServer.Gated;
 import org.openpincery.testkit.ScriptedModelServer.Text;
 import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
@@ -191,6 +196,33 @@ class SupervisionTest {
       assertThat(f.store.timers().pending(agent).await()).hasSize(1);
       assertThat(f.store.events().verifyChain(agent).await())
           .isInstanceOf(org.openpincery.store.ChainVerification.Valid.class);
+    }
+  }
+
+  @Test
+  void aWakeForOtherInputIsToldWhichCallsStillWaitForAPerson() throws Exception {
+    try (EngineFixture f = supervisedTimers()) {
+      UUID agent = f.agent("reminded");
+      f.model.then(call("set_timer", TIMER)).then(done("waiting"));
+      f.message(agent, "set a timer");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("awaiting_approval");
+      f.finishMaintenance(agent);
+      UUID approval = approvalOf(f, agent);
+
+      f.model.then(done("still waiting for that approval"));
+      f.message(agent, "anything new?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+      String system =
+          f.model
+              .requests()
+              .getLast()
+              .getJsonArray("messages")
+              .getJsonObject(0)
+              .getString("content");
+      assertThat(system)
+          .contains("Waiting for a person's decision: set_timer (approval " + approval)
+          .contains("Do not make these calls again");
+      assertThat(f.count("SELECT count(*) FROM approvals WHERE status = 'pending'")).isEqualTo(1);
     }
   }
 
@@ -452,8 +484,18 @@ class SupervisionTest {
         .await();
   }
 
-  private static void setMode(EngineFixture f, UUID agent, String mode) throws SQLException {
-    exec(f, "UPDATE agents SET permission_mode = '" + mode + "' WHERE id = '" + agent + "'");
+  private static void setMode(EngineFixture f, UUID agent, String mode) {
+    f.store
+        .agents()
+        .update(
+            f.workspace,
+            agent,
+            new AgentPatch(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of(PermissionMode.fromWire(mode).orElseThrow())))
+        .await();
   }
 
   private static UUID approvalOf(EngineFixture f, UUID agent) {
@@ -461,19 +503,25 @@ class SupervisionTest {
         f.events(agent, "approval_requested").getFirst().payload().getString("approval_id"));
   }
 
-  // An operator's decision through the store's function (as the API makes it).
-  private static String decide(EngineFixture f, UUID approval, String decision, String note)
-      throws SQLException {
-    try (var c = TestPostgres.connect(f.url);
-        var st = c.prepareStatement("SELECT outcome FROM pincery_decide_approval(?, NULL, ?, ?)")) {
-      st.setObject(1, approval);
-      st.setString(2, decision);
-      st.setString(3, note);
-      try (var rs = st.executeQuery()) {
-        rs.next();
-        return rs.getString(1);
-      }
-    }
+  // An operator's decision, as the API makes it (the store's decide).
+  private static String decide(EngineFixture f, UUID approval, String decision, String note) {
+    DecideResult result =
+        f.store
+            .approvals()
+            .decide(
+                f.workspace,
+                approval,
+                null,
+                "approved".equals(decision) ? Decision.APPROVED : Decision.DENIED,
+                note)
+            .await();
+    return switch (result) {
+      case DecideResult.Decided d -> "decided";
+      case DecideResult.Expired e -> "expired";
+      case DecideResult.AlreadyDecided a -> "already_decided";
+      case DecideResult.AgentDeleted d -> "agent_deleted";
+      case DecideResult.NotFound n -> "not_found";
+    };
   }
 
   private static void exec(EngineFixture f, String sql) throws SQLException {

@@ -23,11 +23,11 @@ import org.openpincery.testkit.ScriptedModelServer.Text;
 import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
 
 /**
- * An approved call runs exactly once even when its worker is {@code kill -9}ed (issue 17): killed
- * after the request and before the approval, the call runs once in the wake of the next process;
- * killed while the approved call runs, it is never run again — the next wake answers it as
- * interrupted. The whole product runs as one real process (standalone on an external PostgreSQL),
- * killed and started again; the approval goes through the real API.
+ * An approved call runs exactly once even when its wake worker is {@code kill -9}ed (issue 17):
+ * killed before the approval and started again after it, the new process runs the call once; killed
+ * while the approved call runs, it is never run again — the next wake answers it as interrupted.
+ * Every tier is a real process of its own (gateway, scheduler, maintenance worker, wake worker) on
+ * one PostgreSQL; the approval goes through the real API.
  */
 class ApprovalKillTest {
 
@@ -58,20 +58,26 @@ class ApprovalKillTest {
       env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", ChaosCluster.BOOTSTRAP);
       env.put("OPEN_PINCERY_HOST", "127.0.0.1");
       env.put("OPEN_PINCERY_SANDBOX", "none");
+      env.put("OPEN_PINCERY_RATE_LIMIT_AUTHENTICATED", "0");
       env.put("TOOL_CAPABILITIES", "shell=external");
       env.put("WAKE_POLL_MILLIS", "200");
       env.put("MAINTENANCE_POLL_MILLIS", "200");
       env.put("WAKE_LEASE_SECONDS", "3");
       env.put("MAINTENANCE_LEASE_SECONDS", "3");
       env.put("SCHEDULER_REAP_INTERVAL_SECONDS", "1");
-      Tier all = cluster.add("all", "standalone", env);
-      awaitReady(cluster, all);
+      Tier all = cluster.add("gateway", "gateway", env);
+      cluster.add("scheduler", "scheduler", env);
+      cluster.add("maintenance", "maintenance-worker", env);
+      Tier worker = cluster.add("wake", "wake-worker", env);
+      for (Tier t : cluster.tiers.values()) {
+        awaitReady(cluster, t);
+      }
       String session =
           call(all, "POST", "/api/bootstrap", ChaosCluster.BOOTSTRAP, null, 201)
               .getString("session_token");
-      Path data = work.resolve("all");
+      Path data = work.resolve("wake");
 
-      // 1. Killed between the request and the approval: the call runs once, in the next process.
+      // 1. Killed between the request and its approval: the call runs once, in the next process.
       String first =
           call(all, "POST", "/api/agents", session, new JsonObject().put("name", "deployer"), 201)
               .getString("id");
@@ -79,11 +85,12 @@ class ApprovalKillTest {
       model.then("deploy v1", done("waiting for the approval"));
       call(all, "POST", "/api/agents/" + first + "/messages", session, message("deploy v1"), 202);
       String approval = awaitApproval(all, session, first);
-      cluster.kill(all);
-      cluster.start(all);
-      awaitReady(cluster, all);
+      awaitEnds(all, session, first, 1);
+      cluster.kill(worker);
       model.then("deploy v1", done("deployed"));
       call(all, "POST", "/api/approvals/" + approval + "/approve", session, note("ship it"), 200);
+      cluster.start(worker);
+      awaitReady(cluster, worker);
       awaitEnds(all, session, first, 2);
       Path firstLog = data.resolve("sandbox").resolve(first).resolve("deploys.log");
       assertThat(Files.readAllLines(firstLog)).containsExactly("deployed-v1");
@@ -109,9 +116,9 @@ class ApprovalKillTest {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(50))
           .until(() -> Files.exists(secondLog) && Files.readString(secondLog).contains("started"));
-      cluster.kill(all);
-      cluster.start(all);
-      awaitReady(cluster, all);
+      cluster.kill(worker);
+      cluster.start(worker);
+      awaitReady(cluster, worker);
       model.then("migrate v2", done("I will check what happened"));
       // The dead wake's lease expires, the reaper frees the agent, and its decision is settled.
       awaitEnds(all, session, second, 2);
