@@ -1,6 +1,7 @@
 package org.openpincery.pcy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
@@ -69,12 +70,16 @@ class SupervisionCommandsTest {
    * step with the request, its {@code approval_requested} event and the wake's end.
    */
   static UUID requestApproval(Store store, UUID agent, String tool, JsonObject arguments) {
+    return requestApproval(store, agent, tool, arguments, Duration.ofHours(1));
+  }
+
+  static UUID requestApproval(
+      Store store, UUID agent, String tool, JsonObject arguments, Duration ttl) {
     var wake =
         (ClaimResult.Claimed)
             store.lifecycle().claim(agent, "supervision-test", Duration.ofMinutes(1)).await();
     UUID id = UUID.randomUUID();
     String callId = "call_" + id.toString().substring(0, 8);
-    Duration ttl = Duration.ofHours(1);
     NewEvent requested =
         NewEvent.of(EventType.APPROVAL_REQUESTED, "runtime", null)
             .withPayload(
@@ -202,6 +207,39 @@ class SupervisionCommandsTest {
         .contains(third.toString());
     var refused = viewer.run("approvals", "approve", third.toString());
     assertThat(refused.exit()).as(refused.toString()).isEqualTo(PcyException.FORBIDDEN);
+  }
+
+  @Test
+  void aRequestPastItsExpiryIsRefusedInOneLineSayingItExpired() {
+    String agent = createAgent("slowpoke");
+    UUID late =
+        requestApproval(
+            store,
+            UUID.fromString(agent),
+            "shell",
+            new JsonObject().put("command", "echo late"),
+            Duration.ofSeconds(1));
+    String expires =
+        owner.run("approvals", "show", late.toString()).json().get("expires_at").asText();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                java.time.Instant.now()
+                    .isAfter(java.time.OffsetDateTime.parse(expires).toInstant()));
+    // Whether the scheduler's sweep (409) or the decision itself (410) records the expiry first,
+    // the answer is one line saying it expired; exit 1.
+    var r = owner.run("approvals", "approve", late.toString(), "--note", "too late");
+    assertThat(r.exit()).as(r.toString()).isEqualTo(PcyException.FAILURE);
+    assertThat(r.err().strip().lines())
+        .singleElement()
+        .asString()
+        .startsWith("pcy: approval " + late.toString().substring(0, 8) + "… expired at ")
+        .containsPattern("\\((approval_expired|approval_decided)\\)$");
+    JsonNode now = owner.run("approvals", "show", late.toString()).json();
+    assertThat(now.get("status").asText()).isEqualTo("expired");
+    assertThat(owner.runOnTerminal("approvals", "show", late.toString(), "--no-color").out())
+        .contains("the runtime (expired)");
   }
 
   @Test
