@@ -187,7 +187,8 @@ final class ApprovalsCommand extends Base {
       }
       fields.addAll(
           Output.pairs(
-              "arguments", a.path("arguments").isMissingNode() ? "" : Json.pretty(args(a))));
+              "arguments",
+              a.path("arguments").isMissingNode() ? "" : Json.pretty(a.path("arguments"))));
       o.fields(fields);
     }
   }
@@ -371,10 +372,6 @@ final class ApprovalsCommand extends Base {
     return emails.getOrDefault(by, by);
   }
 
-  private static JsonNode args(JsonNode a) {
-    return a.path("arguments");
-  }
-
   /** {@code 3 min ago} / {@code in 55 min} for an ISO instant; the text itself if unparsable. */
   static String relative(String iso, Instant now) {
     if (iso.isEmpty()) {
@@ -393,13 +390,13 @@ final class ApprovalsCommand extends Base {
     Duration d = Duration.between(now, t);
     boolean future = !d.isNegative();
     long s = Math.abs(d.toSeconds());
+    if (s < 5) {
+      return "now";
+    }
     String amount =
         s < 60
             ? s + " s"
             : s < 3600 ? (s / 60) + " min" : s < 86400 ? (s / 3600) + " h" : (s / 86400) + " d";
-    if (s < 5) {
-      return "now";
-    }
     return future ? "in " + amount : amount + " ago";
   }
 }
