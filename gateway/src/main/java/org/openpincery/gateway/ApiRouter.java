@@ -107,7 +107,7 @@ public final class ApiRouter {
     AppendBatcher messages =
         new AppendBatcher(workspaces -> store.inWorkspaces(workspaces).events(), 2, 256);
     AgentHandlers agents = new AgentHandlers(messages, config, metrics);
-    EventHandlers events = new EventHandlers();
+    EventHandlers events = new EventHandlers(store.chainChecks());
     ScheduleHandlers schedules = new ScheduleHandlers();
     ModelCallHandlers modelCalls = new ModelCallHandlers(events);
     HistoryHandlers history = new HistoryHandlers(events);
@@ -116,7 +116,7 @@ public final class ApiRouter {
     CredentialHandlers credentials = new CredentialHandlers(config.vault());
     EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
-    AuditHandlers auditLog = new AuditHandlers(store.audit());
+    AuditHandlers auditLog = new AuditHandlers(store.audit(), store.chainChecks());
     NotificationHandlers notifications = new NotificationHandlers(config.notifyAllowHttp());
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 

@@ -218,4 +218,50 @@ class NotificationsApiTest {
     assertThat(api.call("GET", "/api/notifications/deliveries/" + id, owner, null).status())
         .isEqualTo(404);
   }
+
+  @Test
+  void aBreakTheVerifyRoutesFindIsRecordedAndNotifiedOnce() throws Exception {
+    String id =
+        subscribe("{\"url\":\"https://hooks.example.com/chain\",\"kinds\":[\"chain.broken\"]}")
+            .json()
+            .getString("id");
+    String agent = api.createAgent(owner, "tampered");
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              api.call(
+                      "POST",
+                      "/api/agents/" + agent + "/messages",
+                      owner,
+                      "{\"content\":\"m" + i + "\"}")
+                  .status())
+          .isEqualTo(202);
+    }
+    api.execute(
+        "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete;"
+            + "UPDATE events SET content = 'forged' WHERE agent_id = '"
+            + agent
+            + "' AND seq = 2;"
+            + "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;");
+    for (int i = 0; i < 2; i++) {
+      var verify = api.call("GET", "/api/agents/" + agent + "/events/verify", owner, null);
+      assertThat(verify.json().getBoolean("valid")).isFalse();
+      assertThat(verify.json().getLong("first_bad_seq")).isEqualTo(2);
+    }
+    var deliveries =
+        api.call("GET", "/api/notifications/deliveries?subscription_id=" + id, owner, null)
+            .json()
+            .getJsonArray("deliveries");
+    assertThat(deliveries).hasSize(1);
+    JsonObject data = deliveries.getJsonObject(0).getJsonObject("payload").getJsonObject("data");
+    assertThat(deliveries.getJsonObject(0).getString("kind")).isEqualTo("chain.broken");
+    assertThat(data.getString("agent_id")).isEqualTo(agent);
+    assertThat(data.getLong("first_bad_seq")).isEqualTo(2);
+    assertThat(data.getString("problem")).isEqualTo("hash_mismatch");
+    assertThat(
+            api.count(
+                "SELECT count(*) FROM chain_checkpoints WHERE chain_id = '"
+                    + agent
+                    + "' AND broken_seq = 2"))
+        .isEqualTo(1);
+  }
 }

@@ -231,34 +231,42 @@ public final class ChainCheckRepository {
                     .execute(Tuple.of(type.wire(), chainId, last, row.getBuffer("last_hash")))
                     .map(r -> new Result(type, chainId, workspace, checked, null, false, 0));
               }
-              JsonObject data =
-                  new JsonObject()
-                      .put("workspace_id", workspace == null ? null : workspace.toString())
-                      .put("chain", type.wire())
-                      .put(type == ChainType.AGENT ? "agent_id" : "audit_chain", chainId.toString())
-                      .put("first_bad_seq", broken.firstBadSeq())
-                      .put("problem", broken.problem());
-              return pool.preparedQuery(MARK_BROKEN)
-                  .execute(
-                      Tuple.of(
-                          type.wire(),
-                          chainId,
-                          broken.firstBadSeq(),
-                          broken.problem(),
-                          workspace,
-                          data))
-                  .map(
-                      r -> {
-                        int queued = r.iterator().next().getInteger("queued");
-                        return new Result(
-                            type,
-                            chainId,
-                            workspace,
-                            checked,
-                            broken,
-                            queued >= 0,
-                            Math.max(0, queued));
-                      });
+              return recordBroken(type, chainId, workspace, broken);
+            });
+  }
+
+  /**
+   * Records that a chain is broken (the periodic check, or a full verification through the API that
+   * found it) and, if this is the first record of a break of that chain, queues a {@code
+   * chain.broken} notification to each subscription of {@code workspaceId} that wants it. A chain
+   * recorded broken is not checked again by the periodic check.
+   *
+   * @param workspaceId whose subscriptions are told; null tells nobody
+   */
+  public Future<Result> recordBroken(
+      ChainType type, UUID chainId, UUID workspaceId, ChainVerification.Broken broken) {
+    JsonObject data =
+        new JsonObject()
+            .put("workspace_id", workspaceId == null ? null : workspaceId.toString())
+            .put("chain", type.wire())
+            .put(type == ChainType.AGENT ? "agent_id" : "audit_chain", chainId.toString())
+            .put("first_bad_seq", broken.firstBadSeq())
+            .put("problem", broken.problem());
+    return pool.preparedQuery(MARK_BROKEN)
+        .execute(
+            Tuple.of(
+                type.wire(), chainId, broken.firstBadSeq(), broken.problem(), workspaceId, data))
+        .map(
+            r -> {
+              int queued = r.iterator().next().getInteger("queued");
+              return new Result(
+                  type,
+                  chainId,
+                  workspaceId,
+                  broken.eventsChecked(),
+                  broken,
+                  queued >= 0,
+                  Math.max(0, queued));
             });
   }
 
