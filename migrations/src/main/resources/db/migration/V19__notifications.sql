@@ -80,6 +80,10 @@ CREATE TABLE notification_outbox (
 -- The deliverer: a subscription's pending notifications in order (the head is the next one).
 CREATE INDEX notification_outbox_pending_idx
     ON notification_outbox (subscription_id, position) WHERE status = 'pending';
+-- The deliverer's claim: which subscriptions have a notification due (a backlog behind a
+-- receiver that is down is mostly not due).
+CREATE INDEX notification_outbox_due_idx
+    ON notification_outbox (next_attempt_at) WHERE status = 'pending';
 -- Listing a workspace's deliveries, newest first (and by subscription).
 CREATE INDEX notification_outbox_workspace_idx
     ON notification_outbox (workspace_id, position DESC);
