@@ -264,4 +264,32 @@ class NotificationsApiTest {
                     + "' AND broken_seq = 2"))
         .isEqualTo(1);
   }
+
+  @Test
+  void aPersonsStopQueuesAgentStoppedAndCarryOnQueuesNothing() throws Exception {
+    String id =
+        subscribe("{\"url\":\"https://hooks.example.com/stops\",\"kinds\":[\"agent.stopped\"]}")
+            .json()
+            .getString("id");
+    String agent = api.createAgent(owner, "stoppable");
+    for (String text : new String[] {"Stop!", "carry on", "hello"}) {
+      var sent =
+          api.call(
+              "POST",
+              "/api/agents/" + agent + "/messages",
+              owner,
+              new JsonObject().put("content", text).encode());
+      assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+    }
+    var deliveries =
+        api.call("GET", "/api/notifications/deliveries?subscription_id=" + id, owner, null)
+            .json()
+            .getJsonArray("deliveries");
+    assertThat(deliveries).hasSize(1);
+    JsonObject payload = deliveries.getJsonObject(0).getJsonObject("payload");
+    assertThat(payload.getString("type")).isEqualTo("agent.stopped");
+    assertThat(payload.getJsonObject("data").getString("agent_id")).isEqualTo(agent);
+    assertThat(payload.getJsonObject("data").getString("agent_name")).isEqualTo("stoppable");
+    assertThat(payload.encode()).doesNotContain("Stop!");
+  }
 }
