@@ -154,14 +154,14 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
         Attempt attempt = next.get();
         Outcome outcome = send(attempt);
         Optional<String> status = outbox.finish(attempt, outcome).await();
-        record(attempt, outcome, status);
+        record(claimed, attempt, outcome, status);
       }
     } finally {
       outbox.release(claimed.subscriptionId(), config.owner()).await();
     }
   }
 
-  private void record(Attempt attempt, Outcome outcome, Optional<String> status) {
+  private void record(Claimed claimed, Attempt attempt, Outcome outcome, Optional<String> status) {
     if (outcome.delivered()) {
       delivered.increment();
       return;
@@ -170,19 +170,22 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
     if (status.filter("failed"::equals).isPresent()) {
       failed.increment();
       LOG.warn(
-          "notification {} ({}) to {} failed after {} attempt(s): {}",
+          "notification {} ({}) to subscription {} (host {}) failed after {} attempt(s): {}",
           attempt.id(),
           attempt.kind(),
-          attempt.url(),
+          claimed.subscriptionId(),
+          host(attempt.url()),
           attempt.attempt(),
           outcome.error());
     } else {
       LOG.info(
-          "notification {} ({}) attempt {} to {} failed, retrying in {} ms: {}",
+          "notification {} ({}) attempt {} to subscription {} (host {}) failed, retrying in {} ms:"
+              + " {}",
           attempt.id(),
           attempt.kind(),
           attempt.attempt(),
-          attempt.url(),
+          claimed.subscriptionId(),
+          host(attempt.url()),
           outcome.retryIn().map(Duration::toMillis).orElse(0L),
           outcome.error());
     }
@@ -237,6 +240,15 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
     Duration base = config.retryDelays().get(attempt.attempt() - 1);
     double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
     return Optional.of(Duration.ofMillis(Math.round(base.toMillis() * jitter)));
+  }
+
+  // Logs name the host only: a URL's path or query may hold a secret.
+  private static String host(String url) {
+    try {
+      return java.net.URI.create(url).getHost();
+    } catch (IllegalArgumentException e) {
+      return "?";
+    }
   }
 
   private static String describe(Throwable e) {

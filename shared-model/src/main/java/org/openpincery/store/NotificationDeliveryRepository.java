@@ -112,8 +112,16 @@ public final class NotificationDeliveryRepository {
   private static final String BACKLOG =
       "SELECT count(*) AS n FROM notification_outbox WHERE status = 'pending'";
 
-  /** A claimed subscription. */
-  public record Claimed(UUID subscriptionId, UUID workspaceId, String url) {}
+  /**
+   * A claimed subscription. Its URL may itself hold a secret (a chat service's webhook URL), so
+   * {@link #toString()} leaves it out.
+   */
+  public record Claimed(UUID subscriptionId, UUID workspaceId, String url) {
+    @Override
+    public String toString() {
+      return "subscription " + subscriptionId;
+    }
+  }
 
   /**
    * The notification to attempt now.
@@ -125,9 +133,10 @@ public final class NotificationDeliveryRepository {
    */
   public record Attempt(
       UUID id, String kind, String body, int attempt, UUID attemptId, String url, String secret) {
+    // Neither the secret nor the URL (which may hold one).
     @Override
     public String toString() {
-      return "Attempt[id=" + id + ", kind=" + kind + ", attempt=" + attempt + ", url=" + url + "]";
+      return "Attempt[id=" + id + ", kind=" + kind + ", attempt=" + attempt + "]";
     }
   }
 
