@@ -164,4 +164,37 @@ class ChainCheckTest {
     assertThat(small.runOnce().entriesChecked()).isEqualTo(2);
     assertThat(small.runOnce().chainsChecked()).isZero();
   }
+
+  @Test
+  void theDelivererRunsTheCheckOnItsInterval() throws Exception {
+    fx.subscribe("https://example.com/chain", List.of("chain.broken"));
+    append(3);
+    fx.execute(
+        "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete;"
+            + "UPDATE events SET content = 'forged' WHERE agent_id = '"
+            + fx.agent
+            + "' AND seq = 2;"
+            + "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;");
+    fx.deliverer(
+        new NotificationConfig(
+            "interval-test",
+            1,
+            Duration.ofMillis(50),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            List.of(),
+            Duration.ofMillis(100),
+            100,
+            100));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                fx.count(
+                        "SELECT count(*) FROM chain_checkpoints WHERE chain_id = '"
+                            + fx.agent
+                            + "' AND broken_seq = 2")
+                    == 1);
+    assertThat(chainBrokenRows()).isEqualTo(1);
+  }
 }
