@@ -29,6 +29,8 @@ import org.openpincery.config.Env;
  *     (incrementally); zero turns the check off
  * @param chainCheckMaxEntries {@code CHAIN_CHECK_MAX_ENTRIES}: entries of one chain per pass
  * @param chainCheckMaxChains {@code CHAIN_CHECK_MAX_CHAINS}: chains of each kind per pass
+ * @param retention {@code NOTIFY_RETENTION_DAYS}: delivered and failed notifications (with their
+ *     attempts) older than this are deleted; zero keeps them for ever
  */
 public record NotificationConfig(
     String owner,
@@ -39,7 +41,8 @@ public record NotificationConfig(
     List<Duration> retryDelays,
     Duration chainCheckInterval,
     int chainCheckMaxEntries,
-    int chainCheckMaxChains) {
+    int chainCheckMaxChains,
+    Duration retention) {
 
   public static final String RETRY_DELAYS = "NOTIFY_RETRY_DELAYS";
 
@@ -72,7 +75,8 @@ public record NotificationConfig(
         delays(env.string(RETRY_DELAYS, DEFAULT_RETRY_DELAYS)),
         env.seconds("CHAIN_CHECK_INTERVAL_SECONDS", Duration.ofMinutes(5), 0, 7 * 86400),
         env.integer("CHAIN_CHECK_MAX_ENTRIES", 10_000, 1, 10_000_000),
-        env.integer("CHAIN_CHECK_MAX_CHAINS", 1_000, 1, 1_000_000));
+        env.integer("CHAIN_CHECK_MAX_CHAINS", 1_000, 1, 1_000_000),
+        Duration.ofDays(env.integer("NOTIFY_RETENTION_DAYS", 30, 0, 3650)));
   }
 
   /** Parses {@code 5s,30s,2m,...} (units ms, s, m, h; 0 to 50 delays). */

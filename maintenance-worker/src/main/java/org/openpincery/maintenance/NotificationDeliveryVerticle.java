@@ -44,6 +44,8 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
   // Attempts per claim before the subscription is given back (others' turn, fresh claims).
   private static final int MAX_PER_CLAIM = 100;
   private static final int MAX_ERROR_CHARS = 500;
+  private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+  private static final int PRUNE_BATCH = 1_000;
 
   private final Store store;
   private final NotificationConfig config;
@@ -59,6 +61,7 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
   private Counter retried;
   private long poll;
   private long chainTimer = -1;
+  private long pruneTimer = -1;
   private volatile boolean running;
 
   public NotificationDeliveryVerticle(
@@ -118,6 +121,11 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
                   .onSuccess(backlog::set)
                   .onFailure(e -> LOG.debug("backlog not read: {}", e.toString()));
             });
+    if (!config.retention().isZero()) {
+      pruneTimer =
+          vertx.setPeriodic(
+              1_000, PRUNE_EVERY.toMillis(), id -> context.runOnContext(v -> prune()));
+    }
     if (!config.chainCheckInterval().isZero()) {
       chainTimer =
           vertx.setPeriodic(
@@ -233,6 +241,24 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
     return new Outcome(ok, status, error, durationMs, ok ? Optional.empty() : retryAfter(attempt));
   }
 
+  // Deletes settled deliveries past the retention, a batch at a time (several deliverers pruning
+  // at once delete different rows or nothing).
+  private void prune() {
+    try {
+      int deleted;
+      long total = 0;
+      do {
+        deleted = outbox.prune(config.retention(), PRUNE_BATCH).await();
+        total += deleted;
+      } while (deleted == PRUNE_BATCH && running);
+      if (total > 0) {
+        LOG.info("pruned {} delivered or failed notification(s) past the retention", total);
+      }
+    } catch (Exception e) {
+      LOG.warn("notification pruning failed (retried later): {}", e.toString());
+    }
+  }
+
   private Optional<Duration> retryAfter(Attempt attempt) {
     if (attempt.attempt() > config.retryDelays().size()) {
       return Optional.empty();
@@ -265,6 +291,9 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
     vertx.cancelTimer(poll);
     if (chainTimer >= 0) {
       vertx.cancelTimer(chainTimer);
+    }
+    if (pruneTimer >= 0) {
+      vertx.cancelTimer(pruneTimer);
     }
     consumer.unregister().await();
     Future<Void> grace =

@@ -156,7 +156,8 @@ class ChainCheckTest {
                 List.of(),
                 Duration.ZERO,
                 4,
-                100),
+                100,
+                Duration.ZERO),
             new SimpleMeterRegistry());
     append(10);
     assertThat(small.runOnce().entriesChecked()).isEqualTo(4);
@@ -185,7 +186,8 @@ class ChainCheckTest {
             List.of(),
             Duration.ofMillis(100),
             100,
-            100));
+            100,
+            Duration.ZERO));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(

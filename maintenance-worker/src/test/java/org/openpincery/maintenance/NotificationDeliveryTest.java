@@ -165,7 +165,8 @@ class NotificationDeliveryTest {
             config.retryDelays(),
             config.chainCheckInterval(),
             config.chainCheckMaxEntries(),
-            config.chainCheckMaxChains()));
+            config.chainCheckMaxChains(),
+            config.retention()));
     for (int i = 0; i < 10; i++) {
       fx.failWake();
     }
@@ -238,5 +239,49 @@ class NotificationDeliveryTest {
         .isEqualTo("notification.test");
     assertThat(receiver.received("/hooks/t").get(0).getString("id")).isEqualTo(id.toString());
     assertThat(fx.outbox(sub[0])).hasSize(1);
+  }
+
+  @Test
+  void settledDeliveriesPastTheRetentionArePrunedAndPendingOnesAreKept() throws Exception {
+    String[] sub = fx.subscribe("https://example.com/old", List.of("wake.failed"));
+    fx.failWake();
+    fx.failWake();
+    List<String[]> rows = fx.outbox(sub[0]);
+    // One old delivered notification (with an attempt), one old one still pending (disabled).
+    fx.execute(
+        "UPDATE notification_outbox SET status = 'delivered', delivered_at = now(), attempts = 1,"
+            + " created_at = now() - interval '40 days' WHERE id = '"
+            + rows.get(0)[0]
+            + "';"
+            + "INSERT INTO notification_attempts (outbox_id, workspace_id, attempt, started_at)"
+            + " SELECT id, workspace_id, 1, now() FROM notification_outbox WHERE id = '"
+            + rows.get(0)[0]
+            + "';"
+            + "UPDATE notification_outbox SET created_at = now() - interval '40 days' WHERE id = '"
+            + rows.get(1)[0]
+            + "';"
+            + "UPDATE notification_subscriptions SET enabled = false WHERE id = '"
+            + sub[0]
+            + "'");
+    var base =
+        NotificationFixture.config(
+            NotificationFixture.delays(1, 50), Duration.ofSeconds(2), Duration.ofSeconds(5));
+    fx.deliverer(
+        new NotificationConfig(
+            base.owner(),
+            base.concurrency(),
+            base.poll(),
+            base.timeout(),
+            base.lease(),
+            base.retryDelays(),
+            base.chainCheckInterval(),
+            base.chainCheckMaxEntries(),
+            base.chainCheckMaxChains(),
+            Duration.ofDays(30)));
+
+    await().atMost(WAIT).until(() -> fx.outbox(sub[0]).size() == 1);
+    assertThat(fx.outbox(sub[0]).get(0)[0]).isEqualTo(rows.get(1)[0]);
+    assertThat(fx.outbox(sub[0]).get(0)[1]).isEqualTo("pending");
+    assertThat(fx.attempts(rows.get(0)[0])).isEmpty();
   }
 }

@@ -51,7 +51,8 @@ final class NotificationFixture implements AutoCloseable {
         delays,
         Duration.ZERO,
         10_000,
-        1_000);
+        1_000,
+        Duration.ZERO);
   }
 
   static List<Duration> delays(int n, long millis) {

@@ -109,6 +109,17 @@ public final class NotificationDeliveryRepository {
       "UPDATE notification_subscriptions SET lease_owner = NULL, lease_expires_at = NULL"
           + " WHERE id = $1 AND lease_owner = $2";
 
+  // Settled deliveries (and their attempts, ON DELETE CASCADE) past the retention, a batch at a
+  // time; pending ones are never pruned.
+  private static final String PRUNE =
+      """
+      DELETE FROM notification_outbox
+       WHERE id IN (SELECT id FROM notification_outbox
+                     WHERE status <> 'pending'
+                       AND created_at < now() - $1 * interval '1 millisecond'
+                     LIMIT $2)
+      """;
+
   private static final String BACKLOG =
       "SELECT count(*) AS n FROM notification_outbox WHERE status = 'pending'";
 
@@ -220,6 +231,16 @@ public final class NotificationDeliveryRepository {
   /** Gives the subscription back (no-op if the lease is no longer {@code owner}'s). */
   public Future<Void> release(UUID subscriptionId, String owner) {
     return pool.preparedQuery(RELEASE).execute(Tuple.of(subscriptionId, owner)).mapEmpty();
+  }
+
+  /**
+   * Deletes up to {@code limit} delivered or failed notifications created more than {@code
+   * retention} ago, with their attempts; returns how many.
+   */
+  public Future<Integer> prune(Duration retention, int limit) {
+    return pool.preparedQuery(PRUNE)
+        .execute(Tuple.of(retention.toMillis(), limit))
+        .map(rows -> rows.rowCount());
   }
 
   /** Notifications not yet delivered nor failed, in every workspace. */
