@@ -1,6 +1,6 @@
 // Outbound notifications: the workspace's subscriptions (admins: add one with the kinds it wants,
 // its signing secret shown once; enable, disable, send a test, rotate the secret, delete) and the
-// recent deliveries with each attempt (operators and up).
+// recent deliveries with each attempt, a failed one retried (operators and up).
 import { h, clear, showError, fmtTime, fmtAgo, confirmButton, copyButton, shortId } from './dom.js';
 import { get, post, patch, del, ApiError } from './api.js';
 import { atLeast } from './me.js';
@@ -156,10 +156,15 @@ export function renderNotifications(root, ctx) {
     const status = d.status === 'pending' && d.next_attempt_at
       ? h('span', { title: 'next attempt ' + fmtTime(d.next_attempt_at) }, h('span', { class: 'badge status-pending' }, 'pending'))
       : h('span', { class: 'badge status-' + d.status }, d.status);
+    let retry = null;
+    if (d.status === 'failed') {
+      retry = h('button', { type: 'button', class: 'small', 'aria-label': 'Retry delivery ' + d.id }, 'Retry');
+      retry.addEventListener('click', () => act(() => post('/api/notifications/deliveries/' + encodeURIComponent(d.id) + '/retry')));
+    }
     return h('tr', { dataset: { deliveryId: d.id, status: d.status } },
       h('th', { scope: 'row' }, h('code', {}, d.kind)),
       h('td', { title: d.subscription_id }, urls.get(d.subscription_id) || shortId(d.subscription_id)),
-      h('td', {}, status),
+      h('td', {}, status, retry ? ' ' : null, retry),
       h('td', {}, attempts),
       h('td', {}, lastAttempt(d)),
       h('td', { title: fmtTime(d.created_at) }, fmtAgo(d.created_at)));

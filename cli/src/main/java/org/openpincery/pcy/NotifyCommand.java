@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pcy notify add|list|rm|enable|disable|test|deliveries}: outbound notifications, signed per
- * Standard Webhooks, to URLs subscribed to kinds (approval.requested, wake.failed,
+ * {@code pcy notify add|list|rm|enable|disable|test|deliveries|retry}: outbound notifications,
+ * signed per Standard Webhooks, to URLs subscribed to kinds (approval.requested, wake.failed,
  * budget.exhausted, agent.stopped, chain.broken). Subscriptions are for admins; the deliveries for
  * operators.
  */
@@ -30,14 +30,15 @@ import picocli.CommandLine.Parameters;
       NotifyCommand.Enable.class,
       NotifyCommand.Disable.class,
       NotifyCommand.Test.class,
-      NotifyCommand.Deliveries.class
+      NotifyCommand.Deliveries.class,
+      NotifyCommand.Retry.class
     })
 final class NotifyCommand extends Base {
 
   @Override
   void run() {
     throw PcyException.usage(
-        "notify needs a command: add, list, rm, enable, disable, test, deliveries");
+        "notify needs a command: add, list, rm, enable, disable, test, deliveries, retry");
   }
 
   private static String path(String id) {
@@ -230,6 +231,28 @@ final class NotifyCommand extends Base {
                 Json.text(d, "created_at")));
       }
       out().table(List.of("ID", "KIND", "STATUS", "ATTEMPTS", "LAST", "CREATED"), rows);
+    }
+  }
+
+  @Command(name = "retry", description = "Queue a failed delivery for one more attempt (operator).")
+  static final class Retry extends Base {
+    @Parameters(paramLabel = "DELIVERY_ID")
+    String id;
+
+    @Override
+    void run() {
+      JsonNode r =
+          session()
+              .post(
+                  "/api/notifications/deliveries/"
+                      + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                      + "/retry",
+                  Json.object());
+      if (out().json()) {
+        out().json(r);
+      } else {
+        out().line("delivery " + id + " queued again");
+      }
     }
   }
 }

@@ -89,6 +89,11 @@ class NotifyCommandTest {
     assertThat(d.get("id").asText()).isEqualTo(delivery);
     assertThat(d.get("attempts").get(0).get("http_status").asInt()).isEqualTo(204);
 
+    // Only a failed delivery can be sent again: this one was delivered (409 not_failed).
+    var retry = owner.run("notify", "retry", delivery);
+    assertThat(retry.exit()).isNotZero();
+    assertThat(retry.err()).contains("not_failed");
+
     assertThat(owner.run("notify", "disable", id).json().get("enabled").asBoolean()).isFalse();
     assertThat(owner.run("notify", "add", "ftp://x", "--kinds", "wake.failed").exit()).isNotZero();
     assertThat(owner.run("notify", "rm", id).exit()).isZero();

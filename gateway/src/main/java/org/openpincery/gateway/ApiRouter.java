@@ -262,6 +262,11 @@ public final class ApiRouter {
     api.post(subscription + "/test", admin, "notification.test", notifications::test);
     api.get("/api/notifications/deliveries", operator, notifications::deliveries);
     api.get("/api/notifications/deliveries/:delivery_id", operator, notifications::delivery);
+    api.post(
+        "/api/notifications/deliveries/:delivery_id/retry",
+        operator,
+        "notification.redeliver",
+        notifications::retry);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).

@@ -253,6 +253,37 @@ final class NotificationHandlers {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * POST /api/notifications/deliveries/:delivery_id/retry: 200 with the delivery, queued for one
+   * more attempt now; 409 {@code not_failed} unless it had failed; 404 if there is none.
+   */
+  void retry(RoutingContext ctx) {
+    UUID id = Bodies.pathId(ctx, "delivery_id", "delivery");
+    AuditTrail.target(ctx, "notification_delivery", id.toString());
+    UUID workspace = Authenticator.principal(ctx).workspaceId();
+    NotificationRepository repo = Scopes.of(ctx).notifications();
+    repo.retry(workspace, id)
+        .compose(
+            retried ->
+                repo.delivery(workspace, id)
+                    .map(
+                        found -> {
+                          if (found.isEmpty()) {
+                            throw ApiError.notFound("no such delivery");
+                          }
+                          if (!retried) {
+                            throw ApiError.conflict(
+                                "not_failed",
+                                "the delivery is "
+                                    + found.get().status()
+                                    + ": only a failed one can be retried");
+                          }
+                          return found.get();
+                        }))
+        .onSuccess(d -> Responses.json(ctx, 200, json(d)))
+        .onFailure(ctx::fail);
+  }
+
   private String url(String raw) {
     Optional<String> problem = StandardWebhooks.urlProblem(raw, allowHttp);
     if (problem.isPresent()) {

@@ -126,6 +126,7 @@ class AuthorizationMatrixTest {
         row("POST", "/api/notifications/subscriptions/{random}/test", a),
         row("GET", "/api/notifications/deliveries", o),
         row("GET", "/api/notifications/deliveries/{random}", o),
+        row("POST", "/api/notifications/deliveries/{random}/retry", o),
         // Last: it ends the session that calls it (each role signs in again afterwards).
         new Row("POST", "/api/logout", v, true, null));
   }

@@ -292,4 +292,46 @@ class NotificationsApiTest {
     assertThat(payload.getJsonObject("data").getString("agent_name")).isEqualTo("stoppable");
     assertThat(payload.encode()).doesNotContain("Stop!");
   }
+
+  @Test
+  void onlyAFailedDeliveryCanBeRetriedAndItIsQueuedAgainWithItsAttemptsKept() throws Exception {
+    String id =
+        subscribe("{\"url\":\"https://hooks.example.com/r\",\"kinds\":[\"wake.failed\"]}")
+            .json()
+            .getString("id");
+    String delivery =
+        api.call("POST", "/api/notifications/subscriptions/" + id + "/test", owner, null)
+            .json()
+            .getString("delivery_id");
+    String retry = "/api/notifications/deliveries/" + delivery + "/retry";
+    var pending = api.call("POST", retry, owner, null);
+    assertThat(pending.status()).isEqualTo(409);
+    assertThat(pending.errorCode()).isEqualTo("not_failed");
+    assertThat(pending.text()).contains("pending");
+
+    api.execute(
+        "UPDATE notification_outbox SET status = 'failed', attempts = 1,"
+            + " last_error = 'HTTP 500' WHERE id = '"
+            + delivery
+            + "';"
+            + "INSERT INTO notification_attempts (outbox_id, workspace_id, attempt, started_at,"
+            + " finished_at, http_status, error) SELECT id, workspace_id, 1, now(), now(), 500,"
+            + " 'HTTP 500' FROM notification_outbox WHERE id = '"
+            + delivery
+            + "'");
+    var retried = api.call("POST", retry, owner, null);
+    assertThat(retried.status()).as(retried.text()).isEqualTo(200);
+    assertThat(retried.json().getString("status")).isEqualTo("pending");
+    assertThat(retried.json().getInteger("attempt_count")).isEqualTo(1);
+    assertThat(retried.json().getJsonArray("attempts")).hasSize(1);
+    assertThat(api.call("POST", retry, owner, null).status()).isEqualTo(409);
+    assertThat(
+            api.call(
+                    "POST",
+                    "/api/notifications/deliveries/" + java.util.UUID.randomUUID() + "/retry",
+                    owner,
+                    null)
+                .status())
+        .isEqualTo(404);
+  }
 }

@@ -140,6 +140,18 @@ class NotificationDeliveryTest {
     }
     assertThat(deliverer.count("pincery_notifications_failed")).isEqualTo(2);
     assertThat(receiver.requests("/hooks/dead")).isEqualTo(6);
+
+    // Retried by an operator once the receiver is fixed: one more attempt, delivered.
+    receiver.mode("/hooks/dead", "ok");
+    String first = fx.outbox(sub[0]).get(0)[0];
+    assertThat(
+            fx.store.notifications().retry(fx.workspace, java.util.UUID.fromString(first)).await())
+        .isTrue();
+    await().atMost(WAIT).until(() -> receiver.received("/hooks/dead").size() == 1);
+    assertThat(receiver.received("/hooks/dead").get(0).getString("id")).isEqualTo(first);
+    await().atMost(WAIT).until(() -> fx.outbox(sub[0]).get(0)[1].equals("delivered"));
+    assertThat(fx.attempts(first)).hasSize(4).last().isEqualTo("204|null|true");
+    assertThat(fx.outbox(sub[0]).get(1)[1]).isEqualTo("failed");
   }
 
   @RepeatedTest(3)

@@ -74,6 +74,18 @@ public final class NotificationRepository {
       SELECT q.id, pg_notify('pincery_notifications', q.workspace_id::text) FROM queued q
       """;
 
+  // A failed delivery back in the queue for one more attempt, now (its attempts so far stay on
+  // record; the attempt count goes on from them). The NOTIFY wakes deliverers.
+  private static final String RETRY =
+      """
+      WITH retried AS (
+          UPDATE notification_outbox SET status = 'pending', next_attempt_at = now()
+           WHERE workspace_id = $1 AND id = $2 AND status = 'failed'
+          RETURNING workspace_id
+      )
+      SELECT pg_notify('pincery_notifications', r.workspace_id::text) FROM retried r
+      """;
+
   private static final String DELIVERY_COLUMNS =
       """
       SELECT o.id, o.position, o.subscription_id, o.kind, o.payload, o.created_at, o.status,
@@ -221,6 +233,16 @@ public final class NotificationRepository {
     return pool.preparedQuery(ENQUEUE_TEST)
         .execute(Tuple.of(workspaceId, id, requestedBy))
         .map(rows -> Rows.first(rows, r -> r.getUUID("id")));
+  }
+
+  /**
+   * Queues a failed delivery for one more attempt. False when there is no failed delivery of that
+   * id in the workspace (none at all, or one pending or delivered).
+   */
+  public Future<Boolean> retry(UUID workspaceId, UUID id) {
+    return pool.preparedQuery(RETRY)
+        .execute(Tuple.of(workspaceId, id))
+        .map(rows -> rows.size() == 1);
   }
 
   /**
