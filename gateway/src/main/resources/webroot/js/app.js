@@ -1,5 +1,5 @@
 // The control plane: a hash router over its pages (log in, accept an invitation, agents, one
-// agent, members, invitations, API tokens, audit log).
+// agent, members, invitations, API tokens, audit log, notifications).
 import { h, clear, showError } from './dom.js';
 import { session, post, ApiError } from './api.js';
 import { current, forget } from './me.js';
@@ -14,6 +14,7 @@ import { renderMembers } from './members.js';
 import { renderInvitations } from './invitations.js';
 import { renderTokens } from './tokens.js';
 import { renderAudit } from './audit.js';
+import { renderNotifications } from './notifications.js';
 
 const main = document.getElementById('main');
 const logoutBtn = document.getElementById('logout');
@@ -31,6 +32,7 @@ const PAGES = {
   '#/invitations': ['invitations', 'Invitations', renderInvitations],
   '#/tokens': ['tokens', 'API tokens', renderTokens],
   '#/audit': ['audit', 'Audit log', renderAudit],
+  '#/notifications': ['notifications', 'Notifications', renderNotifications],
 };
 
 session.onUnauthorized((err) => {

@@ -52,6 +52,7 @@ import picocli.CommandLine.Option;
       TokenCommand.class,
       WorkspaceCommand.class,
       AuditCommand.class,
+      NotifyCommand.class,
       AgentCommand.class,
       MessageCommand.class,
       StopCommands.Stop.class,

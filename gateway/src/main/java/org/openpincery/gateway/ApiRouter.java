@@ -107,7 +107,7 @@ public final class ApiRouter {
     AppendBatcher messages =
         new AppendBatcher(workspaces -> store.inWorkspaces(workspaces).events(), 2, 256);
     AgentHandlers agents = new AgentHandlers(messages, config, metrics);
-    EventHandlers events = new EventHandlers();
+    EventHandlers events = new EventHandlers(store.chainChecks());
     ScheduleHandlers schedules = new ScheduleHandlers();
     ModelCallHandlers modelCalls = new ModelCallHandlers(events);
     HistoryHandlers history = new HistoryHandlers(events);
@@ -116,7 +116,8 @@ public final class ApiRouter {
     CredentialHandlers credentials = new CredentialHandlers(config.vault());
     EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
-    AuditHandlers auditLog = new AuditHandlers(store.audit());
+    AuditHandlers auditLog = new AuditHandlers(store.audit(), store.chainChecks());
+    NotificationHandlers notifications = new NotificationHandlers(config.notifyAllowHttp());
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
@@ -244,6 +245,28 @@ public final class ApiRouter {
     api.get("/api/audit", admin, auditLog::list);
     api.get("/api/audit/export", admin, auditLog::export);
     api.get("/api/audit/verify", admin, auditLog::verify);
+    // Outbound notifications: subscriptions (their URLs may embed secrets) are for admins; what
+    // was delivered, and how each attempt went, for operators.
+    String subscription = "/api/notifications/subscriptions/:subscription_id";
+    api.post(
+        "/api/notifications/subscriptions", admin, "notification.subscribe", notifications::create);
+    api.get("/api/notifications/subscriptions", admin, notifications::list);
+    api.get(subscription, admin, notifications::show);
+    api.patch(subscription, admin, "notification.update", notifications::update);
+    api.delete(subscription, admin, "notification.unsubscribe", notifications::delete);
+    api.post(
+        subscription + "/rotate-secret",
+        admin,
+        "notification.secret_rotate",
+        notifications::rotateSecret);
+    api.post(subscription + "/test", admin, "notification.test", notifications::test);
+    api.get("/api/notifications/deliveries", operator, notifications::deliveries);
+    api.get("/api/notifications/deliveries/:delivery_id", operator, notifications::delivery);
+    api.post(
+        "/api/notifications/deliveries/:delivery_id/retry",
+        operator,
+        "notification.redeliver",
+        notifications::retry);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).

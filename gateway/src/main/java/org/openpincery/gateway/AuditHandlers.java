@@ -14,6 +14,7 @@ import org.openpincery.model.Role;
 import org.openpincery.store.AuditRepository;
 import org.openpincery.store.AuditRepository.Filter;
 import org.openpincery.store.AuditRepository.Stored;
+import org.openpincery.store.ChainCheckRepository;
 import org.openpincery.store.ChainVerification;
 
 /**
@@ -33,9 +34,14 @@ final class AuditHandlers {
   private static final HexFormat HEX = HexFormat.of();
 
   private final AuditRepository audit;
+  private final ChainCheckRepository chains;
 
-  AuditHandlers(AuditRepository audit) {
+  /**
+   * @param chains where a break the verification finds is recorded (and notified, once)
+   */
+  AuditHandlers(AuditRepository audit, ChainCheckRepository chains) {
     this.audit = audit;
+    this.chains = chains;
   }
 
   /**
@@ -112,7 +118,19 @@ final class AuditHandlers {
   /** GET /api/audit/verify: {@code {"valid":true,"entries":N}} or the first broken seq. */
   void verify(RoutingContext ctx) {
     chain(ctx)
-        .compose(chain -> reader(ctx, chain).verify(chain))
+        .compose(
+            chain ->
+                reader(ctx, chain)
+                    .verify(chain)
+                    .compose(
+                        result ->
+                            EventHandlers.recordBreak(
+                                    chains,
+                                    ChainCheckRepository.ChainType.AUDIT,
+                                    chain,
+                                    Authenticator.principal(ctx).workspaceId(),
+                                    result)
+                                .map(result)))
         .onSuccess(
             result ->
                 Responses.json(

@@ -8,7 +8,10 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 import org.openpincery.model.StoredEvent;
+import org.openpincery.store.ChainCheckRepository;
 import org.openpincery.store.ChainVerification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Reading an agent's event log and verifying its hash chain. */
 final class EventHandlers {
@@ -16,7 +19,16 @@ final class EventHandlers {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
-  EventHandlers() {}
+  private static final Logger LOG = LoggerFactory.getLogger(EventHandlers.class);
+
+  private final ChainCheckRepository chains;
+
+  /**
+   * @param chains where a break the verification finds is recorded (and notified, once)
+   */
+  EventHandlers(ChainCheckRepository chains) {
+    this.chains = chains;
+  }
 
   /**
    * GET /api/agents/:id/events?limit&after_seq|since. With {@code after_seq}, the events after that
@@ -59,6 +71,15 @@ final class EventHandlers {
     UUID id = AgentHandlers.agentId(ctx);
     ownedBy(ctx, id)
         .compose(v -> Scopes.of(ctx).events().verifyChain(id))
+        .compose(
+            result ->
+                recordBreak(
+                        chains,
+                        ChainCheckRepository.ChainType.AGENT,
+                        id,
+                        Authenticator.principal(ctx).workspaceId(),
+                        result)
+                    .map(result))
         .onSuccess(
             result -> {
               JsonObject json =
@@ -77,6 +98,30 @@ final class EventHandlers {
               Responses.json(ctx, 200, json);
             })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A verification that found a break records it, so the periodic chain check does not check that
+   * chain again and {@code chain.broken} is notified once (docs/operations.md, "Notifications").
+   * Never fails: the answer to the caller does not depend on it.
+   */
+  static Future<Void> recordBreak(
+      ChainCheckRepository chains,
+      ChainCheckRepository.ChainType type,
+      UUID chain,
+      UUID workspace,
+      ChainVerification result) {
+    if (!(result instanceof ChainVerification.Broken broken)) {
+      return Future.succeededFuture();
+    }
+    return chains
+        .recordBroken(type, chain, workspace, broken)
+        .<Void>mapEmpty()
+        .recover(
+            e -> {
+              LOG.warn("{} chain {}: the break found could not be recorded: {}", type, chain, e);
+              return Future.succeededFuture();
+            });
   }
 
   /**

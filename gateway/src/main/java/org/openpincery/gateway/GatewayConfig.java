@@ -44,6 +44,8 @@ import org.openpincery.vault.Vault;
  * @param defaultPermissionMode {@code DEFAULT_PERMISSION_MODE}: a new agent's permission mode when
  *     the request names none ({@code locked}, {@code supervised} or {@code autonomous}; default
  *     {@code supervised}); anything else refuses start-up
+ * @param notifyAllowHttp {@code NOTIFY_ALLOW_HTTP}: notification subscriptions may use plain http
+ *     to any host (otherwise https, or http to a loopback address only)
  */
 public record GatewayConfig(
     String host,
@@ -65,7 +67,8 @@ public record GatewayConfig(
     int maxStreamsPerSession,
     Duration requestTimeout,
     Optional<OidcConfig> oidc,
-    PermissionMode defaultPermissionMode) {
+    PermissionMode defaultPermissionMode,
+    boolean notifyAllowHttp) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
@@ -120,7 +123,8 @@ public record GatewayConfig(
         env.integer("OPEN_PINCERY_MAX_STREAMS_PER_SESSION", 10, 1, 1000),
         HttpEdges.requestTimeout(env),
         OidcConfig.from(env, publicUrl),
-        permissionMode(env));
+        permissionMode(env),
+        flag(env, "NOTIFY_ALLOW_HTTP"));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -201,7 +205,8 @@ public record GatewayConfig(
         maxStreamsPerSession,
         requestTimeout,
         oidc,
-        defaultPermissionMode);
+        defaultPermissionMode,
+        notifyAllowHttp);
   }
 
   private static PermissionMode permissionMode(Env env) {
@@ -212,6 +217,14 @@ public record GatewayConfig(
                 new ConfigException(
                     DEFAULT_PERMISSION_MODE,
                     "must be locked, supervised or autonomous, got '" + raw + "'"));
+  }
+
+  private static boolean flag(Env env, String name) {
+    String raw = env.string(name, "false");
+    if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(raw);
+    }
+    throw new ConfigException(name, "must be true or false, got '" + raw + "'");
   }
 
   private static BigDecimal budget(Env env) {

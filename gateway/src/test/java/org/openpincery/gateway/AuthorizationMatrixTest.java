@@ -111,6 +111,22 @@ class AuthorizationMatrixTest {
         row("GET", "/api/audit", a),
         row("GET", "/api/audit/export", a),
         row("GET", "/api/audit/verify", a),
+        new Row(
+            "POST",
+            "/api/notifications/subscriptions",
+            a,
+            false,
+            "{\"url\":\"https://example.com/n{n}\",\"kinds\":[\"wake.failed\"]}"),
+        row("GET", "/api/notifications/subscriptions", a),
+        row("GET", "/api/notifications/subscriptions/{random}", a),
+        new Row(
+            "PATCH", "/api/notifications/subscriptions/{random}", a, false, "{\"enabled\":false}"),
+        row("DELETE", "/api/notifications/subscriptions/{random}", a),
+        row("POST", "/api/notifications/subscriptions/{random}/rotate-secret", a),
+        row("POST", "/api/notifications/subscriptions/{random}/test", a),
+        row("GET", "/api/notifications/deliveries", o),
+        row("GET", "/api/notifications/deliveries/{random}", o),
+        row("POST", "/api/notifications/deliveries/{random}/retry", o),
         // Last: it ends the session that calls it (each role signs in again afterwards).
         new Row("POST", "/api/logout", v, true, null));
   }
@@ -247,7 +263,13 @@ class AuthorizationMatrixTest {
                   .replace("/model-calls/{random}", "/model-calls/{call_id}")
                   .replace("/schedules/{random}", "/schedules/{schedule_id}")
                   .replace("/timers/{random}", "/timers/{timer_id}")
-                  .replace("/api/credentials/NOPE_{n}", "/api/credentials/{name}"));
+                  .replace("/api/credentials/NOPE_{n}", "/api/credentials/{name}")
+                  .replace(
+                      "/api/notifications/subscriptions/{random}",
+                      "/api/notifications/subscriptions/{subscription_id}")
+                  .replace(
+                      "/api/notifications/deliveries/{random}",
+                      "/api/notifications/deliveries/{delivery_id}"));
     }
     assertThat(inMatrix).isEqualTo(served);
   }

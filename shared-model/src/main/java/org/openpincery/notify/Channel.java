@@ -16,7 +16,12 @@ public enum Channel {
    * end the event streams concerned. Payload: {@code session:<session or token id>} or {@code
    * user:<user id>}.
    */
-  SESSIONS("pincery_sessions");
+  SESSIONS("pincery_sessions"),
+  /**
+   * Outbound notifications were queued (V19's pincery_enqueue_notification, inside the writing
+   * transaction: they are rare). Payload: the workspace id.
+   */
+  NOTIFICATIONS("pincery_notifications");
 
   private final String pgName;
 

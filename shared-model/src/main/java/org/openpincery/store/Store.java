@@ -35,6 +35,8 @@ public final class Store implements AutoCloseable {
   private final AuditRepository audit;
   private final SsoRepository sso;
   private final ApprovalRepository approvals;
+  private final NotificationDeliveryRepository notificationDeliveries;
+  private final ChainCheckRepository chainChecks;
 
   /**
    * @param pool the connections data statements run on
@@ -62,6 +64,8 @@ public final class Store implements AutoCloseable {
     this.audit = new AuditRepository(pool);
     this.sso = new SsoRepository(pool, notifier);
     this.approvals = new ApprovalRepository(pool, notifier);
+    this.notificationDeliveries = new NotificationDeliveryRepository(pool);
+    this.chainChecks = new ChainCheckRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -139,6 +143,21 @@ public final class Store implements AutoCloseable {
     return sso;
   }
 
+  /** The outbound notification outbox as deliverers work it (across workspaces). */
+  public NotificationDeliveryRepository notificationDeliveries() {
+    return notificationDeliveries;
+  }
+
+  /** Notification subscriptions and deliveries (unscoped: tests and tools). */
+  public NotificationRepository notifications() {
+    return new NotificationRepository(pool);
+  }
+
+  /** The periodic incremental check of the event and audit chains. */
+  public ChainCheckRepository chainChecks() {
+    return chainChecks;
+  }
+
   public HealthRepository health() {
     return health;
   }
@@ -212,6 +231,11 @@ public final class Store implements AutoCloseable {
 
     public ApprovalRepository approvals() {
       return new ApprovalRepository(scoped, notifier);
+    }
+
+    /** Outbound notification subscriptions and their deliveries. */
+    public NotificationRepository notifications() {
+      return new NotificationRepository(scoped);
     }
 
     /** The scoped pool itself (tests: a statement with no filter of its own). */

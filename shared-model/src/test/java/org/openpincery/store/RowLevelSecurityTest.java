@@ -44,6 +44,9 @@ class RowLevelSecurityTest {
           Map.entry("api_tokens", "workspace_id = '$W'"),
           Map.entry("audit_log", "workspace_id = '$W'"),
           Map.entry("audit_chains", "workspace_id = '$W'"),
+          Map.entry("notification_subscriptions", "workspace_id = '$W'"),
+          Map.entry("notification_outbox", "workspace_id = '$W'"),
+          Map.entry("notification_attempts", "workspace_id = '$W'"),
           Map.entry("events", ofAgents()),
           Map.entry("projections", ofAgents()),
           Map.entry("timers", ofAgents()),
@@ -129,6 +132,33 @@ class RowLevelSecurityTest {
             + "', 'd-"
             + tag
             + "', 1)");
+    // A notification subscription with one delivery and its attempt.
+    UUID subscription = UUID.randomUUID();
+    UUID delivery = UUID.randomUUID();
+    db.execute(
+        "INSERT INTO notification_subscriptions (id, workspace_id, url, kinds, secret) VALUES ('"
+            + subscription
+            + "', '"
+            + workspace
+            + "', 'https://example.com/"
+            + tag
+            + "', ARRAY['wake.failed'], 'whsec_"
+            + tag
+            + "');"
+            + "INSERT INTO notification_outbox (id, workspace_id, subscription_id, kind, payload)"
+            + " VALUES ('"
+            + delivery
+            + "', '"
+            + workspace
+            + "', '"
+            + subscription
+            + "', 'wake.failed', '{}');"
+            + "INSERT INTO notification_attempts (outbox_id, workspace_id, attempt, started_at)"
+            + " VALUES ('"
+            + delivery
+            + "', '"
+            + workspace
+            + "', 1, now())");
     return agent;
   }
 
@@ -171,6 +201,9 @@ class RowLevelSecurityTest {
             "api_tokens",
             "audit_log",
             "audit_chains",
+            "notification_subscriptions",
+            "notification_outbox",
+            "notification_attempts",
             "events",
             "timers",
             "schedules",

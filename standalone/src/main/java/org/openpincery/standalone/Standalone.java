@@ -24,6 +24,7 @@ import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.gateway.GatewayMetrics;
 import org.openpincery.gateway.GatewayVerticle;
 import org.openpincery.maintenance.MaintenanceWorkerVerticle;
+import org.openpincery.maintenance.NotificationDeliveryVerticle;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.ops.Metrics;
@@ -55,6 +56,7 @@ final class Standalone {
   private NotificationListener listener;
   private WakeWorkerVerticle wakeWorker;
   private MaintenanceWorkerVerticle maintenanceWorker;
+  private NotificationDeliveryVerticle notifications;
   private SchedulerVerticle scheduler;
   // Secrets kept in the data directory, read before anything starts (empty: not used, or for the
   // vault key no file yet).
@@ -153,6 +155,11 @@ final class Standalone {
     await(
         vertx.deployVerticle(maintenanceWorker, MaintenanceWorkerVerticle.deploymentOptions()),
         "start the maintenance worker");
+    notifications =
+        new NotificationDeliveryVerticle(store, config.notifications(), metrics.registry());
+    await(
+        vertx.deployVerticle(notifications, NotificationDeliveryVerticle.deploymentOptions()),
+        "start the notification deliverer");
     scheduler = new SchedulerVerticle(store, config.scheduler(), metrics.registry());
     await(
         vertx.deployVerticle(scheduler, SchedulerVerticle.deploymentOptions()),
@@ -187,6 +194,8 @@ final class Standalone {
                                 wakeWorker::running,
                                 "maintenance_worker",
                                 maintenanceWorker::running,
+                                "notification_deliverer",
+                                notifications::running,
                                 "scheduler",
                                 scheduler::running),
                             details);
@@ -270,6 +279,7 @@ final class Standalone {
     vertx.eventBus().publish(Channel.EVENTS.address(), "*");
     vertx.eventBus().publish(Channel.WAKE.address(), "*");
     vertx.eventBus().publish(Channel.MAINTENANCE.address(), "*");
+    vertx.eventBus().publish(Channel.NOTIFICATIONS.address(), "*");
   }
 
   private void migrate(DatabaseUrl url) {

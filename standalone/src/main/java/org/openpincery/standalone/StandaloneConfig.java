@@ -7,6 +7,7 @@ import org.openpincery.config.Env;
 import org.openpincery.db.DatabaseUrl;
 import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
+import org.openpincery.maintenance.NotificationConfig;
 import org.openpincery.ops.Metrics;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.scheduler.SchedulerConfig;
@@ -27,6 +28,8 @@ import org.openpincery.webhook.WebhookConfig;
  * @param reasoner the model ({@code LLM_*}); without {@code LLM_API_KEY} the offline model
  * @param wakeWorker the wake worker ({@code WAKE_*}, caps, prompt budget)
  * @param maintenanceWorker the maintenance worker ({@code MAINTENANCE_*})
+ * @param notifications the outbound notification deliverer and chain checker ({@code NOTIFY_*},
+ *     {@code CHAIN_CHECK_*})
  * @param scheduler the scheduler ({@code SCHEDULER_*})
  * @param webhooks webhook ingress, served on the API's port ({@code OPEN_PINCERY_WEBHOOK_*})
  * @param sandbox the shell's sandbox ({@code OPEN_PINCERY_SANDBOX*}, {@code SHELL_*})
@@ -41,6 +44,7 @@ public record StandaloneConfig(
     ReasonerConfig reasoner,
     WakeWorkerConfig wakeWorker,
     MaintenanceWorkerConfig maintenanceWorker,
+    NotificationConfig notifications,
     SchedulerConfig scheduler,
     WebhookConfig webhooks,
     SandboxConfig sandbox) {
@@ -70,6 +74,7 @@ public record StandaloneConfig(
         // the API (docs/performance.md, "Messages through the operator API").
         WakeWorkerConfig.from(env, Runtime.getRuntime().availableProcessors()),
         MaintenanceWorkerConfig.from(env),
+        NotificationConfig.from(env),
         SchedulerConfig.from(env),
         WebhookConfig.from(env),
         SandboxConfig.from(env));

@@ -10,6 +10,7 @@ import org.openpincery.db.DatabaseUrl;
 import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.http.HttpEdges;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
+import org.openpincery.maintenance.NotificationConfig;
 import org.openpincery.ops.Metrics;
 import org.openpincery.ops.OpsServer;
 import org.openpincery.reasoner.ReasonerConfig;
@@ -53,6 +54,7 @@ final class TierSettings {
             OpsServer.Config.from(env);
             ReasonerConfig.from(env);
             MaintenanceWorkerConfig.from(env);
+            NotificationConfig.from(env);
           },
           "wake-worker",
           env -> {
