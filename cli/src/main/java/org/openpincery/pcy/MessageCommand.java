@@ -123,8 +123,16 @@ final class MessageCommand extends Base {
           "no reply within the timeout (the message is kept; pcy events shows what happens)");
     }
     if (found[0].text().isEmpty()) {
+      String reason = found[0].reason();
+      String hint =
+          switch (reason == null ? "" : reason) {
+            case "awaiting_approval" ->
+                ": a call of the agent waits for a person ('pcy approvals' lists it)";
+            case "stopped" -> ": the agent is stopped ('pcy carry-on' resumes it)";
+            default -> "";
+          };
       throw PcyException.failure(
-          "the wake that read the message ended (" + found[0].reason() + ") without a reply");
+          "the wake that read the message ended (" + reason + ") without a reply" + hint);
     }
     return found[0];
   }

@@ -81,7 +81,12 @@ class SupervisedWakeCommandsTest {
     assertThat(created.exit()).as(created.toString()).isZero();
     assertThat(owner.run("agent", "show", "careful").json().get("permission_mode").asText())
         .isEqualTo("supervised");
-    assertThat(owner.run("message", "careful", ASK).exit()).isZero();
+    var asked = owner.run("message", "careful", ASK, "--wait");
+    assertThat(asked.exit()).as(asked.toString()).isEqualTo(1);
+    assertThat(asked.err().strip())
+        .isEqualTo(
+            "pcy: the wake that read the message ended (awaiting_approval) without a reply: a call"
+                + " of the agent waits for a person ('pcy approvals' lists it)");
 
     await()
         .atMost(Duration.ofSeconds(30))
