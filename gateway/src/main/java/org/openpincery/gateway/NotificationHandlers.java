@@ -52,21 +52,9 @@ final class NotificationHandlers {
     var principal = Authenticator.principal(ctx);
     UUID workspace = principal.workspaceId();
     String secret = StandardWebhooks.newSecret();
-    NotificationRepository repo = Scopes.of(ctx).notifications();
-    repo.create(workspace, url, kinds, description, principal.userId(), secret)
-        .compose(
-            created ->
-                enabled
-                    ? Future.succeededFuture(created)
-                    : repo.update(
-                            workspace,
-                            created.id(),
-                            new Change(
-                                Optional.empty(),
-                                Optional.empty(),
-                                Optional.of(false),
-                                Optional.empty()))
-                        .map(Optional::orElseThrow))
+    Scopes.of(ctx)
+        .notifications()
+        .create(workspace, url, kinds, description, principal.userId(), secret, enabled)
         .onSuccess(
             s -> {
               AuditTrail.target(ctx, "notification_subscription", s.id().toString());

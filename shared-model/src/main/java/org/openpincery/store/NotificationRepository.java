@@ -25,7 +25,7 @@ public final class NotificationRepository {
 
   private static final String CREATE =
       "INSERT INTO notification_subscriptions (workspace_id, url, kinds, description, created_by,"
-          + " secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING "
+          + " secret, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "
           + SUBSCRIPTION_COLUMNS;
 
   private static final String LIST =
@@ -164,6 +164,9 @@ public final class NotificationRepository {
     this.pool = pool;
   }
 
+  /**
+   * An enabled subscription, as {@link #create(UUID, String, List, String, UUID, String, boolean)}.
+   */
   public Future<Subscription> create(
       UUID workspaceId,
       String url,
@@ -171,10 +174,29 @@ public final class NotificationRepository {
       String description,
       UUID createdBy,
       String secret) {
+    return create(workspaceId, url, kinds, description, createdBy, secret, true);
+  }
+
+  /**
+   * A new subscription of {@code url} to {@code kinds} (wire names), signed with {@code secret}
+   * ({@code whsec_}), in one statement: a disabled one is never sent anything meanwhile.
+   *
+   * @param description free text, or null
+   * @param createdBy the user, or null
+   */
+  public Future<Subscription> create(
+      UUID workspaceId,
+      String url,
+      List<String> kinds,
+      String description,
+      UUID createdBy,
+      String secret,
+      boolean enabled) {
+    Tuple params =
+        Tuple.of(workspaceId, url, kinds.toArray(String[]::new), description, createdBy, secret)
+            .addBoolean(enabled);
     return pool.preparedQuery(CREATE)
-        .execute(
-            Tuple.of(
-                workspaceId, url, kinds.toArray(String[]::new), description, createdBy, secret))
+        .execute(params)
         .map(rows -> subscription(rows.iterator().next()));
   }
 
