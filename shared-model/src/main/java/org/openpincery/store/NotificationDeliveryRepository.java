@@ -15,10 +15,11 @@ import java.util.UUID;
  *
  * <p>A deliverer claims subscriptions, not notifications: a claim is a lease on the subscription
  * row, so at most one attempt per subscription is in flight across every deliverer, and its
- * notifications go out one at a time, oldest first. Every statement of an attempt is fenced by the
- * lease. A deliverer that dies mid-attempt loses nothing: its lease runs out, another deliverer
- * claims the subscription and retries the same outbox row (same {@code webhook-id}), closing the
- * dead attempt's record as unanswered.
+ * notifications go out one at a time, oldest first. Starting an attempt is fenced by the lease;
+ * recording its outcome, by its attempt number (an outcome that arrives after a later attempt
+ * started changes only its own attempt's record). A deliverer that dies mid-attempt loses nothing:
+ * its lease runs out, another deliverer claims the subscription and retries the same outbox row
+ * (same {@code webhook-id}), closing the dead attempt's record as unanswered.
  */
 public final class NotificationDeliveryRepository {
 
