@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -204,12 +203,7 @@ public final class ChainCheckRepository {
   public Future<List<UUID>> due(ChainType type, int limit) {
     return pool.preparedQuery(type == ChainType.AGENT ? AGENTS_TO_CHECK : AUDIT_CHAINS_TO_CHECK)
         .execute(Tuple.of(limit))
-        .map(
-            rows -> {
-              List<UUID> out = new ArrayList<>();
-              rows.forEach(r -> out.add(r.getUUID("id")));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, r -> r.getUUID("id")));
   }
 
   /**

@@ -2,10 +2,8 @@ package org.openpincery.store;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -177,14 +175,12 @@ public final class NotificationDeliveryRepository {
     return pool.preparedQuery(CLAIM)
         .execute(Tuple.of(owner, lease.toMillis(), limit))
         .map(
-            rows -> {
-              List<Claimed> out = new ArrayList<>();
-              for (Row r : rows) {
-                out.add(
-                    new Claimed(r.getUUID("id"), r.getUUID("workspace_id"), r.getString("url")));
-              }
-              return out;
-            });
+            rows ->
+                Rows.all(
+                    rows,
+                    r ->
+                        new Claimed(
+                            r.getUUID("id"), r.getUUID("workspace_id"), r.getString("url"))));
   }
 
   /**

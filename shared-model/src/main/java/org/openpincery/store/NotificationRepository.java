@@ -7,7 +7,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -203,12 +202,7 @@ public final class NotificationRepository {
   public Future<List<Subscription>> list(UUID workspaceId) {
     return pool.preparedQuery(LIST)
         .execute(Tuple.of(workspaceId))
-        .map(
-            rows -> {
-              List<Subscription> out = new ArrayList<>();
-              rows.forEach(r -> out.add(subscription(r)));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, NotificationRepository::subscription));
   }
 
   public Future<Optional<Subscription>> get(UUID workspaceId, UUID id) {
@@ -278,12 +272,7 @@ public final class NotificationRepository {
       UUID workspaceId, UUID subscriptionId, String status, Long before, int limit) {
     return pool.preparedQuery(DELIVERIES)
         .execute(Tuple.of(workspaceId, subscriptionId, status, before, limit))
-        .map(
-            rows -> {
-              List<Delivery> out = new ArrayList<>();
-              rows.forEach(r -> out.add(delivery(r)));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, NotificationRepository::delivery));
   }
 
   public Future<Optional<Delivery>> delivery(UUID workspaceId, UUID id) {
