@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -382,7 +383,7 @@ final class ApprovalsCommand extends Base {
       t = Instant.parse(iso);
     } catch (DateTimeParseException e) {
       try {
-        t = java.time.OffsetDateTime.parse(iso).toInstant();
+        t = OffsetDateTime.parse(iso).toInstant();
       } catch (DateTimeParseException again) {
         return iso;
       }

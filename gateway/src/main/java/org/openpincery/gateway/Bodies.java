@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.Set;
+import org.openpincery.model.PermissionMode;
 import org.openpincery.model.StorableText;
 
 /**
@@ -156,16 +157,14 @@ final class Bodies {
    * A permission mode field: {@code locked}, {@code supervised} or {@code autonomous}; absent (or
    * JSON null) leaves it alone.
    */
-  static Optional<org.openpincery.model.PermissionMode> permissionMode(
-      JsonObject body, String field) {
+  static Optional<PermissionMode> permissionMode(JsonObject body, String field) {
     if (!body.containsKey(field) || body.getValue(field) == null) {
       return Optional.empty();
     }
-    if (!(body.getValue(field) instanceof String s)
-        || org.openpincery.model.PermissionMode.fromWire(s).isEmpty()) {
+    if (!(body.getValue(field) instanceof String s) || PermissionMode.fromWire(s).isEmpty()) {
       throw ApiError.badRequest("'" + field + "' must be one of locked, supervised, autonomous");
     }
-    return org.openpincery.model.PermissionMode.fromWire(s);
+    return PermissionMode.fromWire(s);
   }
 
   static Optional<Boolean> bool(JsonObject body, String field) {

@@ -1,5 +1,6 @@
 package org.openpincery.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.openpincery.http.StandardWebhooks;
 import org.openpincery.model.NotificationKind;
 import org.openpincery.store.NotificationRepository;
@@ -50,21 +52,9 @@ final class NotificationHandlers {
     var principal = Authenticator.principal(ctx);
     UUID workspace = principal.workspaceId();
     String secret = StandardWebhooks.newSecret();
-    NotificationRepository repo = Scopes.of(ctx).notifications();
-    repo.create(workspace, url, kinds, description, principal.userId(), secret)
-        .compose(
-            created ->
-                enabled
-                    ? io.vertx.core.Future.succeededFuture(created)
-                    : repo.update(
-                            workspace,
-                            created.id(),
-                            new Change(
-                                Optional.empty(),
-                                Optional.empty(),
-                                Optional.of(false),
-                                Optional.empty()))
-                        .map(Optional::orElseThrow))
+    Scopes.of(ctx)
+        .notifications()
+        .create(workspace, url, kinds, description, principal.userId(), secret, enabled)
         .onSuccess(
             s -> {
               AuditTrail.target(ctx, "notification_subscription", s.id().toString());
@@ -91,15 +81,12 @@ final class NotificationHandlers {
   /** GET /api/notifications/subscriptions/:subscription_id. */
   void show(RoutingContext ctx) {
     UUID id = Bodies.pathId(ctx, "subscription_id", "subscription");
-    Scopes.of(ctx)
-        .notifications()
-        .get(Authenticator.principal(ctx).workspaceId(), id)
-        .onSuccess(
-            found ->
-                found.ifPresentOrElse(
-                    s -> Responses.json(ctx, 200, json(s)),
-                    () -> ctx.fail(ApiError.notFound("no such subscription"))))
-        .onFailure(ctx::fail);
+    answer(
+        ctx,
+        Scopes.of(ctx).notifications().get(Authenticator.principal(ctx).workspaceId(), id),
+        200,
+        NotificationHandlers::json,
+        "no such subscription");
   }
 
   /**
@@ -127,18 +114,17 @@ final class NotificationHandlers {
     AuditTrail.target(ctx, "notification_subscription", id.toString());
     AuditTrail.detail(
         ctx, new JsonObject().put("changed", new JsonArray(new ArrayList<>(body.fieldNames()))));
-    Scopes.of(ctx)
-        .notifications()
-        .update(
-            Authenticator.principal(ctx).workspaceId(),
-            id,
-            new Change(url, kinds, enabled, description))
-        .onSuccess(
-            found ->
-                found.ifPresentOrElse(
-                    s -> Responses.json(ctx, 200, json(s)),
-                    () -> ctx.fail(ApiError.notFound("no such subscription"))))
-        .onFailure(ctx::fail);
+    answer(
+        ctx,
+        Scopes.of(ctx)
+            .notifications()
+            .update(
+                Authenticator.principal(ctx).workspaceId(),
+                id,
+                new Change(url, kinds, enabled, description)),
+        200,
+        NotificationHandlers::json,
+        "no such subscription");
   }
 
   /**
@@ -193,17 +179,12 @@ final class NotificationHandlers {
     UUID id = Bodies.pathId(ctx, "subscription_id", "subscription");
     AuditTrail.target(ctx, "notification_subscription", id.toString());
     var principal = Authenticator.principal(ctx);
-    Scopes.of(ctx)
-        .notifications()
-        .enqueueTest(principal.workspaceId(), id, principal.userId())
-        .onSuccess(
-            queued ->
-                queued.ifPresentOrElse(
-                    delivery ->
-                        Responses.json(
-                            ctx, 202, new JsonObject().put("delivery_id", delivery.toString())),
-                    () -> ctx.fail(ApiError.notFound("no such subscription"))))
-        .onFailure(ctx::fail);
+    answer(
+        ctx,
+        Scopes.of(ctx).notifications().enqueueTest(principal.workspaceId(), id, principal.userId()),
+        202,
+        delivery -> new JsonObject().put("delivery_id", delivery.toString()),
+        "no such subscription");
   }
 
   /**
@@ -242,15 +223,12 @@ final class NotificationHandlers {
   /** GET /api/notifications/deliveries/:delivery_id: one delivery with its attempts. */
   void delivery(RoutingContext ctx) {
     UUID id = Bodies.pathId(ctx, "delivery_id", "delivery");
-    Scopes.of(ctx)
-        .notifications()
-        .delivery(Authenticator.principal(ctx).workspaceId(), id)
-        .onSuccess(
-            found ->
-                found.ifPresentOrElse(
-                    d -> Responses.json(ctx, 200, json(d)),
-                    () -> ctx.fail(ApiError.notFound("no such delivery"))))
-        .onFailure(ctx::fail);
+    answer(
+        ctx,
+        Scopes.of(ctx).notifications().delivery(Authenticator.principal(ctx).workspaceId(), id),
+        200,
+        NotificationHandlers::json,
+        "no such delivery");
   }
 
   /**
@@ -281,6 +259,25 @@ final class NotificationHandlers {
                           return found.get();
                         }))
         .onSuccess(d -> Responses.json(ctx, 200, json(d)))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Answers {@code status} with the JSON of what {@code lookup} found, or 404 {@code not_found}
+   * with {@code missing} when it found nothing; a failed lookup goes to the error handler.
+   */
+  private static <T> void answer(
+      RoutingContext ctx,
+      Future<Optional<T>> lookup,
+      int status,
+      Function<T, JsonObject> body,
+      String missing) {
+    lookup
+        .onSuccess(
+            found ->
+                found.ifPresentOrElse(
+                    value -> Responses.json(ctx, status, body.apply(value)),
+                    () -> ctx.fail(ApiError.notFound(missing))))
         .onFailure(ctx::fail);
   }
 

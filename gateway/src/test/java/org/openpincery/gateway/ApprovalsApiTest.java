@@ -167,13 +167,7 @@ class ApprovalsApiTest {
           .contains(a.getString("decided_by"));
       var deny = api.call("POST", "/api/approvals/" + id + "/deny", token, "{}");
       assertThat(deny.errorCode()).isEqualTo("approval_decided");
-      assertThat(
-              api.count(
-                  "SELECT count(*) FROM events WHERE event_type = 'approval_decided'"
-                      + " AND agent_id = '"
-                      + agent
-                      + "'"))
-          .isEqualTo(1);
+      assertThat(decisionEvents(api, agent)).isEqualTo(1);
 
       // On record: who approved which request of which tool — never the call's arguments.
       var audit = api.call("GET", "/api/audit?action=approval.*", token, null);
@@ -275,13 +269,7 @@ class ApprovalsApiTest {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(
-              api.count(
-                  "SELECT count(*) FROM events WHERE event_type = 'approval_decided'"
-                      + " AND agent_id = '"
-                      + agent
-                      + "'"))
-          .isEqualTo(1);
+      assertThat(decisionEvents(api, agent)).isEqualTo(1);
     }
   }
 
@@ -368,13 +356,7 @@ class ApprovalsApiTest {
       JsonObject shown = api.call("GET", "/api/approvals/" + id, token, null).json();
       assertThat(shown.getString("status")).isEqualTo("pending");
       assertThat(shown.getString("agent_name")).isEqualTo("doomed");
-      assertThat(
-              api.count(
-                  "SELECT count(*) FROM events WHERE event_type = 'approval_decided'"
-                      + " AND agent_id = '"
-                      + agent
-                      + "'"))
-          .isZero();
+      assertThat(decisionEvents(api, agent)).isZero();
     }
   }
 
@@ -400,6 +382,14 @@ class ApprovalsApiTest {
     List<String> out = new ArrayList<>(strings(ids));
     out.add(one.toString());
     return out;
+  }
+
+  /** The {@code approval_decided} events in the agent's log. */
+  private static long decisionEvents(GatewayFixture api, UUID agent) throws Exception {
+    return api.count(
+        "SELECT count(*) FROM events WHERE event_type = 'approval_decided' AND agent_id = '"
+            + agent
+            + "'");
   }
 
   static JsonObject agentJson(GatewayFixture api, String token, UUID agent) {

@@ -130,6 +130,27 @@ class NotificationsApiTest {
         .isEqualTo(404);
   }
 
+  @Test
+  void aSubscriptionCreatedDisabledIsDisabledFromItsFirstWrite() throws Exception {
+    var created =
+        subscribe(
+            "{\"url\":\"https://hooks.example.com/later\",\"kinds\":[\"wake.failed\"],"
+                + "\"enabled\":false}");
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    assertThat(created.json().getBoolean("enabled")).isFalse();
+    assertThat(created.json().getString("secret")).startsWith("whsec_");
+    String id = created.json().getString("id");
+    // One insert, never an enabled row changed afterwards (which a notification could reach).
+    assertThat(
+            api.count(
+                "SELECT count(*) FROM notification_subscriptions WHERE id = '"
+                    + id
+                    + "' AND NOT enabled AND updated_at = created_at"))
+        .isEqualTo(1);
+    var shown = api.call("GET", "/api/notifications/subscriptions/" + id, owner, null);
+    assertThat(shown.json().getBoolean("enabled")).isFalse();
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {

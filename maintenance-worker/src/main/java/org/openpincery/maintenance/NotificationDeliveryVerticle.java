@@ -13,10 +13,12 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openpincery.http.StandardWebhooks;
 import org.openpincery.notify.Channel;
@@ -271,7 +273,7 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
   // Logs name the host only: a URL's path or query may hold a secret.
   private static String host(String url) {
     try {
-      return java.net.URI.create(url).getHost();
+      return URI.create(url).getHost();
     } catch (IllegalArgumentException e) {
       return "?";
     }
@@ -279,7 +281,7 @@ public final class NotificationDeliveryVerticle extends AbstractVerticle {
 
   private static String describe(Throwable e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (e instanceof java.util.concurrent.TimeoutException) {
+    if (e instanceof TimeoutException) {
       message = "no answer in time: " + message;
     }
     return message.length() > MAX_ERROR_CHARS ? message.substring(0, MAX_ERROR_CHARS) : message;

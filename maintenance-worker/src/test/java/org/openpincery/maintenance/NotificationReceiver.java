@@ -1,19 +1,14 @@
 package org.openpincery.maintenance;
 
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openpincery.testkit.NodeTools;
 
 /**
@@ -24,34 +19,14 @@ import org.openpincery.testkit.NodeTools;
 final class NotificationReceiver implements AutoCloseable {
 
   private static Path installed;
-  private final Process process;
+  private final NodeTools.Server server;
   private final int port;
   private final HttpClient client = HttpClient.newHttpClient();
 
   /** Starts on {@code port} (0: any free one). */
   NotificationReceiver(int port) throws Exception {
-    Path dir = install();
-    Path out = Files.createTempFile(dir, "receiver", ".out");
-    Path err = Files.createTempFile(dir, "receiver", ".err");
-    process =
-        new ProcessBuilder("node", "receiver.mjs", Integer.toString(port))
-            .directory(dir.toFile())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    String line =
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> {
-                  if (!process.isAlive()) {
-                    throw new IllegalStateException("receiver.mjs died: " + Files.readString(err));
-                  }
-                  List<String> lines = Files.readAllLines(out);
-                  return lines.isEmpty() ? null : lines.get(0);
-                },
-                l -> l != null);
-    this.port = new JsonObject(line).getInteger("port");
+    server = NodeTools.Server.start(install(), "receiver.mjs", Integer.toString(port));
+    this.port = server.announced().getInteger("port");
   }
 
   private static synchronized Path install() throws Exception {
@@ -132,9 +107,6 @@ final class NotificationReceiver implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    server.close();
   }
 }

@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,6 +26,8 @@ public final class StandardWebhooks {
   public static final int SECRET_BYTES = 32;
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  // An IPv4 literal in 127.0.0.0/8, not any name that starts with "127." (127.example.com).
+  private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");
 
   private StandardWebhooks() {}
 
@@ -85,7 +88,7 @@ public final class StandardWebhooks {
 
   private static boolean loopback(String host) {
     return host.equalsIgnoreCase("localhost")
-        || host.startsWith("127.")
+        || LOOPBACK_V4.matcher(host).matches()
         || host.equals("[::1]")
         || host.equals("::1");
   }

@@ -2,6 +2,7 @@ package org.openpincery.model;
 
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -41,8 +42,7 @@ public record Approval(
     Boolean resultOk) {
 
   /** The statuses, as the {@code approvals_status_known} constraint names them. */
-  public static final java.util.List<String> STATUSES =
-      java.util.List.of("pending", "approved", "denied", "expired");
+  public static final List<String> STATUSES = List.of("pending", "approved", "denied", "expired");
 
   /** The longest note a decision takes ({@code approvals_note_length}). */
   public static final int MAX_NOTE_CHARS = 2000;

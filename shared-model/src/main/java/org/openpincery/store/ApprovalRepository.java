@@ -7,7 +7,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -223,12 +222,7 @@ public final class ApprovalRepository {
       UUID workspaceId, String status, UUID agentId, int limit, OffsetDateTime before) {
     return pool.preparedQuery(LIST)
         .execute(Tuple.of(workspaceId, status, agentId, before, limit))
-        .map(
-            rows -> {
-              List<Approval> page = new ArrayList<>(rows.size());
-              rows.forEach(row -> page.add(toApproval(row)));
-              return page;
-            });
+        .map(rows -> Rows.all(rows, ApprovalRepository::toApproval));
   }
 
   static Approval toApproval(Row row) {

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -62,82 +61,90 @@ public final class ChainCheckRepository {
        LIMIT $1
       """;
 
-  private static final String CHECKPOINT =
-      """
-      cp AS (
-          SELECT coalesce((SELECT verified_seq FROM chain_checkpoints
-                            WHERE chain_type = $3 AND chain_id = $1), 0) AS seq,
-                 coalesce((SELECT verified_hash FROM chain_checkpoints
-                            WHERE chain_type = $3 AND chain_id = $1),
-                          '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-                     AS hash
-      ), """;
-
-  // As EventRepository's VERIFY_CHAIN, over the entries after the checkpoint (at most $2), the
-  // first of them linked to the checkpoint's hash.
+  // As EventRepository's VERIFY_CHAIN, over the entries after the checkpoint.
   private static final String CHECK_AGENT =
-      "WITH "
-          + CHECKPOINT
-          + """
-          chain AS (
-              SELECT e.seq, e.hash, e.prev_hash,
-                     pincery_event_hash(e.prev_hash, e.agent_id, e.seq, e.event_type, e.source,
-                         e.wake_id, e.content, e.tool_name, e.tool_input, e.tool_output,
-                         e.termination_reason, e.payload, e.created_at, e.id) AS recomputed,
-                     coalesce(lag(e.hash) OVER w, (SELECT hash FROM cp)) AS expected_prev,
-                     coalesce(lag(e.seq) OVER w, (SELECT seq FROM cp)) AS previous_seq
-                FROM events e
-               WHERE e.agent_id = $1 AND e.seq > (SELECT seq FROM cp)
-                 AND e.seq <= (SELECT seq FROM cp) + $2
-              WINDOW w AS (ORDER BY e.seq)
-          ), """
-          + ChainVerification.FIRST_BAD
-          + """
-          SELECT (SELECT seq FROM cp) AS from_seq, (SELECT hash FROM cp) AS from_hash,
-                 (SELECT count(*) FROM chain) AS checked,
-                 (SELECT max(seq) FROM chain) AS last_seq,
-                 (SELECT c.hash FROM chain c ORDER BY c.seq DESC LIMIT 1) AS last_hash,
-                 a.event_seq AS head_seq, a.hash_head AS head_hash, a.workspace_id,
-                 (SELECT seq FROM first_bad) AS bad_seq,
-                 (SELECT problem FROM first_bad) AS problem
+      check(
+          """
+          SELECT e.seq, e.hash, e.prev_hash,
+                 pincery_event_hash(e.prev_hash, e.agent_id, e.seq, e.event_type, e.source,
+                     e.wake_id, e.content, e.tool_name, e.tool_input, e.tool_output,
+                     e.termination_reason, e.payload, e.created_at, e.id) AS recomputed
+            FROM events e
+           WHERE e.agent_id = $1
+          """,
+          """
+          a.event_seq AS head_seq, a.hash_head AS head_hash, a.workspace_id
             FROM agents a
            WHERE a.id = $1
-          """;
+          """);
 
-  // As AuditRepository's VERIFY. The installation's chain (all zeros) belongs to the installation
-  // workspace for notifications.
+  // As AuditRepository's VERIFY, over the entries after the checkpoint. The installation's chain
+  // (all zeros) belongs to the installation workspace for notifications.
   private static final String CHECK_AUDIT =
-      "WITH "
-          + CHECKPOINT
-          + """
-          chain AS (
-              SELECT l.seq, l.hash, l.prev_hash,
-                     pincery_audit_hash(l.prev_hash, l.workspace_id, l.seq, l.id, l.at,
-                         l.actor_type, l.actor_id, l.actor_user_id, l.action, l.target_type,
-                         l.target_id, l.outcome, l.status, l.address, l.request_id, l.detail)
-                         AS recomputed,
-                     coalesce(lag(l.hash) OVER w, (SELECT hash FROM cp)) AS expected_prev,
-                     coalesce(lag(l.seq) OVER w, (SELECT seq FROM cp)) AS previous_seq
-                FROM audit_log l
-               WHERE l.workspace_id = $1 AND l.seq > (SELECT seq FROM cp)
-                 AND l.seq <= (SELECT seq FROM cp) + $2
-              WINDOW w AS (ORDER BY l.seq)
-          ), """
-          + ChainVerification.FIRST_BAD
-          + """
-          SELECT (SELECT seq FROM cp) AS from_seq, (SELECT hash FROM cp) AS from_hash,
-                 (SELECT count(*) FROM chain) AS checked,
-                 (SELECT max(seq) FROM chain) AS last_seq,
-                 (SELECT c.hash FROM chain c ORDER BY c.seq DESC LIMIT 1) AS last_hash,
-                 h.seq AS head_seq, h.hash_head AS head_hash,
+      check(
+          """
+          SELECT l.seq, l.hash, l.prev_hash,
+                 pincery_audit_hash(l.prev_hash, l.workspace_id, l.seq, l.id, l.at,
+                     l.actor_type, l.actor_id, l.actor_user_id, l.action, l.target_type,
+                     l.target_id, l.outcome, l.status, l.address, l.request_id, l.detail)
+                     AS recomputed
+            FROM audit_log l
+           WHERE l.workspace_id = $1
+          """,
+          """
+          h.seq AS head_seq, h.hash_head AS head_hash,
                  CASE WHEN h.workspace_id = '00000000-0000-0000-0000-000000000000'::uuid
                       THEN (SELECT i.workspace_id FROM installation i)
-                      ELSE h.workspace_id END AS workspace_id,
-                 (SELECT seq FROM first_bad) AS bad_seq,
-                 (SELECT problem FROM first_bad) AS problem
+                      ELSE h.workspace_id END AS workspace_id
             FROM audit_chains h
            WHERE h.workspace_id = $1
-          """;
+          """);
+
+  /**
+   * The check of one chain ($1 its id, $2 the most entries, $3 its type's wire name): the chain's
+   * checkpoint {@code cp(seq, hash)} (zero and the zero hash before the first pass); the entries
+   * after it, at most $2, each linked to its predecessor or, the first, to the checkpoint, as
+   * {@link ChainVerification#FIRST_BAD} reads them; and one row with the range checked ({@code
+   * from_seq, from_hash, checked, last_seq, last_hash}), the first bad place ({@code bad_seq,
+   * problem}) and the chain's head.
+   *
+   * @param entries a query of all the chain's entries as {@code (seq, hash, prev_hash, recomputed)}
+   * @param head the columns {@code head_seq, head_hash, workspace_id} and the FROM and WHERE that
+   *     give the chain's one head row
+   */
+  private static String check(String entries, String head) {
+    return """
+        WITH cp AS (
+            SELECT coalesce((SELECT verified_seq FROM chain_checkpoints
+                              WHERE chain_type = $3 AND chain_id = $1), 0) AS seq,
+                   coalesce((SELECT verified_hash FROM chain_checkpoints
+                              WHERE chain_type = $3 AND chain_id = $1),
+                            '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                       AS hash
+        ),
+        chain AS (
+            SELECT x.seq, x.hash, x.prev_hash, x.recomputed,
+                   coalesce(lag(x.hash) OVER w, (SELECT hash FROM cp)) AS expected_prev,
+                   coalesce(lag(x.seq) OVER w, (SELECT seq FROM cp)) AS previous_seq
+              FROM (
+        """
+        + entries
+        + """
+                   ) x
+             WHERE x.seq > (SELECT seq FROM cp) AND x.seq <= (SELECT seq FROM cp) + $2
+            WINDOW w AS (ORDER BY x.seq)
+        ), """
+        + ChainVerification.FIRST_BAD
+        + """
+        SELECT (SELECT seq FROM cp) AS from_seq, (SELECT hash FROM cp) AS from_hash,
+               (SELECT count(*) FROM chain) AS checked,
+               (SELECT max(seq) FROM chain) AS last_seq,
+               (SELECT c.hash FROM chain c ORDER BY c.seq DESC LIMIT 1) AS last_hash,
+               (SELECT seq FROM first_bad) AS bad_seq,
+               (SELECT problem FROM first_bad) AS problem,
+        """
+        + head;
+  }
 
   private static final String ADVANCE =
       """
@@ -196,12 +203,7 @@ public final class ChainCheckRepository {
   public Future<List<UUID>> due(ChainType type, int limit) {
     return pool.preparedQuery(type == ChainType.AGENT ? AGENTS_TO_CHECK : AUDIT_CHAINS_TO_CHECK)
         .execute(Tuple.of(limit))
-        .map(
-            rows -> {
-              List<UUID> out = new ArrayList<>();
-              rows.forEach(r -> out.add(r.getUUID("id")));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, r -> r.getUUID("id")));
   }
 
   /**

@@ -375,8 +375,7 @@ public final class LifecycleRepository {
   /**
    * How many agents wait for a wake (asleep, enabled, with pending input), are awake, and wait for
    * or are in maintenance.
-   */
-  /**
+   *
    * @param approvalsPending gated calls waiting for a person's decision (V18)
    */
   public record QueueDepth(long pending, long awake, long maintenance, long approvalsPending) {}

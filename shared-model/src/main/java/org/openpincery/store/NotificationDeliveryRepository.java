@@ -2,10 +2,8 @@ package org.openpincery.store;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,10 +13,11 @@ import java.util.UUID;
  *
  * <p>A deliverer claims subscriptions, not notifications: a claim is a lease on the subscription
  * row, so at most one attempt per subscription is in flight across every deliverer, and its
- * notifications go out one at a time, oldest first. Every statement of an attempt is fenced by the
- * lease. A deliverer that dies mid-attempt loses nothing: its lease runs out, another deliverer
- * claims the subscription and retries the same outbox row (same {@code webhook-id}), closing the
- * dead attempt's record as unanswered.
+ * notifications go out one at a time, oldest first. Starting an attempt is fenced by the lease;
+ * recording its outcome, by its attempt number (an outcome that arrives after a later attempt
+ * started changes only its own attempt's record). A deliverer that dies mid-attempt loses nothing:
+ * its lease runs out, another deliverer claims the subscription and retries the same outbox row
+ * (same {@code webhook-id}), closing the dead attempt's record as unanswered.
  */
 public final class NotificationDeliveryRepository {
 
@@ -176,14 +175,12 @@ public final class NotificationDeliveryRepository {
     return pool.preparedQuery(CLAIM)
         .execute(Tuple.of(owner, lease.toMillis(), limit))
         .map(
-            rows -> {
-              List<Claimed> out = new ArrayList<>();
-              for (Row r : rows) {
-                out.add(
-                    new Claimed(r.getUUID("id"), r.getUUID("workspace_id"), r.getString("url")));
-              }
-              return out;
-            });
+            rows ->
+                Rows.all(
+                    rows,
+                    r ->
+                        new Claimed(
+                            r.getUUID("id"), r.getUUID("workspace_id"), r.getString("url"))));
   }
 
   /**

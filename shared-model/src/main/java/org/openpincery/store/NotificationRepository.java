@@ -7,7 +7,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,7 +24,7 @@ public final class NotificationRepository {
 
   private static final String CREATE =
       "INSERT INTO notification_subscriptions (workspace_id, url, kinds, description, created_by,"
-          + " secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING "
+          + " secret, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "
           + SUBSCRIPTION_COLUMNS;
 
   private static final String LIST =
@@ -164,6 +163,9 @@ public final class NotificationRepository {
     this.pool = pool;
   }
 
+  /**
+   * An enabled subscription, as {@link #create(UUID, String, List, String, UUID, String, boolean)}.
+   */
   public Future<Subscription> create(
       UUID workspaceId,
       String url,
@@ -171,22 +173,36 @@ public final class NotificationRepository {
       String description,
       UUID createdBy,
       String secret) {
+    return create(workspaceId, url, kinds, description, createdBy, secret, true);
+  }
+
+  /**
+   * A new subscription of {@code url} to {@code kinds} (wire names), signed with {@code secret}
+   * ({@code whsec_}), in one statement: a disabled one is never sent anything meanwhile.
+   *
+   * @param description free text, or null
+   * @param createdBy the user, or null
+   */
+  public Future<Subscription> create(
+      UUID workspaceId,
+      String url,
+      List<String> kinds,
+      String description,
+      UUID createdBy,
+      String secret,
+      boolean enabled) {
+    Tuple params =
+        Tuple.of(workspaceId, url, kinds.toArray(String[]::new), description, createdBy, secret)
+            .addBoolean(enabled);
     return pool.preparedQuery(CREATE)
-        .execute(
-            Tuple.of(
-                workspaceId, url, kinds.toArray(String[]::new), description, createdBy, secret))
+        .execute(params)
         .map(rows -> subscription(rows.iterator().next()));
   }
 
   public Future<List<Subscription>> list(UUID workspaceId) {
     return pool.preparedQuery(LIST)
         .execute(Tuple.of(workspaceId))
-        .map(
-            rows -> {
-              List<Subscription> out = new ArrayList<>();
-              rows.forEach(r -> out.add(subscription(r)));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, NotificationRepository::subscription));
   }
 
   public Future<Optional<Subscription>> get(UUID workspaceId, UUID id) {
@@ -256,12 +272,7 @@ public final class NotificationRepository {
       UUID workspaceId, UUID subscriptionId, String status, Long before, int limit) {
     return pool.preparedQuery(DELIVERIES)
         .execute(Tuple.of(workspaceId, subscriptionId, status, before, limit))
-        .map(
-            rows -> {
-              List<Delivery> out = new ArrayList<>();
-              rows.forEach(r -> out.add(delivery(r)));
-              return out;
-            });
+        .map(rows -> Rows.all(rows, NotificationRepository::delivery));
   }
 
   public Future<Optional<Delivery>> delivery(UUID workspaceId, UUID id) {

@@ -143,8 +143,8 @@ public final class WakeRepository {
    *     pending (a {@code wake_abandoned} of phase {@code awake} after {@code consumed_seq}): its
    *     committed steps are to be shown to this wake ({@link EventRepository#interruptedSteps})
    * @param permissionMode what the agent may do without a person (V18)
-   * @param awaitingApproval its calls waiting for a decision, oldest first, at most 10, each as
-   *     {@code <tool> (approval <id>, requested <UTC time>)}
+   * @param awaitingApproval its calls waiting for a decision: the 10 newest at most, shown oldest
+   *     first, each as {@code <tool> (approval <id>, requested <UTC time>)}
    */
   public record WakeContext(
       String name,

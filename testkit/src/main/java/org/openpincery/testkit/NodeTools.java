@@ -1,18 +1,23 @@
 package org.openpincery.testkit;
 
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Third-party Node libraries run as real processes by tests (webhook signers, OpenAPI validators):
  * a test's {@code src/test/node} files copied to a folder under {@code target}, {@code npm ci} from
- * their lock file there, then commands run in it. Needs {@code node} and {@code npm} (Debian {@code
- * nodejs}, {@code npm}) and, the first time, the npm registry.
+ * their lock file there, then commands (or a {@link Server}) run in it. Needs {@code node} and
+ * {@code npm} (Debian {@code nodejs}, {@code npm}) and, the first time, the npm registry.
  */
 public final class NodeTools {
 
@@ -77,6 +82,69 @@ public final class NodeTools {
     } finally {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
+    }
+  }
+
+  /**
+   * A long-running Node process (a test's server) that announces itself with one JSON line on its
+   * standard output, for as long as the test holds it. Its standard input stays open, so a script
+   * can exit when this JVM does; its output is kept in files of its folder.
+   */
+  public static final class Server implements AutoCloseable {
+
+    private final Process process;
+    private final JsonObject announced;
+
+    private Server(Process process, JsonObject announced) {
+      this.process = process;
+      this.announced = announced;
+    }
+
+    /**
+     * Runs {@code node script args...} in {@code dir} and waits up to 30 s for its first line.
+     *
+     * @throws IllegalStateException with what the script wrote to its standard error when it dies
+     *     before announcing itself
+     */
+    public static Server start(Path dir, String script, String... args) throws IOException {
+      String name = script.replaceFirst("\\.[^.]*$", "");
+      Path out = Files.createTempFile(dir, name, ".out");
+      Path err = Files.createTempFile(dir, name, ".err");
+      List<String> command = new ArrayList<>(List.of("node", script));
+      command.addAll(List.of(args));
+      Process process =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      String line =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> {
+                    if (!process.isAlive()) {
+                      throw new IllegalStateException(script + " died: " + Files.readString(err));
+                    }
+                    List<String> lines = Files.readAllLines(out);
+                    return lines.isEmpty() ? null : lines.get(0);
+                  },
+                  l -> l != null);
+      return new Server(process, new JsonObject(line));
+    }
+
+    /** The JSON object of the script's first line (a port, an issuer URL...). */
+    public JsonObject announced() {
+      return announced;
+    }
+
+    /** Stops the process (SIGTERM, then SIGKILL after 10 s). */
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 }

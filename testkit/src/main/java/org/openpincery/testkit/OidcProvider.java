@@ -1,7 +1,5 @@
 package org.openpincery.testkit;
 
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.URI;
@@ -11,9 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real OpenID Connect provider — npm's {@code oidc-provider}, configured by {@code
@@ -28,35 +24,16 @@ public final class OidcProvider implements AutoCloseable {
       List.of("package.json", "package-lock.json", "provider.mjs");
   private static Path installed;
 
-  private final Process process;
+  private final NodeTools.Server server;
   private final String issuer;
 
   /**
    * @param settings {@code {"clients": [...], "accounts": {...}}} as provider.mjs reads them
    */
   public OidcProvider(JsonObject settings) throws Exception {
-    Path dir = install();
-    Path out = Files.createTempFile(dir, "provider", ".out");
-    Path err = Files.createTempFile(dir, "provider", ".err");
-    process =
-        new ProcessBuilder("node", "provider.mjs", settings.encode())
-            .directory(dir.toFile())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start(); // its stdin stays open: the provider exits when this JVM does
-    String line =
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> {
-                  if (!process.isAlive()) {
-                    throw new IllegalStateException("provider.mjs died: " + Files.readString(err));
-                  }
-                  List<String> lines = Files.readAllLines(out);
-                  return lines.isEmpty() ? null : lines.get(0);
-                },
-                l -> l != null);
-    issuer = new JsonObject(line).getString("issuer");
+    server = NodeTools.Server.start(install(), "provider.mjs", settings.encode());
+    // its stdin stays open: the provider exits when this JVM does
+    issuer = server.announced().getString("issuer");
   }
 
   /** The provider's issuer URL ({@code http://127.0.0.1:<port>}). */
@@ -102,9 +79,6 @@ public final class OidcProvider implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    server.close();
   }
 }
