@@ -290,6 +290,32 @@ class McpToolsTest {
   }
 
   @Test
+  void plainHttpToAnotherHostAndAMissingCredentialLeaveTheServerOut() {
+    UUID plain = server("plain", "http://mcp.example.com/mcp", null);
+    UUID keyless = server("keyless", tools.url(), "no_such_credential");
+    UUID agent = f.agent("mcp-refused");
+    f.store
+        .mcp()
+        .replaceGrants(
+            f.workspace,
+            agent,
+            List.of(
+                new McpRepository.NewGrant(plain, "*", null),
+                new McpRepository.NewGrant(keyless, "*", null)),
+            null)
+        .await();
+    f.model.then("You are mcp-refused", done("nothing"));
+    f.message(agent, "anything?");
+    assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+    JsonObject request = requestsOf("mcp-refused").getFirst();
+    assertThat(system(request))
+        .contains("plain (plain http reaches only loopback hosts unless MCP_ALLOW_HTTP=true)")
+        .contains("keyless (its credential no_such_credential does not exist or does not open)");
+    assertThat(offered(request))
+        .noneMatch(t -> t.startsWith("plain__") || t.startsWith("keyless__"));
+  }
+
+  @Test
   void aSupervisedAgentsDestructiveCallWaitsForApprovalAndRunsOnceAfterIt() throws Exception {
     UUID agent = agent("mcp-careful", "supervised", toolsServer, "delete_thing", "echo");
     long before = tools.callsOf("delete_thing");
@@ -317,6 +343,33 @@ class McpToolsTest {
     assertThat(result.payload().getBoolean("ok")).isTrue();
     assertThat(result.toolOutput()).isEqualTo("deleted x1");
     assertThat(tools.callsOf("delete_thing")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void anApprovedCallWhoseServerIsNoLongerGrantedIsAnsweredAsNotRun() throws Exception {
+    UUID agent = agent("mcp-revoked", "supervised", toolsServer, "delete_thing");
+    long before = tools.callsOf("delete_thing");
+    f.model.then("You are mcp-revoked", calls("tools__delete_thing", "{\"id\": \"x2\"}"));
+    f.message(agent, "delete x2");
+    assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("awaiting_approval");
+    f.finishMaintenance(agent);
+    f.store.mcp().replaceGrants(f.workspace, agent, List.of(), null).await();
+
+    UUID approval =
+        UUID.fromString(
+            f.events(agent, "approval_requested").getFirst().payload().getString("approval_id"));
+    f.model.then("You are mcp-revoked", done("not run"));
+    f.store.approvals().decide(f.workspace, approval, null, Decision.APPROVED, "ok").await();
+    assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+    StoredEvent result = f.events(agent, "tool_result").getLast();
+    assertThat(result.payload().getString("approval_id")).isEqualTo(approval.toString());
+    assertThat(result.payload().getBoolean("ok")).isFalse();
+    assertThat(result.toolOutput())
+        .startsWith("error: tools__delete_thing is not offered in this wake")
+        .endsWith("it did not run");
+    assertThat(offered(requestsOf("mcp-revoked").getLast()))
+        .noneMatch(t -> t.startsWith("tools__"));
+    assertThat(tools.callsOf("delete_thing")).isEqualTo(before);
   }
 
   @Test
