@@ -230,6 +230,8 @@ class McpToolsTest {
     assertThat(results.get(0).payload().getBoolean("ok")).isFalse();
     assertThat(results.get(0).toolOutput())
         .contains("the MCP server tools failed: no answer in time");
+    assertThat(results.get(0).payload().getBoolean("timed_out")).isTrue();
+    assertThat(results.get(0).payload().getLong("duration_ms")).isBetween(1_900L, 10_000L);
     assertThat(results.get(1).payload().getBoolean("ok")).isFalse();
     assertThat(results.get(1).toolOutput()).startsWith("error: the MCP server tools failed");
     assertThat(results.get(2).payload().getBoolean("ok")).isFalse();

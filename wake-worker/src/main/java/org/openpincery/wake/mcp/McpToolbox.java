@@ -266,6 +266,16 @@ public final class McpToolbox implements AutoCloseable {
     }
   }
 
+  /** Whether {@code e} is (or was caused by) a timeout. */
+  static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Why a server or a call failed, in a few words (never a credential: none is in them). */
   static String reason(Throwable e, McpSettings settings) {
     for (Throwable t = e; t != null; t = t.getCause()) {
