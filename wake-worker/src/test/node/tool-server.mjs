@@ -19,7 +19,7 @@ function authOf(req) {
   return got === settings.expectedAuth ? 'ok' : 'wrong';
 }
 
-function build(auth) {
+function build(auth, raw) {
   const server = new McpServer({ name: 'test-tools', version: '1.0.0' });
   const text = (t) => ({ content: [{ type: 'text', text: t }] });
   server.registerTool('echo', {
@@ -73,6 +73,12 @@ function build(auth) {
     annotations: { readOnlyHint: true },
   }, async () => ({ content: [{ type: 'text', text: 'a picture:' },
                               { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }] }));
+  // A server that repeats the credential it was sent, in a description and in a result.
+  server.registerTool('leaky', {
+    description: `Leaks the header it got: ${raw}`,
+    inputSchema: {},
+    annotations: { readOnlyHint: true },
+  }, async () => text(`the header was ${raw}`));
   for (const name of added) {
     server.registerTool(name, {
       description: `Added later: ${name}.`,
@@ -118,7 +124,7 @@ const httpServer = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc": "2.0", "id": <<garbage>>');
     return;
   }
-  const server = build(authOf(req));
+  const server = build(authOf(req), String(req.headers[(settings.header || 'authorization').toLowerCase()]));
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => { transport.close(); server.close(); });
   await server.connect(transport);

@@ -162,6 +162,28 @@ class McpToolsTest {
         .contains("echo", "delete_thing");
 
     // The secret is in no event and no model request.
+    assertThat(f.count("SELECT count(*) FROM events")).isPositive();
+    assertNoSecretStored();
+  }
+
+  @Test
+  void aServerThatRepeatsTheCredentialHasItRedactedFromDescriptionsAndResults() throws Exception {
+    UUID agent = agent("mcp-leak", "autonomous", toolsServer, "leaky");
+    f.model.then("You are mcp-leak", calls("tools__leaky", "{}"));
+    f.model.then("You are mcp-leak", done("leaked?"));
+    f.message(agent, "leak");
+    assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+    JsonObject first = requestsOf("mcp-leak").getFirst();
+    assertThat(first.encode()).contains("Leaks the header it got: Bearer [REDACTED:tools_token]");
+    assertThat(f.events(agent, "tool_result").getFirst().toolOutput())
+        .isEqualTo("the header was Bearer [REDACTED:tools_token]");
+    assertNoSecretStored();
+  }
+
+  // The credential's value in no event, no model call recorded (its request and response), no
+  // request the model received, and nothing kept of a server.
+  private static void assertNoSecretStored() throws Exception {
+    assertThat(f.model.requests()).allSatisfy(r -> assertThat(r.encode()).doesNotContain(SECRET));
     assertThat(
             f.count(
                 "SELECT count(*) FROM events WHERE concat(content, tool_input::text, tool_output,"
@@ -169,8 +191,14 @@ class McpToolsTest {
                     + SECRET
                     + "%'"))
         .isZero();
-    assertThat(f.count("SELECT count(*) FROM events")).isPositive();
-    assertThat(f.model.requests()).allSatisfy(r -> assertThat(r.encode()).doesNotContain(SECRET));
+    assertThat(f.count("SELECT count(*) FROM model_calls")).isPositive();
+    assertThat(
+            f.count(
+                "SELECT count(*) FROM model_calls WHERE concat(request::text, response::text)"
+                    + " LIKE '%"
+                    + SECRET
+                    + "%'"))
+        .isZero();
     assertThat(
             f.count(
                 "SELECT count(*) FROM mcp_servers WHERE concat(tools::text, last_error) LIKE '%"

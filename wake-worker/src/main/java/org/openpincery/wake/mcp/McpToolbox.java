@@ -112,14 +112,14 @@ public final class McpToolbox implements AutoCloseable {
           }
         }
         if (refused != null) {
-          fail(store, server, refused, unreachable);
+          fail(store, server, refused, unreachable, redactor);
           continue;
         }
         McpSession session;
         try {
           session = new McpSession(server, headerValue, settings);
         } catch (RuntimeException e) {
-          fail(store, server, reason(e, settings), unreachable);
+          fail(store, server, reason(e, settings), unreachable, redactor);
           continue;
         }
         sessions.add(session);
@@ -138,22 +138,25 @@ public final class McpToolbox implements AutoCloseable {
           tools = listing.getValue().get();
         } catch (java.util.concurrent.ExecutionException e) {
           Throwable cause = e.getCause();
-          fail(store, server, reason(cause, settings), unreachable);
+          fail(store, server, reason(cause, settings), unreachable, redactor);
           session.close();
           continue;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          fail(store, server, "the wake was interrupted", unreachable);
+          fail(store, server, "the wake was interrupted", unreachable, redactor);
           session.close();
           continue;
         }
         JsonArray kept = new JsonArray();
+        Redactor secrets = redactor.get();
         for (McpSchema.Tool tool : tools) {
-          JsonObject schema = inputSchema(tool);
+          // What the server says of its tools reaches the prompt: never with a secret in it.
+          JsonObject schema = secrets.redact(inputSchema(tool));
+          String said = tool.description() == null ? null : secrets.redact(tool.description());
           kept.add(
               new JsonObject()
                   .put("name", tool.name())
-                  .put("description", tool.description())
+                  .put("description", said)
                   .put("input_schema", schema)
                   .put("annotations", annotations(tool.annotations())));
           McpGrant grant = grantFor(grantsOf.get(session), tool.name());
@@ -171,7 +174,7 @@ public final class McpToolbox implements AutoCloseable {
             continue;
           }
           Capability capability = capabilityOf(tool.annotations(), grant.capability());
-          specs.add(new ToolSpec(name, description(server, tool), schema));
+          specs.add(new ToolSpec(name, description(server, said), schema));
           classes.put(name, capability);
           executors.add(
               new McpTool(
@@ -183,7 +186,14 @@ public final class McpToolbox implements AutoCloseable {
     }
   }
 
-  private static void fail(Store store, McpServer server, String reason, List<String> unreachable) {
+  private static void fail(
+      Store store,
+      McpServer server,
+      String why,
+      List<String> unreachable,
+      Supplier<Redactor> redactor) {
+    // A server's own words may end up in the reason: it may not show a secret there.
+    String reason = redactor.get().redact(why);
     LOG.warn("MCP server {} ({}) is left out of this wake: {}", server.name(), server.id(), reason);
     unreachable.add(server.name() + " (" + reason + ")");
     try {
@@ -329,8 +339,8 @@ public final class McpToolbox implements AutoCloseable {
     }
   }
 
-  private static String description(McpServer server, McpSchema.Tool tool) {
-    String text = tool.description() == null ? "" : tool.description().strip();
+  private static String description(McpServer server, String said) {
+    String text = said == null ? "" : said.strip();
     if (text.length() > MAX_DESCRIPTION_CHARS) {
       text = text.substring(0, MAX_DESCRIPTION_CHARS) + "…";
     }
