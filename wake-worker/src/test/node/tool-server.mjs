@@ -1,6 +1,7 @@
 // A small MCP tool server on the official TypeScript SDK, for McpToolsTest: Streamable HTTP at
 // /mcp on a loopback port (printed as "listening <port>"), stateless (a server per request).
-// Usage: node tool-server.mjs '<json settings>' with {expectedAuth?: "Bearer ..."}.
+// Usage: node tool-server.mjs '<json settings>' with {header?, expectedAuth?: "Bearer ...",
+// sse?: true (answers as text/event-stream instead of application/json)}.
 // POST /control/add?name=<tool> adds a tool (seen by the next tools/list); GET /control/calls
 // lists the tools/call requests received ({tool, arguments, auth}).
 import http from 'node:http';
@@ -125,7 +126,10 @@ const httpServer = http.createServer(async (req, res) => {
     return;
   }
   const server = build(authOf(req), String(req.headers[(settings.header || 'authorization').toLowerCase()]));
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !settings.sse,
+  });
   res.on('close', () => { transport.close(); server.close(); });
   await server.connect(transport);
   await transport.handleRequest(req, res, body);

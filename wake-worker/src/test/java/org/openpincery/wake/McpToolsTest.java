@@ -280,6 +280,29 @@ class McpToolsTest {
   }
 
   @Test
+  void aServerAnsweringAsAnEventStreamIsBoundedTheSameWay() throws Exception {
+    try (McpToolServer stream = new McpToolServer("Authorization", null, true)) {
+      UUID server = server("stream", stream.url(), null);
+      UUID agent = agent("mcp-streamer", "autonomous", server, "huge", "big", "echo");
+      f.model.then(
+          "You are mcp-streamer",
+          calls(
+              "stream__huge", "{}",
+              "stream__big", "{}",
+              "stream__echo", "{\"text\": \"streamed\"}"));
+      f.model.then("You are mcp-streamer", done("streamed"));
+      f.message(agent, "stream");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      List<StoredEvent> results = f.events(agent, "tool_result");
+      assertThat(results).hasSize(3);
+      assertThat(results.get(0).payload().getBoolean("ok")).isFalse();
+      assertThat(results.get(0).toolOutput()).contains("larger than");
+      assertThat(results.get(1).payload().getBoolean("truncated")).isTrue();
+      assertThat(results.get(2).toolOutput()).isEqualTo("echo: streamed; auth=none-expected");
+    }
+  }
+
+  @Test
   void aToolAddedBetweenTwoWakesIsOfferedInTheSecond() throws Exception {
     try (McpToolServer changing = new McpToolServer("Authorization", null)) {
       UUID server = server("changing", changing.url(), null);
