@@ -4,8 +4,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -233,47 +231,9 @@ public final class McpToolbox implements AutoCloseable {
     return all;
   }
 
-  /**
-   * Whether the worker may reach {@code url}: https always; http only to a loopback host unless
-   * {@code MCP_ALLOW_HTTP}. Null when it may, else why not.
-   */
+  /** As {@link McpServer#refusedUrl}: null when the worker may reach {@code url}, else why not. */
   static String refusedUrl(String url, boolean allowHttp) {
-    URI uri;
-    try {
-      uri = URI.create(url);
-    } catch (IllegalArgumentException e) {
-      return "its URL is not a URL";
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-    if (scheme.equals("https")) {
-      return null;
-    }
-    if (!scheme.equals("http")) {
-      return "its URL is not http(s)";
-    }
-    if (allowHttp || loopback(uri.getHost())) {
-      return null;
-    }
-    return "plain http reaches only loopback hosts unless MCP_ALLOW_HTTP=true";
-  }
-
-  private static boolean loopback(String host) {
-    if (host == null) {
-      return false;
-    }
-    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    if (h.equalsIgnoreCase("localhost")) {
-      return true;
-    }
-    // Only literal addresses: a name is not resolved here (it could resolve elsewhere later).
-    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
+    return McpServer.refusedUrl(url, allowHttp);
   }
 
   /** Whether {@code e} is (or was caused by) a timeout. */
