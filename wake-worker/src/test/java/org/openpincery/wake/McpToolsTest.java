@@ -456,7 +456,9 @@ class McpToolsTest {
       assertThat(results).hasSize(2);
       assertThat(results).allSatisfy(r -> assertThat(r.payload().getBoolean("ok")).isFalse());
       assertThat(results.get(0).toolOutput()).startsWith("error: the MCP server mortal failed");
-      assertThat(mortal.alive()).isFalse();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !mortal.alive());
     }
   }
 }
