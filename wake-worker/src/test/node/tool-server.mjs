@@ -81,6 +81,14 @@ function build(auth, raw) {
     inputSchema: {},
     annotations: { readOnlyHint: true },
   }, async () => text(`the header was ${raw}`));
+  // Two names that reduce to the same function name (dup_name): the first listed is offered.
+  for (const name of ['dup.name', 'dup_name']) {
+    server.registerTool(name, {
+      description: `The tool ${name}.`,
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    }, async () => text(`${name} ran`));
+  }
   for (const name of added) {
     server.registerTool(name, {
       description: `Added later: ${name}.`,

@@ -313,6 +313,12 @@ class McpToolsTest {
       assertThat(offered(requestsOf("mcp-changer").getLast()))
           .contains("changing__echo")
           .doesNotContain("changing__late_tool");
+      // dup.name and dup_name both become changing__dup_name: offered once, the first listed.
+      assertThat(offered(requestsOf("mcp-changer").getLast()))
+          .filteredOn("changing__dup_name"::equals)
+          .hasSize(1);
+      assertThat(requestsOf("mcp-changer").getLast().encode()).contains("The tool dup.name.");
+      assertThat(requestsOf("mcp-changer").getLast().encode()).doesNotContain("The tool dup_name.");
 
       changing.addTool("late_tool");
       f.finishMaintenance(agent);
