@@ -35,6 +35,7 @@ public final class Store implements AutoCloseable {
   private final AuditRepository audit;
   private final SsoRepository sso;
   private final ApprovalRepository approvals;
+  private final McpRepository mcp;
   private final NotificationDeliveryRepository notificationDeliveries;
   private final ChainCheckRepository chainChecks;
 
@@ -64,6 +65,7 @@ public final class Store implements AutoCloseable {
     this.audit = new AuditRepository(pool);
     this.sso = new SsoRepository(pool, notifier);
     this.approvals = new ApprovalRepository(pool, notifier);
+    this.mcp = new McpRepository(pool);
     this.notificationDeliveries = new NotificationDeliveryRepository(pool);
     this.chainChecks = new ChainCheckRepository(pool);
   }
@@ -119,6 +121,11 @@ public final class Store implements AutoCloseable {
   /** Approvals of gated tool calls (V18): read, decided by operators, settled by wakes. */
   public ApprovalRepository approvals() {
     return approvals;
+  }
+
+  /** Remote MCP servers and agents' grants of their tools (V20). */
+  public McpRepository mcp() {
+    return mcp;
   }
 
   public HistoryRepository history() {
@@ -231,6 +238,10 @@ public final class Store implements AutoCloseable {
 
     public ApprovalRepository approvals() {
       return new ApprovalRepository(scoped, notifier);
+    }
+
+    public McpRepository mcp() {
+      return new McpRepository(scoped);
     }
 
     /** Outbound notification subscriptions and their deliveries. */

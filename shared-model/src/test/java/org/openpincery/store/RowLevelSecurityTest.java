@@ -47,6 +47,8 @@ class RowLevelSecurityTest {
           Map.entry("notification_subscriptions", "workspace_id = '$W'"),
           Map.entry("notification_outbox", "workspace_id = '$W'"),
           Map.entry("notification_attempts", "workspace_id = '$W'"),
+          Map.entry("mcp_servers", "workspace_id = '$W'"),
+          Map.entry("mcp_grants", ofAgents()),
           Map.entry("events", ofAgents()),
           Map.entry("projections", ofAgents()),
           Map.entry("timers", ofAgents()),
@@ -159,6 +161,22 @@ class RowLevelSecurityTest {
             + "', '"
             + workspace
             + "', 1, now())");
+    // An MCP server the agent may use every tool of.
+    var server =
+        await(
+            db.store
+                .mcp()
+                .create(
+                    workspace,
+                    new McpRepository.NewServer(
+                        "srv_" + tag, "https://mcp.example.com/" + tag, null, null, null, null),
+                    user));
+    UUID serverId = ((McpRepository.CreateResult.Created) server).server().id();
+    await(
+        db.store
+            .mcp()
+            .replaceGrants(
+                workspace, agent, List.of(new McpRepository.NewGrant(serverId, "*", null)), user));
     return agent;
   }
 
@@ -204,6 +222,8 @@ class RowLevelSecurityTest {
             "notification_subscriptions",
             "notification_outbox",
             "notification_attempts",
+            "mcp_servers",
+            "mcp_grants",
             "events",
             "timers",
             "schedules",
