@@ -261,11 +261,7 @@ final class AgentHandlers {
       throw ApiError.badRequest("'content' must not be blank");
     }
     var principal = Authenticator.principal(ctx);
-    JsonObject payload = new JsonObject().put("user_id", principal.userId().toString());
-    // "stop" / "carry on": the V18 trigger events_semantic_stop stops or resumes the agent in the
-    // transaction that records the message, on either path below.
-    SemanticStop.of(content).ifPresent(control -> payload.put("control", control.wire()));
-    NewEvent event = NewEvent.messageReceived("person", content).withPayload(payload);
+    NewEvent event = personMessage(principal.userId(), content);
     Optional<String> key = IdempotencyKeys.of(ctx);
     if (key.isPresent()) {
       messageOnce(ctx, principal.workspaceId(), id, key.get(), content, event);
@@ -285,6 +281,19 @@ final class AgentHandlers {
               }
             })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A person's message as this API records it (REST and the MCP tool {@code send_message} alike):
+   * {@code message_received} from {@code person}, with the sender's user id, and {@code control}
+   * when it says only "stop" or "carry on" ({@link SemanticStop}).
+   */
+  static NewEvent personMessage(UUID userId, String content) {
+    JsonObject payload = new JsonObject().put("user_id", userId.toString());
+    // "stop" / "carry on": the V18 trigger events_semantic_stop stops or resumes the agent in the
+    // transaction that records the message.
+    SemanticStop.of(content).ifPresent(control -> payload.put("control", control.wire()));
+    return NewEvent.messageReceived("person", content).withPayload(payload);
   }
 
   // A retried request with the same key gets the first answer (and Idempotent-Replayed: true);

@@ -131,7 +131,10 @@ public final class ApiRouter {
         .handler(
             ctx -> {
               if (ctx.request().path().endsWith("/events/stream")
-                  || ctx.request().path().equals("/api/audit/export")) {
+                  || ctx.request().path().equals("/api/audit/export")
+                  // MCP: the session's SSE stream lasts; a tool call is bounded by its own
+                  // limits (send_message waits at most 120 s, with SSE keep-alives meanwhile).
+                  || ctx.request().path().equals(McpEndpoint.PATH)) {
                 ctx.next();
               } else {
                 ErrorResponses.requestTimeout(ctx, config.requestTimeout());
@@ -267,6 +270,21 @@ public final class ApiRouter {
         operator,
         "notification.redeliver",
         notifications::retry);
+
+    // Open Pincery as an MCP server (docs/mcp.md): one path, POST/GET/DELETE, the MCP Streamable
+    // HTTP transport. It is not a REST route, so it is declared without methods (the transport
+    // answers other methods 405): routeSignatures() leaves it out, openapi.json does not describe
+    // it, and AuthorizationMatrixTest does not list it; McpServerTest covers its authentication.
+    // Any signed-in caller (viewer and up) may connect: each tool checks the role it needs.
+    McpEndpoint mcp = new McpEndpoint(vertx, store, messages, clients, metrics);
+    router
+        .route(McpEndpoint.PATH)
+        .handler(bodies)
+        .handler(audit.action(null))
+        .handler(ctx -> auth.requireSession(ctx, false))
+        .handler(viewer::check)
+        .handler(ctx -> Scopes.enter(ctx, store))
+        .handler(mcp::handle);
 
     // The control plane's static files, last: a path no route above took. /api stays JSON (its
     // unknown paths fall through to the 404 below).
