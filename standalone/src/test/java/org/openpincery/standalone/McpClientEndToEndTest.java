@@ -24,7 +24,11 @@ import org.openpincery.testkit.TestPostgres;
  * installed into {@code target/} at test time) over its Streamable HTTP transport, against the
  * whole standalone stack (gateway, wake worker, maintenance) with the scripted model. The client
  * lists tools, sends a message and waits for the agent's reply, reads events and a resource; a
- * viewer cannot send; a wrong token is refused; another workspace's agent is not found.
+ * viewer cannot send; a wrong token is refused; another workspace's agent is not found. And the MCP
+ * Inspector's CLI ({@code @modelcontextprotocol/inspector}, pinned beside it) lists the tools and
+ * calls one. The Inspector declares Node 22 but its CLI runs on Debian's Node 20; its web UI's
+ * {@code vite} is overridden to 7.x in package.json because vite 8 names an optional package the
+ * registry does not serve, which makes {@code npm ci} fail (the CLI does not use vite).
  */
 class McpClientEndToEndTest {
 
@@ -92,6 +96,52 @@ class McpClientEndToEndTest {
         Path.of("src/test/node").toAbsolutePath(),
         Path.of("target/mcp-client").toAbsolutePath(),
         List.of("package.json", "package-lock.json", "mcp-client.mjs"));
+  }
+
+  private NodeTools.Result inspector(Path dir, String token, String... method) throws Exception {
+    List<String> command = new java.util.ArrayList<>();
+    command.addAll(
+        List.of(
+            dir.resolve("node_modules/.bin/mcp-inspector").toString(),
+            "--cli",
+            "http://127.0.0.1:" + port + "/mcp",
+            "--transport",
+            "http",
+            "--header",
+            "Authorization: Bearer " + token));
+    command.addAll(List.of(method));
+    return NodeTools.run(dir, null, 120, command.toArray(String[]::new));
+  }
+
+  @Test
+  void theMcpInspectorCliListsToolsAndCallsOne() throws Exception {
+    call("POST", "/api/agents", session, new JsonObject().put("name", "ada"));
+    String token =
+        call("POST", "/api/tokens", session, new JsonObject().put("name", "inspector"))
+            .getString("token");
+    Path dir = client();
+
+    NodeTools.Result tools = inspector(dir, token, "--method", "tools/list");
+    NodeTools.Result agents =
+        inspector(
+            dir,
+            token,
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "get_agent",
+            "--tool-arg",
+            "agent=ada");
+    NodeTools.Result refused = inspector(dir, "pcy_" + "0".repeat(64), "--method", "tools/list");
+
+    assertThat(tools.exit()).as(tools.err() + tools.out()).isZero();
+    assertThat(new JsonObject(tools.out()).getJsonArray("tools").encode())
+        .contains("\"list_agents\"", "\"send_message\"", "\"set_schedule\"");
+    assertThat(agents.exit()).as(agents.err() + agents.out()).isZero();
+    assertThat(agents.out()).contains("\"isError\": false").contains("ada");
+    assertThat(refused.exit()).isNotZero();
+    // Our 401 makes the Inspector want to sign in (MCP's OAuth flow), which a CLI run cannot.
+    assertThat(refused.out() + refused.err()).contains("auth_required");
   }
 
   @Test
