@@ -212,11 +212,22 @@ final class McpTransport implements McpStreamableServerTransportProvider {
                 ctx.fail(e);
                 return;
               }
-              ctx.response()
-                  .putHeader("content-type", "application/json")
-                  .putHeader(HttpHeaders.MCP_SESSION_ID, session.getId())
-                  .setStatusCode(200)
-                  .end(body);
+              // Through the audit trail, as every API response: an API token's first use in an
+              // hour is on record (token.use); an MCP session starts with this request.
+              AuditTrail.beforeSend(
+                  ctx,
+                  200,
+                  null,
+                  null,
+                  () -> {
+                    if (!ctx.response().ended()) {
+                      ctx.response()
+                          .putHeader("content-type", "application/json")
+                          .putHeader(HttpHeaders.MCP_SESSION_ID, session.getId())
+                          .setStatusCode(200)
+                          .end(body);
+                    }
+                  });
             },
             err -> {
               sessions.remove(session.getId());

@@ -97,6 +97,7 @@ class McpServerTest {
     assertThat(message.getString("event_type")).isEqualTo("message_received");
     assertThat(message.getString("source")).isEqualTo("person");
     assertThat(message.getString("content")).isEqualTo("hi");
+    assertThat(api.count("SELECT count(*) FROM audit_log WHERE action = 'token.use'")).isEqualTo(1);
     assertThat(
             api.count(
                 "SELECT count(*) FROM audit_log WHERE action = 'mcp.send_message' AND actor_type ="
@@ -264,6 +265,27 @@ class McpServerTest {
 
     assertThat(api.call("DELETE", "/mcp", admin, null, withSession).status()).isEqualTo(204);
     assertThat(api.call("POST", "/mcp", admin, LIST_TOOLS, withSession).status()).isEqualTo(404);
+  }
+
+  @Test
+  void getOpensTheSessionsServerToClientEventStream() throws Exception {
+    var init = api.call("POST", "/mcp", admin, initialize(), MCP_HEADERS);
+    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+    var stream =
+        api.http.send(
+            HttpRequest.newBuilder(api.uri("/mcp"))
+                .header("Authorization", "Bearer " + admin)
+                .header("Accept", "text/event-stream")
+                .header("Mcp-Session-Id", session)
+                .GET()
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    try (var body = stream.body()) {
+      assertThat(stream.statusCode()).isEqualTo(200);
+      assertThat(stream.headers().firstValue("content-type").orElseThrow())
+          .startsWith("text/event-stream");
+    }
   }
 
   @Test
