@@ -133,7 +133,7 @@ public final class ApiRouter {
               if (ctx.request().path().endsWith("/events/stream")
                   || ctx.request().path().equals("/api/audit/export")
                   // MCP: the session's SSE stream lasts; a tool call is bounded by its own
-                  // limits (send_message waits at most 120 s, with SSE keep-alives meanwhile).
+                  // limits (send_message waits at most 120 s, with SSE heartbeats meanwhile).
                   || ctx.request().path().equals(McpEndpoint.PATH)) {
                 ctx.next();
               } else {
@@ -276,7 +276,8 @@ public final class ApiRouter {
     // answers other methods 405): routeSignatures() leaves it out, openapi.json does not describe
     // it, and AuthorizationMatrixTest does not list it; McpServerTest covers its authentication.
     // Any signed-in caller (viewer and up) may connect: each tool checks the role it needs.
-    McpEndpoint mcp = new McpEndpoint(vertx, store, messages, clients, metrics);
+    McpEndpoint mcp =
+        new McpEndpoint(vertx, store, messages, clients, metrics, config.sseHeartbeat());
     router
         .route(McpEndpoint.PATH)
         .handler(bodies)

@@ -30,8 +30,9 @@ final class McpEndpoint {
       Store store,
       AppendBatcher messages,
       ClientAddress clients,
-      GatewayMetrics metrics) {
-    this.transport = new McpTransport(vertx, clients);
+      GatewayMetrics metrics,
+      Duration keepAlive) {
+    this.transport = new McpTransport(vertx, clients, keepAlive);
     McpTools tools = new McpTools(vertx, messages, store.audit(), metrics);
     this.server =
         McpServer.async(transport)

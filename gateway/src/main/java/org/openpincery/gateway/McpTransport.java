@@ -53,13 +53,14 @@ final class McpTransport implements McpStreamableServerTransportProvider {
   static final String REQUEST_ID = "request_id";
   static final Duration IDLE = Duration.ofMinutes(30);
   static final int MAX_SESSIONS = 10_000;
-  // SSE comments keep a long tool call's stream alive through proxies and idle timeouts.
-  private static final long KEEP_ALIVE_MILLIS = 15_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(McpTransport.class);
 
   private final Vertx vertx;
   private final ClientAddress clients;
+  // SSE comments keep a long tool call's stream alive through proxies and the idle timeout
+  // (OPEN_PINCERY_SSE_HEARTBEAT_SECONDS, which the config keeps shorter than it).
+  private final long keepAliveMillis;
   private final McpJsonMapper json = McpJsonDefaults.getMapper();
   private final Map<String, Bound> sessions = new ConcurrentHashMap<>();
   private volatile McpStreamableServerSession.Factory factory;
@@ -70,9 +71,10 @@ final class McpTransport implements McpStreamableServerTransportProvider {
    */
   private record Bound(McpStreamableServerSession session, UUID owner, AtomicLong lastUsed) {}
 
-  McpTransport(Vertx vertx, ClientAddress clients) {
+  McpTransport(Vertx vertx, ClientAddress clients, Duration keepAlive) {
     this.vertx = vertx;
     this.clients = clients;
+    this.keepAliveMillis = Math.max(1, keepAlive.toMillis());
     vertx.setPeriodic(60_000, id -> forgetIdle());
   }
 
@@ -384,7 +386,7 @@ final class McpTransport implements McpStreamableServerTransportProvider {
           .putHeader("cache-control", "no-cache")
           .putHeader(HttpHeaders.MCP_SESSION_ID, sessionId);
       response.writeHead();
-      this.keepAlive = vertx.setPeriodic(KEEP_ALIVE_MILLIS, id -> write(": keep-alive\n\n"));
+      this.keepAlive = vertx.setPeriodic(keepAliveMillis, id -> write(": keep-alive\n\n"));
       response.closeHandler(v -> close());
     }
 
