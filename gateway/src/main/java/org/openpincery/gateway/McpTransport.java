@@ -38,8 +38,9 @@ import reactor.core.publisher.Mono;
  *   <li>{@code DELETE /mcp}: ends the session, {@code 204}.
  * </ul>
  *
- * <p>A session belongs to the principal (session or API token) that initialized it: another bearer
- * token, even of the same user, gets {@code 404} for it, as an unknown session would. The route
+ * <p>A session belongs to the principal (session or API token) that initialized it, in the
+ * workspace it was in: another bearer token, even of the same user, or the same session token
+ * switched to another workspace, gets {@code 404} for it, as an unknown session would. The route
  * authenticates before this class sees a request (401 otherwise). A request's principal and
  * workspace scope reach the SDK's handlers in its {@link McpTransportContext} ({@link #PRINCIPAL},
  * {@link #SCOPE}, {@link #ADDRESS}, {@link #REQUEST_ID}). Sessions idle for {@link #IDLE} are
@@ -67,9 +68,16 @@ final class McpTransport implements McpStreamableServerTransportProvider {
   private volatile boolean closing;
 
   /**
-   * A session and the principal it belongs to ({@link Principal#sessionId()}: session or token).
+   * A session, the principal it belongs to ({@link Principal#sessionId()}: session or token) and
+   * the workspace it was opened in (a session token can switch workspaces; its MCP session cannot).
    */
-  private record Bound(McpStreamableServerSession session, UUID owner, AtomicLong lastUsed) {}
+  private record Bound(
+      McpStreamableServerSession session, UUID owner, UUID workspace, AtomicLong lastUsed) {
+
+    boolean heldBy(Principal p) {
+      return owner.equals(p.sessionId()) && workspace.equals(p.workspaceId());
+    }
+  }
 
   McpTransport(Vertx vertx, ClientAddress clients, Duration keepAlive) {
     this.vertx = vertx;
@@ -201,7 +209,11 @@ final class McpTransport implements McpStreamableServerTransportProvider {
     Principal principal = Authenticator.principal(ctx);
     sessions.put(
         session.getId(),
-        new Bound(session, principal.sessionId(), new AtomicLong(System.nanoTime())));
+        new Bound(
+            session,
+            principal.sessionId(),
+            principal.workspaceId(),
+            new AtomicLong(System.nanoTime())));
     started
         .initResult()
         .subscribe(
@@ -303,7 +315,7 @@ final class McpTransport implements McpStreamableServerTransportProvider {
       return null;
     }
     Bound bound = sessions.get(id);
-    if (bound == null || !bound.owner().equals(Authenticator.principal(ctx).sessionId())) {
+    if (bound == null || !bound.heldBy(Authenticator.principal(ctx))) {
       // Another principal's session is answered as an unknown one: its existence is not told.
       rpcError(ctx, 404, McpSchema.ErrorCodes.INVALID_REQUEST, "no such MCP session; initialize");
       return null;

@@ -268,6 +268,28 @@ class McpServerTest {
   }
 
   @Test
+  void aSessionTokenSwitchedToAnotherWorkspaceCannotUseItsOldMcpSession() {
+    String other =
+        api.call("POST", "/api/login", GatewayFixture.BOOTSTRAP_TOKEN, null)
+            .json()
+            .getString("session_token");
+    var init = api.call("POST", "/mcp", other, initialize(), MCP_HEADERS);
+    Map<String, String> withSession = new java.util.HashMap<>(MCP_HEADERS);
+    withSession.put("Mcp-Session-Id", init.headers().firstValue("Mcp-Session-Id").orElseThrow());
+    assertThat(api.call("POST", "/mcp", other, LIST_TOOLS, withSession).status()).isEqualTo(200);
+
+    String lab =
+        api.call("POST", "/api/workspaces", other, "{\"name\":\"lab\"}").json().getString("id");
+    api.call(
+        "POST",
+        "/api/session/workspace",
+        other,
+        new JsonObject().put("workspace_id", lab).encode());
+
+    assertThat(api.call("POST", "/mcp", other, LIST_TOOLS, withSession).status()).isEqualTo(404);
+  }
+
+  @Test
   void getOpensTheSessionsServerToClientEventStream() throws Exception {
     var init = api.call("POST", "/mcp", admin, initialize(), MCP_HEADERS);
     String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
