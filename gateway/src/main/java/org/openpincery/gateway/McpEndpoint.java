@@ -46,15 +46,12 @@ final class McpEndpoint {
             // A tool call may wait up to 120 s for an agent's reply (send_message).
             .requestTimeout(Duration.ofSeconds(McpTools.MAX_WAIT_SECONDS + 30))
             .tools(tools.tools())
+            .resources(tools.fixedResources())
             .resourceTemplates(tools.resources())
             .build();
   }
 
   void handle(RoutingContext ctx) {
     transport.handle(ctx);
-  }
-
-  void close() {
-    server.close();
   }
 }

@@ -2,6 +2,7 @@ package org.openpincery.gateway;
 
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpAsyncServerExchange;
+import io.modelcontextprotocol.server.McpServerFeatures.AsyncResourceSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncResourceTemplateSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.AsyncToolSpecification;
 import io.modelcontextprotocol.spec.McpError;
@@ -30,8 +31,8 @@ import reactor.core.publisher.Mono;
 /**
  * The tools and resources Open Pincery offers MCP clients (issue 15; docs/mcp.md): {@code
  * list_agents}, {@code get_agent}, {@code read_events} (role viewer), {@code send_message}, {@code
- * set_schedule} (role operator), and the resource templates {@code pincery://agents/{id}/events}
- * and {@code pincery://agents/{id}/projection}.
+ * set_schedule} (role operator), the resource {@code pincery://agents} and the resource templates
+ * {@code pincery://agents/{id}/events} and {@code pincery://agents/{id}/projection}.
  *
  * <p>Every handler acts for the principal of the HTTP request that carried the call, in its
  * workspace, through the request's row-level-security scope ({@link Scopes}) and the same store
@@ -48,6 +49,7 @@ final class McpTools {
   private static final long WAIT_POLL_MILLIS = 250;
   private static final Pattern RESOURCE =
       Pattern.compile("pincery://agents/([^/]+)/(events|projection)");
+  static final String AGENTS_URI = "pincery://agents";
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*([smhd]?)");
 
   private final io.vertx.core.Vertx vertx;
@@ -152,6 +154,49 @@ final class McpTools {
                 "\"agent\",\"note\""),
             false,
             this::setSchedule));
+  }
+
+  /**
+   * {@code pincery://agents}: the caller's workspace's agents, each with the URIs of its resources
+   * (the SDK's {@code resources/list} is the same for every caller, so the per-workspace list is
+   * this one resource's content).
+   */
+  List<AsyncResourceSpecification> fixedResources() {
+    return List.of(
+        new AsyncResourceSpecification(
+            McpSchema.Resource.builder()
+                .uri(AGENTS_URI)
+                .name("agents")
+                .title("Your workspace's agents")
+                .description(
+                    "The agents of your workspace, each with its events and projection resource"
+                        + " URIs")
+                .mimeType("application/json")
+                .build(),
+            this::readAgents));
+  }
+
+  private Mono<McpSchema.ReadResourceResult> readAgents(
+      McpAsyncServerExchange exchange, McpSchema.ReadResourceRequest request) {
+    Caller caller = Caller.of(exchange);
+    return Mono.fromCompletionStage(
+        listAgents(caller, Map.of())
+            .map(
+                json -> {
+                  json.getJsonArray("agents")
+                      .forEach(
+                          a -> {
+                            JsonObject agent = (JsonObject) a;
+                            String base = "pincery://agents/" + agent.getString("id");
+                            agent.put("events_uri", base + "/events");
+                            agent.put("projection_uri", base + "/projection");
+                          });
+                  return new McpSchema.ReadResourceResult(
+                      List.of(
+                          new McpSchema.TextResourceContents(
+                              AGENTS_URI, "application/json", json.encodePrettily())));
+                })
+            .toCompletionStage());
   }
 
   List<AsyncResourceTemplateSpecification> resources() {

@@ -78,6 +78,16 @@ class McpServerTest {
         .containsExactlyInAnyOrder(
             "pincery://agents/{id}/events", "pincery://agents/{id}/projection");
 
+    assertThat(client.listResources().resources())
+        .extracting(McpSchema.Resource::uri)
+        .containsExactly("pincery://agents");
+    var listed = client.readResource(new McpSchema.ReadResourceRequest("pincery://agents"));
+    JsonObject first =
+        new JsonObject(((McpSchema.TextResourceContents) listed.contents().getFirst()).text())
+            .getJsonArray("agents")
+            .getJsonObject(0);
+    assertThat(first.getString("events_uri")).isEqualTo("pincery://agents/" + ada + "/events");
+
     JsonObject agents = json(call(client, "list_agents", Map.of()));
     assertThat(agents.getJsonArray("agents").getJsonObject(0).getString("name")).isEqualTo("ada");
 
@@ -111,6 +121,13 @@ class McpServerTest {
             new McpSchema.ReadResourceRequest("pincery://agents/" + ada + "/events"));
     String body = ((McpSchema.TextResourceContents) resource.contents().getFirst()).text();
     assertThat(new JsonObject(body).getJsonArray("events").encode()).contains("\"hi\"");
+    var unknown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                client.readResource(
+                    new McpSchema.ReadResourceRequest(
+                        "pincery://agents/" + java.util.UUID.randomUUID() + "/projection")));
+    assertThat(unknown).hasMessageContaining("no agent");
   }
 
   @Test
