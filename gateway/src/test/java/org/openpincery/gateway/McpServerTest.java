@@ -141,6 +141,41 @@ class McpServerTest {
   }
 
   @Test
+  void aWaitThatNoWakeAnswersEndsAtItsDeadlineWithTheMessageAccepted() {
+    McpSyncClient client = connect(admin);
+
+    JsonObject sent =
+        json(
+            call(
+                client,
+                "send_message",
+                Map.of("agent", "ada", "content", "hi", "wait_seconds", 1)));
+
+    // No wake worker runs beside this gateway: the message is on record, no reply came.
+    assertThat(sent.getLong("seq")).isPositive();
+    assertThat(sent.getBoolean("timed_out")).isTrue();
+    assertThat(sent.getBoolean("wake_ended")).isFalse();
+    assertThat(sent.getJsonArray("replies")).isEmpty();
+  }
+
+  @Test
+  void aWaitOnAStopMessageEndsAtOnceForNoWakeWillCome() {
+    McpSyncClient client = connect(admin);
+    long start = System.nanoTime();
+
+    JsonObject sent =
+        json(
+            call(
+                client,
+                "send_message",
+                Map.of("agent", "ada", "content", "stop", "wait_seconds", 60)));
+
+    assertThat(sent.getBoolean("timed_out")).isFalse();
+    assertThat(sent.getJsonArray("replies")).isEmpty();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @Test
   void setScheduleCreatesTheScheduleTheRestRouteLists() throws Exception {
     McpSyncClient client = connect(admin);
 
