@@ -375,6 +375,10 @@ class McpServerTest {
             api.call("POST", "/mcp", admin, initialize(), Map.of("Accept", "text/html")).status())
         .isEqualTo(406);
     assertThat(api.call("PUT", "/mcp", admin, "{}", MCP_HEADERS).status()).isEqualTo(405);
+    // The API's body limit (OPEN_PINCERY_MAX_BODY_BYTES, 1 MiB by default).
+    var tooBig = api.call("POST", "/mcp", admin, "x".repeat(1_100_000), MCP_HEADERS);
+    assertThat(tooBig.status()).isEqualTo(413);
+    assertThat(tooBig.errorCode()).isNotBlank();
     assertThat(api.call("GET", "/mcp", admin, null, Map.of("Accept", "text/event-stream")).status())
         .isEqualTo(400);
   }
