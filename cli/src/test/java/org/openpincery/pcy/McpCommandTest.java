@@ -131,13 +131,13 @@ class McpCommandTest {
   @Test
   void errorsAreOneLineWithTheUsualExitCodes() {
     var badName = owner.run("mcp", "add", "Bad-Name", "https://mcp.example.com/mcp");
-    assertThat(badName.exit()).isEqualTo(1);
+    assertThat(badName.exit()).isEqualTo(2);
     assertThat(badName.err()).startsWith("pcy: ").contains("invalid_name");
     assertThat(badName.err().strip().lines().count()).isOne();
 
     var noCredential =
         owner.run("mcp", "add", "nocred", "https://mcp.example.com/mcp", "--credential", "NOPE");
-    assertThat(noCredential.exit()).isEqualTo(1);
+    assertThat(noCredential.exit()).isEqualTo(2);
     assertThat(noCredential.err()).contains("unknown_credential");
 
     assertThat(owner.run("mcp", "add", "dupe", "https://mcp.example.com/mcp").exit()).isZero();
@@ -161,7 +161,7 @@ class McpCommandTest {
     var unreachable = owner.run("mcp", "add", "down", "http://127.0.0.1:9/mcp");
     assertThat(unreachable.exit()).isZero();
     var down = owner.run("mcp", "tools", "down", "--refresh");
-    assertThat(down.exit()).as(down.toString()).isNotZero();
+    assertThat(down.exit()).as(down.toString()).isEqualTo(5);
     assertThat(down.err()).contains("mcp_unreachable");
     assertThat(owner.run("mcp", "rm", "down").exit()).isZero();
     assertThat(owner.run("mcp", "rm", "dupe").exit()).isZero();

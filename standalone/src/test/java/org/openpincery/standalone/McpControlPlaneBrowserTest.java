@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openpincery.config.Env;
 import org.openpincery.testkit.RemoteMcpServer;
 import org.openpincery.testkit.TestPostgres;
+import org.openpincery.vault.Vault;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -56,6 +57,7 @@ class McpControlPlaneBrowserTest {
     env.put("OPEN_PINCERY_DATA_DIR", work.resolve("data").toString());
     env.put("OPEN_PINCERY_PORT", Integer.toString(port));
     env.put("OPEN_PINCERY_BOOTSTRAP_TOKEN", BOOTSTRAP);
+    env.put(Vault.KEY_SETTING, Vault.newKey());
     app = Standalone.start(StandaloneConfig.from(Env.of(env)));
     browser = new Chromium(work.resolve("browser"), port);
   }
