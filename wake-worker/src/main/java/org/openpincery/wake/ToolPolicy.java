@@ -111,6 +111,25 @@ final class ToolPolicy {
     classes.putAll(settings.capabilities());
   }
 
+  private ToolPolicy(Map<String, Capability> classes, Settings settings) {
+    this.settings = settings;
+    this.classes.putAll(classes);
+  }
+
+  /**
+   * This policy with one wake's remote MCP tools and their classes (docs/mcp.md); the
+   * installation's {@code TOOL_CAPABILITIES} still overrides them by name.
+   */
+  ToolPolicy with(Map<String, Capability> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    Map<String, Capability> all = new HashMap<>(classes);
+    all.putAll(more);
+    all.putAll(settings.capabilities());
+    return new ToolPolicy(all, settings);
+  }
+
   /**
    * The class of {@code tool}: as overridden, else as declared; a tool nobody classified (which no
    * worker runs) counts as destructive.

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.openpincery.model.Capability;
+import org.openpincery.model.McpToolNames;
 import org.openpincery.model.PermissionMode;
 import org.openpincery.reasoner.ToolCall;
 import org.openpincery.reasoner.prompt.Turn;
@@ -61,6 +62,7 @@ final class ToolRunner {
   record Rules(PermissionMode mode, Supplier<Redactor> redactor) {}
 
   private final ToolCatalog catalog;
+  private final List<ToolExecutor> executors;
   private final Map<String, ToolExecutor> tools = new HashMap<>();
   private final ToolPolicy policy;
   private final Clock clock;
@@ -73,10 +75,24 @@ final class ToolRunner {
       Clock clock,
       WakeMetrics metrics) {
     this.catalog = catalog;
+    this.executors = List.copyOf(executors);
     executors.forEach(t -> tools.put(t.name(), t));
     this.policy = policy;
     this.clock = clock;
     this.metrics = metrics;
+  }
+
+  /**
+   * A runner of one wake: this one's tools and {@code more} (the wake's remote MCP tools), with the
+   * wake's catalogue and policy.
+   */
+  ToolRunner forWake(ToolCatalog wakeCatalog, List<ToolExecutor> more, ToolPolicy wakePolicy) {
+    if (more.isEmpty() && wakeCatalog == catalog && wakePolicy == policy) {
+      return this;
+    }
+    List<ToolExecutor> all = new ArrayList<>(executors);
+    all.addAll(more);
+    return new ToolRunner(wakeCatalog, all, wakePolicy, clock, metrics);
   }
 
   /**
@@ -199,6 +215,12 @@ final class ToolRunner {
    */
   ToolOutcome runApproved(ToolCall call, JsonObject arguments, ToolScope scope, Rules rules) {
     ToolExecutor executor = tools.get(call.name());
+    if (executor == null && McpToolNames.looksNamespaced(call.name())) {
+      return ToolOutcome.error(
+          call.name()
+              + " is not offered in this wake: its MCP server is no longer granted to you, is"
+              + " disabled, or could not be reached; it did not run");
+    }
     if (executor == null) {
       return ToolOutcome.error(call.name() + " is not available in this worker; it did not run");
     }

@@ -28,6 +28,7 @@ import org.openpincery.store.Store;
 import org.openpincery.store.WakeRepository;
 import org.openpincery.store.WakeRepository.ApprovalChange;
 import org.openpincery.store.WakeRepository.StepResult;
+import org.openpincery.wake.mcp.McpToolbox;
 import org.openpincery.wake.sandbox.Redactor;
 import org.openpincery.wake.sandbox.WorkspaceSecrets;
 import org.openpincery.wake.tools.ToolExecutor;
@@ -113,6 +114,9 @@ final class WakeLoop {
     private final UUID wakeId;
     private final PendingStep step;
     private WakePrompt prompts;
+    private ToolRunner runner = toolRunner;
+    private ToolPolicy wakePolicy = policy;
+    private McpToolbox mcp = McpToolbox.empty();
     private ToolScope scope;
     private ToolRunner.Rules rules;
     private Redactor redactor;
@@ -138,12 +142,34 @@ final class WakeLoop {
 
     Outcome run() {
       WakeRepository.WakeContext context = input.start(config.summaryLimit());
-      prompts = new WakePrompt(context, reasoner, config, catalog, policy, clock);
       scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
       rules = new ToolRunner.Rules(context.permissionMode(), this::redactor);
       long heartbeat =
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
       try {
+        // This wake's tools: the standard ones and the agent's granted remote MCP tools, listed
+        // now (docs/mcp.md).
+        mcp =
+            load.whileWaiting(
+                () ->
+                    McpToolbox.open(
+                        store, agentId, config.mcp(), () -> secrets.open(scope), this::redactor));
+        ToolCatalog wakeCatalog = catalog;
+        if (!mcp.specs().isEmpty()) {
+          List<String> skipped = new java.util.ArrayList<>();
+          wakeCatalog = catalog.plus(mcp.specs(), skipped);
+          if (!skipped.isEmpty()) {
+            LOG.warn(
+                "wake {}: MCP tools left out (name taken or schema unreadable): {}",
+                wakeId,
+                skipped);
+          }
+          wakePolicy = policy.with(mcp.capabilities());
+          runner = toolRunner.forWake(wakeCatalog, mcp.executors(), wakePolicy);
+        }
+        prompts =
+            new WakePrompt(
+                context, reasoner, config, wakeCatalog, wakePolicy, clock, mcp.systemNote());
         Outcome outcome = loop();
         metrics.wakeEnded(outcome.reason());
         LOG.info(
@@ -156,6 +182,7 @@ final class WakeLoop {
         return outcome;
       } finally {
         vertx.cancelTimer(heartbeat);
+        mcp.close();
       }
     }
 
@@ -255,7 +282,7 @@ final class WakeLoop {
         toolCallsRun += response.toolCalls().size();
         for (ToolCall call : response.toolCalls()) {
           int calls = callsPerTool.merge(call.name(), 1, Integer::sum);
-          int limit = policy.limit(call.name());
+          int limit = wakePolicy.limit(call.name());
           if (limit > 0 && calls > limit) {
             LOG.warn("wake {}: {} called more than {} time(s)", wakeId, call.name(), limit);
             return end(
@@ -265,7 +292,7 @@ final class WakeLoop {
         }
         ToolRunner.Round round =
             load.whileWaiting(
-                () -> toolRunner.run(text, response.toolCalls(), scope, step, this::commit, rules));
+                () -> runner.run(text, response.toolCalls(), scope, step, this::commit, rules));
         if (round == null) {
           return lost();
         }
@@ -397,7 +424,7 @@ final class WakeLoop {
             execution = "executed";
             result =
                 load.whileWaiting(
-                    () -> toolRunner.runApproved(call, approval.arguments(), scope, rules));
+                    () -> runner.runApproved(call, approval.arguments(), scope, rules));
             if (result.leaseLost()) {
               return null;
             }

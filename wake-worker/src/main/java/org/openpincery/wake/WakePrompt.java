@@ -46,10 +46,26 @@ final class WakePrompt {
       ToolCatalog catalog,
       ToolPolicy policy,
       Clock clock) {
+    this(context, reasoner, config, catalog, policy, clock, "");
+  }
+
+  /**
+   * @param mcpNote for the system message: the remote MCP servers this wake could not reach
+   *     (docs/mcp.md), or empty
+   */
+  WakePrompt(
+      WakeContext context,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      ToolCatalog catalog,
+      ToolPolicy policy,
+      Clock clock,
+      String mcpNote) {
     this.system =
         SYSTEM_TEMPLATE
             + "\n\n"
             + modeRule(context.permissionMode(), catalog, policy)
+            + mcpNote
             + awaiting(context.awaitingApproval());
     this.context = context;
     this.reasoner = reasoner;

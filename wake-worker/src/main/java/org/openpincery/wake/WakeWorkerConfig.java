@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.UUID;
 import org.openpincery.config.Env;
+import org.openpincery.wake.mcp.McpSettings;
 
 /**
  * Settings of a wake worker.
@@ -32,6 +33,8 @@ import org.openpincery.config.Env;
  *     wakes reach a step boundary and end with {@code shutdown}
  * @param supervision {@code TOOL_CAPABILITIES}, {@code TOOL_CALL_LIMITS}, {@code
  *     APPROVAL_TTL_SECONDS}: tool classes, per-tool limits and how long approvals wait
+ * @param mcp {@code MCP_LIST_TIMEOUT_SECONDS}, {@code MCP_CALL_TIMEOUT_SECONDS}, {@code
+ *     MCP_OUTPUT_CAP_BYTES}, {@code MCP_ALLOW_HTTP}: remote MCP servers' tools (docs/mcp.md)
  */
 public record WakeWorkerConfig(
     String owner,
@@ -47,7 +50,8 @@ public record WakeWorkerConfig(
     int maxPromptChars,
     int summaryLimit,
     Duration shutdownGrace,
-    ToolPolicy.Settings supervision) {
+    ToolPolicy.Settings supervision,
+    McpSettings mcp) {
 
   /** The settings of a wake worker with a process of its own. */
   public static WakeWorkerConfig from(Env env) {
@@ -78,7 +82,8 @@ public record WakeWorkerConfig(
         env.integer("MAX_PROMPT_CHARS", 120_000, 2_000, 10_000_000),
         env.integer("WAKE_SUMMARY_LIMIT", 20, 0, 1000),
         env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
-        ToolPolicy.Settings.from(env));
+        ToolPolicy.Settings.from(env),
+        McpSettings.from(env));
   }
 
   /** A lease owner name that says which process holds a lease. */

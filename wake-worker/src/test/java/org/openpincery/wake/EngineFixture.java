@@ -46,6 +46,10 @@ final class EngineFixture implements AutoCloseable {
   final UUID workspace;
   final org.openpincery.db.DatabaseUrl url = TestPostgres.freshDatabase();
 
+  /** The worker's vault: credentials a test stores with {@link #credential} open with it. */
+  final org.openpincery.vault.Vault vault =
+      org.openpincery.vault.Vault.of(org.openpincery.vault.Vault.newKey());
+
   EngineFixture(Map<String, String> settings) {
     this(settings, c -> StandardTools.all());
   }
@@ -81,7 +85,7 @@ final class EngineFixture implements AutoCloseable {
             reasoner,
             config,
             tools.apply(Env.of(env)),
-            new org.openpincery.wake.sandbox.WorkspaceSecrets(java.util.Optional.empty()),
+            new org.openpincery.wake.sandbox.WorkspaceSecrets(java.util.Optional.of(vault)),
             outcomes::add,
             registry);
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();
@@ -90,6 +94,11 @@ final class EngineFixture implements AutoCloseable {
 
   EngineFixture() {
     this(Map.of());
+  }
+
+  /** Stores a credential of the workspace, sealed with the worker's vault. */
+  void credential(String name, String value) {
+    store.credentials().create(workspace, name, vault.seal(workspace, name, value)).await();
   }
 
   UUID agent(String name) {

@@ -36,15 +36,47 @@ public final class ToolCatalog {
 
   private ToolCatalog(List<ToolSpec> specs) {
     for (ToolSpec spec : specs) {
-      Validator validator =
-          Validator.create(
-              JsonSchema.of(spec.parameters()),
-              new JsonSchemaOptions()
-                  .setDraft(Draft.DRAFT202012)
-                  .setBaseUri("https://openpincery.org/tools/" + spec.name())
-                  .setOutputFormat(OutputFormat.Basic));
-      tools.put(spec.name(), new Entry(spec, validator));
+      tools.put(spec.name(), new Entry(spec, validator(spec)));
     }
+  }
+
+  private ToolCatalog(Map<String, Entry> entries) {
+    tools.putAll(entries);
+  }
+
+  private static Validator validator(ToolSpec spec) {
+    return Validator.create(
+        JsonSchema.of(spec.parameters()),
+        new JsonSchemaOptions()
+            .setDraft(Draft.DRAFT202012)
+            .setBaseUri("https://openpincery.org/tools/" + spec.name())
+            .setOutputFormat(OutputFormat.Basic));
+  }
+
+  /**
+   * This catalogue and {@code more} (one wake's remote MCP tools, docs/mcp.md), validated the same
+   * way. A tool whose name is already in the catalogue, or whose schema the validator cannot read,
+   * is left out (and named in the returned list of skipped names).
+   */
+  public ToolCatalog plus(List<ToolSpec> more, List<String> skipped) {
+    Map<String, Entry> all = new LinkedHashMap<>(tools);
+    for (ToolSpec spec : more) {
+      if (all.containsKey(spec.name())) {
+        skipped.add(spec.name());
+        continue;
+      }
+      try {
+        all.put(spec.name(), new Entry(spec, validator(spec)));
+      } catch (RuntimeException e) {
+        skipped.add(spec.name());
+      }
+    }
+    return new ToolCatalog(all);
+  }
+
+  /** Whether the catalogue offers {@code name}. */
+  public boolean has(String name) {
+    return tools.containsKey(name);
   }
 
   /** The standard tools of a wake (the shell comes with the sandbox). */
