@@ -21,10 +21,10 @@ export function mcpGrantsCard(agentId) {
   const cls = h('select', { id: 'mcp-grant-class', 'aria-label': 'Class' },
     h('option', { value: '' }, "the tools' own class"), CLASSES.map((c) => h('option', { value: c }, c)));
   const form = h('form', { id: 'mcp-grant-form', class: 'needs-admin', novalidate: true },
-    h('div', { class: 'row wrap' }, server,
-      h('label', { class: 'check' }, all, ' all tools'), cls,
-      h('button', { type: 'submit', class: 'small primary', id: 'mcp-grant-submit' }, 'Grant')),
+    h('div', { class: 'row wrap' }, server, h('label', { class: 'check' }, all, ' all tools')),
     picks,
+    h('div', { class: 'row wrap' }, cls,
+      h('button', { type: 'submit', class: 'small primary', id: 'mcp-grant-submit' }, 'Grant')),
     h('p', { class: 'muted small' }, 'All tools includes the ones the server adds later. Servers are added on the MCP page.'));
   const el = h('div', { id: 'mcp-grants' }, error, table, form);
   let grants = [];

@@ -17,10 +17,11 @@ import java.util.List;
 /**
  * Lists a remote MCP server's tools live ({@code tools/list} over the Streamable HTTP transport,
  * with the official Java SDK): for an operator's refresh (docs/api.md, "Remote MCP servers"). The
- * blocking client runs on a worker thread; the whole exchange (connect, initialize, every page of
- * tools/list) is bounded by the timeout. A failure of the server (unreachable, an HTTP error, not
- * MCP, too slow, a body over {@link #MAX_RESPONSE_BYTES}) comes back as a failed future carrying
- * {@link Unreachable} with a reason that names no secret: the credential is only ever a header.
+ * blocking client runs on a worker thread; each step (connect, initialize, each page of tools/list)
+ * is bounded by the timeout, and no further page is asked for once it has passed. A failure of the
+ * server (unreachable, an HTTP error, not MCP, too slow, a body over {@link #MAX_RESPONSE_BYTES})
+ * comes back as a failed future carrying {@link Unreachable} with a reason that names no secret:
+ * the credential is only ever a header.
  */
 final class McpToolLister {
 
@@ -93,7 +94,8 @@ final class McpToolLister {
       List<McpSchema.Tool> tools = new ArrayList<>();
       String cursor = null;
       for (int page = 0; page < MAX_PAGES; page++) {
-        if (System.nanoTime() > deadline) {
+        // Each request is bounded on its own; a server that pages without end is bounded here.
+        if (page > 0 && System.nanoTime() > deadline) {
           throw new Unreachable("listing the tools took longer than " + timeout.toSeconds() + "s");
         }
         McpSchema.ListToolsResult result = client.listTools(cursor);
