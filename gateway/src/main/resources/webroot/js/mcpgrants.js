@@ -56,8 +56,10 @@ export function mcpGrantsCard(agentId) {
     try {
       const r = await put(list);
       draw(r.grants);
+      return true;
     } catch (err) {
       showError(error, err);
+      return false;
     }
   }
 
@@ -71,7 +73,12 @@ export function mcpGrantsCard(agentId) {
     else tools = [...picks.querySelectorAll('input:checked')].map((i) => i.value);
     if (!tools.length) return showError(error, new ApiError(0, 'invalid', 'choose the tools to grant, or all tools'));
     const kept = grants.filter((g) => !(g.server === s.name && tools.includes(g.tool)));
-    change([...kept, ...tools.map((t) => ({ server: s.name, tool: t, capability: cls.value || null }))]);
+    change([...kept, ...tools.map((t) => ({ server: s.name, tool: t, capability: cls.value || null }))]).then((done) => {
+      if (!done) return;
+      all.checked = true;
+      cls.value = '';
+      drawPicks();
+    });
   });
 
   function draw(list) {

@@ -152,7 +152,8 @@ class McpServersApiTest {
   }
 
   @Test
-  void aServerThatIsDownAnswersGarbageOrHangsIs502McpUnreachableAndRecorded() throws Exception {
+  void aServerThatIsDownAnswersGarbageOr50MbOrHangsIs502McpUnreachableAndRecorded()
+      throws Exception {
     String dead =
         addServer("dead", "http://127.0.0.1:" + FreePort.pick() + "/mcp", new JsonObject());
     var down = refresh(operator, dead);
@@ -178,6 +179,22 @@ class McpServersApiTest {
           exchange.close();
         });
     junk.createContext(
+        "/huge",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.getResponseHeaders().add("content-type", "application/json");
+          exchange.sendResponseHeaders(200, 0);
+          byte[] chunk = " ".repeat(1 << 16).getBytes(StandardCharsets.UTF_8);
+          try (var out = exchange.getResponseBody()) {
+            out.write("{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"padding\":\"".getBytes());
+            for (int i = 0; i < 800; i++) { // 50 MB
+              out.write(chunk);
+            }
+          } catch (java.io.IOException gone) {
+            // the gateway hung up: that is the point
+          }
+        });
+    junk.createContext(
         "/hang",
         exchange -> {
           try {
@@ -194,6 +211,10 @@ class McpServersApiTest {
       var garbage = refresh(operator, addServer("garbage", base + "/garbage", new JsonObject()));
       assertThat(garbage.status()).as(garbage.text()).isEqualTo(502);
       assertThat(garbage.errorCode()).isEqualTo("mcp_unreachable");
+
+      var huge = refresh(operator, addServer("huge", base + "/huge", new JsonObject()));
+      assertThat(huge.status()).as(huge.text()).isEqualTo(502);
+      assertThat(huge.errorCode()).isEqualTo("mcp_unreachable");
 
       long start = System.nanoTime();
       var hung = refresh(operator, addServer("hang", base + "/hang", new JsonObject()));
