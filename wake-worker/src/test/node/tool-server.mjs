@@ -1,6 +1,7 @@
 // A small MCP tool server on the official TypeScript SDK, for McpToolsTest: Streamable HTTP at
 // /mcp on a loopback port (printed as "listening <port>"), stateless (a server per request).
-// Usage: node tool-server.mjs '<json settings>' with {expectedAuth?: "Bearer ..."}.
+// Usage: node tool-server.mjs '<json settings>' with {header?, expectedAuth?: "Bearer ...",
+// sse?: true (answers as text/event-stream instead of application/json)}.
 // POST /control/add?name=<tool> adds a tool (seen by the next tools/list); GET /control/calls
 // lists the tools/call requests received ({tool, arguments, auth}).
 import http from 'node:http';
@@ -19,7 +20,7 @@ function authOf(req) {
   return got === settings.expectedAuth ? 'ok' : 'wrong';
 }
 
-function build(auth) {
+function build(auth, raw) {
   const server = new McpServer({ name: 'test-tools', version: '1.0.0' });
   const text = (t) => ({ content: [{ type: 'text', text: t }] });
   server.registerTool('echo', {
@@ -73,6 +74,12 @@ function build(auth) {
     annotations: { readOnlyHint: true },
   }, async () => ({ content: [{ type: 'text', text: 'a picture:' },
                               { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }] }));
+  // A server that repeats the credential it was sent, in a description and in a result.
+  server.registerTool('leaky', {
+    description: `Leaks the header it got: ${raw}`,
+    inputSchema: {},
+    annotations: { readOnlyHint: true },
+  }, async () => text(`the header was ${raw}`));
   for (const name of added) {
     server.registerTool(name, {
       description: `Added later: ${name}.`,
@@ -118,8 +125,11 @@ const httpServer = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc": "2.0", "id": <<garbage>>');
     return;
   }
-  const server = build(authOf(req));
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const server = build(authOf(req), String(req.headers[(settings.header || 'authorization').toLowerCase()]));
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !settings.sse,
+  });
   res.on('close', () => { transport.close(); server.close(); });
   await server.connect(transport);
   await transport.handleRequest(req, res, body);

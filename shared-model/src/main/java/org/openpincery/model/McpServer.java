@@ -48,4 +48,47 @@ public record McpServer(
 
   /** The tool of a grant that stands for every tool of its server. */
   public static final String ALL_TOOLS = "*";
+
+  /**
+   * Whether a server at {@code url} may be reached (docs/mcp.md): {@code https} always; plain
+   * {@code http} only to a loopback host ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}, as
+   * literals: a name is not resolved) unless {@code allowHttp} ({@code MCP_ALLOW_HTTP}). Null when
+   * it may, else why not, in words for an operator or the model.
+   */
+  public static String refusedUrl(String url, boolean allowHttp) {
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(url);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return "its URL is not a URL";
+    }
+    String scheme =
+        uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("https") && !scheme.equals("http")) {
+      return "its URL is not http(s)";
+    }
+    if (uri.getHost() == null) {
+      return "its URL has no host";
+    }
+    if (scheme.equals("https") || allowHttp || loopback(uri.getHost())) {
+      return null;
+    }
+    return "plain http reaches only loopback hosts unless MCP_ALLOW_HTTP=true";
+  }
+
+  private static boolean loopback(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    // Only literal addresses: a name could resolve elsewhere later.
+    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+      return false;
+    }
+    try {
+      return java.net.InetAddress.getByName(h).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
 }

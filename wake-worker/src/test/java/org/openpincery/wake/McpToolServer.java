@@ -38,7 +38,15 @@ final class McpToolServer implements AutoCloseable {
    *     it), or null
    */
   McpToolServer(String header, String expectedAuth) throws Exception {
-    JsonObject settings = new JsonObject().put("header", header);
+    this(header, expectedAuth, false);
+  }
+
+  /**
+   * @param sse whether it answers as an event stream ({@code text/event-stream}) rather than as
+   *     JSON
+   */
+  McpToolServer(String header, String expectedAuth, boolean sse) throws Exception {
+    JsonObject settings = new JsonObject().put("header", header).put("sse", sse);
     if (expectedAuth != null) {
       settings.put("expectedAuth", expectedAuth);
     }

@@ -162,6 +162,28 @@ class McpToolsTest {
         .contains("echo", "delete_thing");
 
     // The secret is in no event and no model request.
+    assertThat(f.count("SELECT count(*) FROM events")).isPositive();
+    assertNoSecretStored();
+  }
+
+  @Test
+  void aServerThatRepeatsTheCredentialHasItRedactedFromDescriptionsAndResults() throws Exception {
+    UUID agent = agent("mcp-leak", "autonomous", toolsServer, "leaky");
+    f.model.then("You are mcp-leak", calls("tools__leaky", "{}"));
+    f.model.then("You are mcp-leak", done("leaked?"));
+    f.message(agent, "leak");
+    assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+    JsonObject first = requestsOf("mcp-leak").getFirst();
+    assertThat(first.encode()).contains("Leaks the header it got: Bearer [REDACTED:tools_token]");
+    assertThat(f.events(agent, "tool_result").getFirst().toolOutput())
+        .isEqualTo("the header was Bearer [REDACTED:tools_token]");
+    assertNoSecretStored();
+  }
+
+  // The credential's value in no event, no model call recorded (its request and response), no
+  // request the model received, and nothing kept of a server.
+  private static void assertNoSecretStored() throws Exception {
+    assertThat(f.model.requests()).allSatisfy(r -> assertThat(r.encode()).doesNotContain(SECRET));
     assertThat(
             f.count(
                 "SELECT count(*) FROM events WHERE concat(content, tool_input::text, tool_output,"
@@ -169,8 +191,14 @@ class McpToolsTest {
                     + SECRET
                     + "%'"))
         .isZero();
-    assertThat(f.count("SELECT count(*) FROM events")).isPositive();
-    assertThat(f.model.requests()).allSatisfy(r -> assertThat(r.encode()).doesNotContain(SECRET));
+    assertThat(f.count("SELECT count(*) FROM model_calls")).isPositive();
+    assertThat(
+            f.count(
+                "SELECT count(*) FROM model_calls WHERE concat(request::text, response::text)"
+                    + " LIKE '%"
+                    + SECRET
+                    + "%'"))
+        .isZero();
     assertThat(
             f.count(
                 "SELECT count(*) FROM mcp_servers WHERE concat(tools::text, last_error) LIKE '%"
@@ -230,6 +258,8 @@ class McpToolsTest {
     assertThat(results.get(0).payload().getBoolean("ok")).isFalse();
     assertThat(results.get(0).toolOutput())
         .contains("the MCP server tools failed: no answer in time");
+    assertThat(results.get(0).payload().getBoolean("timed_out")).isTrue();
+    assertThat(results.get(0).payload().getLong("duration_ms")).isBetween(1_900L, 10_000L);
     assertThat(results.get(1).payload().getBoolean("ok")).isFalse();
     assertThat(results.get(1).toolOutput()).startsWith("error: the MCP server tools failed");
     assertThat(results.get(2).payload().getBoolean("ok")).isFalse();
@@ -247,6 +277,29 @@ class McpToolsTest {
     assertThat(results.get(6).payload().getBoolean("ok")).isTrue();
     assertThat(results.get(6).toolOutput()).startsWith("echo: still here");
     assertThat(requestsOf("mcp-troubles").getLast().encode()).contains("echo: still here");
+  }
+
+  @Test
+  void aServerAnsweringAsAnEventStreamIsBoundedTheSameWay() throws Exception {
+    try (McpToolServer stream = new McpToolServer("Authorization", null, true)) {
+      UUID server = server("stream", stream.url(), null);
+      UUID agent = agent("mcp-streamer", "autonomous", server, "huge", "big", "echo");
+      f.model.then(
+          "You are mcp-streamer",
+          calls(
+              "stream__huge", "{}",
+              "stream__big", "{}",
+              "stream__echo", "{\"text\": \"streamed\"}"));
+      f.model.then("You are mcp-streamer", done("streamed"));
+      f.message(agent, "stream");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      List<StoredEvent> results = f.events(agent, "tool_result");
+      assertThat(results).hasSize(3);
+      assertThat(results.get(0).payload().getBoolean("ok")).isFalse();
+      assertThat(results.get(0).toolOutput()).contains("larger than");
+      assertThat(results.get(1).payload().getBoolean("truncated")).isTrue();
+      assertThat(results.get(2).toolOutput()).isEqualTo("echo: streamed; auth=none-expected");
+    }
   }
 
   @Test
@@ -403,7 +456,9 @@ class McpToolsTest {
       assertThat(results).hasSize(2);
       assertThat(results).allSatisfy(r -> assertThat(r.payload().getBoolean("ok")).isFalse());
       assertThat(results.get(0).toolOutput()).startsWith("error: the MCP server mortal failed");
-      assertThat(mortal.alive()).isFalse();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !mortal.alive());
     }
   }
 }

@@ -79,4 +79,36 @@ class ToolCatalogTest {
               assertThat(s.parameters().getBoolean("additionalProperties")).isFalse();
             });
   }
+
+  @org.junit.jupiter.api.Test
+  void aWakesExtraToolsAreValidatedTheSameWayAndCannotReplaceAStandardOne() {
+    io.vertx.core.json.JsonObject schema =
+        new io.vertx.core.json.JsonObject(
+            "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\"}},"
+                + "\"required\":[\"a\"]}");
+    java.util.List<String> skipped = new java.util.ArrayList<>();
+    ToolCatalog wake =
+        TOOLS.plus(
+            java.util.List.of(
+                new org.openpincery.reasoner.ToolSpec("calc__add", "adds", schema),
+                new org.openpincery.reasoner.ToolSpec("sleep", "not the real sleep", schema)),
+            skipped);
+    assertThat(skipped).containsExactly("sleep");
+    assertThat(wake.has("calc__add")).isTrue();
+    assertThat(TOOLS.has("calc__add")).isFalse();
+    assertThat(wake.validate(new ToolCall("c", "calc__add", "{\"a\": 1}")))
+        .isInstanceOf(Validation.Valid.class);
+    assertThat(wake.validate(new ToolCall("c", "calc__add", "{\"a\": \"one\"}")))
+        .isInstanceOf(Validation.Invalid.class);
+    // The standard sleep is kept: it takes no arguments.
+    assertThat(wake.validate(new ToolCall("c", "sleep", "{}")))
+        .isInstanceOf(Validation.Valid.class);
+    assertThat(
+            wake.specs().stream()
+                .filter(t -> t.name().equals("sleep"))
+                .findFirst()
+                .orElseThrow()
+                .description())
+        .doesNotContain("not the real sleep");
+  }
 }

@@ -80,8 +80,11 @@ final class McpTool implements ToolExecutor {
       }
       String why = redactor.get().redact(McpToolbox.reason(e, settings));
       LOG.warn("MCP call {} in wake {} failed: {}", name, scope.wakeId(), why);
-      return ToolOutcome.error("the MCP server " + server + " failed: " + why)
-          .withDetail(detail.put("duration_ms", millisSince(start)).put("failure", why));
+      detail.put("duration_ms", millisSince(start)).put("failure", why);
+      if (McpToolbox.timedOut(e)) {
+        detail.put("timed_out", true);
+      }
+      return ToolOutcome.error("the MCP server " + server + " failed: " + why).withDetail(detail);
     }
     String text = redactor.get().redact(text(result));
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -4,8 +4,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -112,14 +110,14 @@ public final class McpToolbox implements AutoCloseable {
           }
         }
         if (refused != null) {
-          fail(store, server, refused, unreachable);
+          fail(store, server, refused, unreachable, redactor);
           continue;
         }
         McpSession session;
         try {
           session = new McpSession(server, headerValue, settings);
         } catch (RuntimeException e) {
-          fail(store, server, reason(e, settings), unreachable);
+          fail(store, server, reason(e, settings), unreachable, redactor);
           continue;
         }
         sessions.add(session);
@@ -138,22 +136,25 @@ public final class McpToolbox implements AutoCloseable {
           tools = listing.getValue().get();
         } catch (java.util.concurrent.ExecutionException e) {
           Throwable cause = e.getCause();
-          fail(store, server, reason(cause, settings), unreachable);
+          fail(store, server, reason(cause, settings), unreachable, redactor);
           session.close();
           continue;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          fail(store, server, "the wake was interrupted", unreachable);
+          fail(store, server, "the wake was interrupted", unreachable, redactor);
           session.close();
           continue;
         }
         JsonArray kept = new JsonArray();
+        Redactor secrets = redactor.get();
         for (McpSchema.Tool tool : tools) {
-          JsonObject schema = inputSchema(tool);
+          // What the server says of its tools reaches the prompt: never with a secret in it.
+          JsonObject schema = secrets.redact(inputSchema(tool));
+          String said = tool.description() == null ? null : secrets.redact(tool.description());
           kept.add(
               new JsonObject()
                   .put("name", tool.name())
-                  .put("description", tool.description())
+                  .put("description", said)
                   .put("input_schema", schema)
                   .put("annotations", annotations(tool.annotations())));
           McpGrant grant = grantFor(grantsOf.get(session), tool.name());
@@ -171,7 +172,7 @@ public final class McpToolbox implements AutoCloseable {
             continue;
           }
           Capability capability = capabilityOf(tool.annotations(), grant.capability());
-          specs.add(new ToolSpec(name, description(server, tool), schema));
+          specs.add(new ToolSpec(name, description(server, said), schema));
           classes.put(name, capability);
           executors.add(
               new McpTool(
@@ -183,7 +184,14 @@ public final class McpToolbox implements AutoCloseable {
     }
   }
 
-  private static void fail(Store store, McpServer server, String reason, List<String> unreachable) {
+  private static void fail(
+      Store store,
+      McpServer server,
+      String why,
+      List<String> unreachable,
+      Supplier<Redactor> redactor) {
+    // A server's own words may end up in the reason: it may not show a secret there.
+    String reason = redactor.get().redact(why);
     LOG.warn("MCP server {} ({}) is left out of this wake: {}", server.name(), server.id(), reason);
     unreachable.add(server.name() + " (" + reason + ")");
     try {
@@ -223,47 +231,19 @@ public final class McpToolbox implements AutoCloseable {
     return all;
   }
 
-  /**
-   * Whether the worker may reach {@code url}: https always; http only to a loopback host unless
-   * {@code MCP_ALLOW_HTTP}. Null when it may, else why not.
-   */
+  /** As {@link McpServer#refusedUrl}: null when the worker may reach {@code url}, else why not. */
   static String refusedUrl(String url, boolean allowHttp) {
-    URI uri;
-    try {
-      uri = URI.create(url);
-    } catch (IllegalArgumentException e) {
-      return "its URL is not a URL";
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-    if (scheme.equals("https")) {
-      return null;
-    }
-    if (!scheme.equals("http")) {
-      return "its URL is not http(s)";
-    }
-    if (allowHttp || loopback(uri.getHost())) {
-      return null;
-    }
-    return "plain http reaches only loopback hosts unless MCP_ALLOW_HTTP=true";
+    return McpServer.refusedUrl(url, allowHttp);
   }
 
-  private static boolean loopback(String host) {
-    if (host == null) {
-      return false;
+  /** Whether {@code e} is (or was caused by) a timeout. */
+  static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
     }
-    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    if (h.equalsIgnoreCase("localhost")) {
-      return true;
-    }
-    // Only literal addresses: a name is not resolved here (it could resolve elsewhere later).
-    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
+    return false;
   }
 
   /** Why a server or a call failed, in a few words (never a credential: none is in them). */
@@ -319,8 +299,8 @@ public final class McpToolbox implements AutoCloseable {
     }
   }
 
-  private static String description(McpServer server, McpSchema.Tool tool) {
-    String text = tool.description() == null ? "" : tool.description().strip();
+  private static String description(McpServer server, String said) {
+    String text = said == null ? "" : said.strip();
     if (text.length() > MAX_DESCRIPTION_CHARS) {
       text = text.substring(0, MAX_DESCRIPTION_CHARS) + "…";
     }
