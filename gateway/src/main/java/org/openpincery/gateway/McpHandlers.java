@@ -451,14 +451,22 @@ final class McpHandlers {
                 "credentials need OPEN_PINCERY_VAULT_KEY (base64 of 32 random bytes) on the server"));
   }
 
+  // The wake worker's rule (McpServer.refusedUrl: https, or http to a loopback address unless
+  // MCP_ALLOW_HTTP), then the shape the API keeps: no user info or fragment, scheme in lower case.
   private String url(String raw) {
-    Optional<String> problem = StandardWebhooks.urlProblem(raw, allowHttp);
+    String refused = McpServer.refusedUrl(raw, allowHttp);
+    Optional<String> problem =
+        refused != null
+            ? Optional.of(
+                refused
+                    .replaceFirst("^its URL ", "")
+                    .replaceFirst("^plain", "must be https: plain"))
+            : StandardWebhooks.urlProblem(raw, true);
     if (problem.isEmpty() && !raw.matches("https?://\\S+")) {
       problem = Optional.of("must start with https:// (or http://) in lower case");
     }
     if (problem.isPresent()) {
-      throw new ApiError(
-          400, "invalid_url", "'url' " + problem.get() + " (MCP_ALLOW_HTTP allows any http)");
+      throw new ApiError(400, "invalid_url", "'url' " + problem.get());
     }
     return raw;
   }
