@@ -37,7 +37,8 @@ final class McpHandlers {
   private static final Set<String> SERVER_FIELDS =
       Set.of("name", "url", "credential_name", "auth_header", "auth_scheme", "description");
   private static final Set<String> CHANGE_FIELDS =
-      Set.of("url", "credential_name", "auth_header", "auth_scheme", "description", "enabled");
+      Set.of(
+          "name", "url", "credential_name", "auth_header", "auth_scheme", "description", "enabled");
   // An HTTP header name (RFC 9110 token); the JDK client refuses to set these itself.
   private static final Pattern HEADER = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
   private static final Set<String> RESTRICTED_HEADERS =
@@ -139,6 +140,11 @@ final class McpHandlers {
   void update(RoutingContext ctx) {
     UUID id = Bodies.pathId(ctx, "id", "MCP server");
     JsonObject body = Bodies.object(ctx, CHANGE_FIELDS, true);
+    if (body.containsKey("name")) {
+      throw ApiError.badRequest(
+          "'name' does not change: it prefixes the tools' names and grants use them; remove the"
+              + " server and add it again");
+    }
     if (body.isEmpty()) {
       throw ApiError.badRequest(
           "nothing to change: send url, credential_name, auth_header, auth_scheme, enabled or"

@@ -330,7 +330,9 @@ class McpServersApiTest {
     assertThat(changed.json().getString("credential_name")).isEqualTo("TRACKER_TOKEN");
     var cleared = api.call("PATCH", path, admin, "{\"credential_name\":null}");
     assertThat(cleared.json().getValue("credential_name")).isNull();
-    assertError(api.call("PATCH", path, admin, "{\"name\":\"renamed\"}"), 400, null);
+    var renamed = api.call("PATCH", path, admin, "{\"name\":\"renamed\"}");
+    assertError(renamed, 400, "invalid_request");
+    assertThat(renamed.text()).contains("does not change");
     assertError(api.call("PATCH", path, admin, "{}"), 400, "invalid_request");
     assertError(api.call("PATCH", path, admin, "{\"url\":\"ftp://x\"}"), 400, "invalid_url");
     assertError(
