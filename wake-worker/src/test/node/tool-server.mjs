@@ -1,7 +1,8 @@
 // A small MCP tool server on the official TypeScript SDK, for McpToolsTest: Streamable HTTP at
 // /mcp on a loopback port (printed as "listening <port>"), stateless (a server per request).
 // Usage: node tool-server.mjs '<json settings>' with {header?, expectedAuth?: "Bearer ...",
-// sse?: true (answers as text/event-stream instead of application/json)}.
+// sse?: true (answers as text/event-stream instead of application/json), listDelayMs?: answers
+// tools/list only after that long}.
 // POST /control/add?name=<tool> adds a tool (seen by the next tools/list); GET /control/calls
 // lists the tools/call requests received ({tool, arguments, auth}).
 import http from 'node:http';
@@ -80,6 +81,14 @@ function build(auth, raw) {
     inputSchema: {},
     annotations: { readOnlyHint: true },
   }, async () => text(`the header was ${raw}`));
+  // Two names that reduce to the same function name (dup_name): the first listed is offered.
+  for (const name of ['dup.name', 'dup_name']) {
+    server.registerTool(name, {
+      description: `The tool ${name}.`,
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    }, async () => text(`${name} ran`));
+  }
   for (const name of added) {
     server.registerTool(name, {
       description: `Added later: ${name}.`,
@@ -120,6 +129,9 @@ const httpServer = http.createServer(async (req, res) => {
   }
   if (body && body.method === 'tools/call' && body.params) {
     calls.push({ tool: body.params.name, arguments: body.params.arguments || {}, auth: authOf(req) });
+  }
+  if (body && body.method === 'tools/list' && settings.listDelayMs) {
+    await new Promise((r) => setTimeout(r, settings.listDelayMs));
   }
   if (body && body.method === 'tools/call' && body.params && body.params.name === 'garbage') {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc": "2.0", "id": <<garbage>>');

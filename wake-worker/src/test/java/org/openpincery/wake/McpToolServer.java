@@ -46,7 +46,11 @@ final class McpToolServer implements AutoCloseable {
    *     JSON
    */
   McpToolServer(String header, String expectedAuth, boolean sse) throws Exception {
-    JsonObject settings = new JsonObject().put("header", header).put("sse", sse);
+    this(new JsonObject().put("header", header).put("sse", sse), expectedAuth);
+  }
+
+  /** With the script's settings as they are (e.g. {@code listDelayMs}). */
+  McpToolServer(JsonObject settings, String expectedAuth) throws Exception {
     if (expectedAuth != null) {
       settings.put("expectedAuth", expectedAuth);
     }

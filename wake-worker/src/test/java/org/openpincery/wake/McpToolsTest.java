@@ -313,6 +313,12 @@ class McpToolsTest {
       assertThat(offered(requestsOf("mcp-changer").getLast()))
           .contains("changing__echo")
           .doesNotContain("changing__late_tool");
+      // dup.name and dup_name both become changing__dup_name: offered once, the first listed.
+      assertThat(offered(requestsOf("mcp-changer").getLast()))
+          .filteredOn("changing__dup_name"::equals)
+          .hasSize(1);
+      assertThat(requestsOf("mcp-changer").getLast().encode()).contains("The tool dup.name.");
+      assertThat(requestsOf("mcp-changer").getLast().encode()).doesNotContain("The tool dup_name.");
 
       changing.addTool("late_tool");
       f.finishMaintenance(agent);
@@ -340,6 +346,38 @@ class McpToolsTest {
     assertThat(offered(request)).noneMatch(t -> t.startsWith("gone__"));
     assertThat(f.store.mcp().get(f.workspace, server).await().orElseThrow().lastError())
         .isNotBlank();
+  }
+
+  @Test
+  void aServerTooSlowToListItsToolsIsLeftOutWhileAnotherIsOffered() throws Exception {
+    try (McpToolServer hanging =
+        new McpToolServer(new JsonObject().put("listDelayMs", 30_000), null)) {
+      UUID server = server("hanging", hanging.url(), null);
+      UUID agent = f.agent("mcp-waiter");
+      f.store
+          .mcp()
+          .replaceGrants(
+              f.workspace,
+              agent,
+              List.of(
+                  new McpRepository.NewGrant(server, "*", null),
+                  new McpRepository.NewGrant(toolsServer, "echo", null)),
+              null)
+          .await();
+      f.model.then("You are mcp-waiter", done("done"));
+      long start = System.nanoTime();
+      f.message(agent, "wait");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      // MCP_LIST_TIMEOUT_SECONDS is 3 here: the wake did not wait for the 30 s listing.
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(15_000);
+      JsonObject request = requestsOf("mcp-waiter").getFirst();
+      assertThat(system(request)).contains("hanging (no answer in time)");
+      assertThat(offered(request))
+          .contains("tools__echo")
+          .noneMatch(t -> t.startsWith("hanging__"));
+      assertThat(f.store.mcp().get(f.workspace, server).await().orElseThrow().lastError())
+          .isEqualTo("no answer in time");
+    }
   }
 
   @Test
