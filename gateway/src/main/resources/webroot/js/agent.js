@@ -8,6 +8,8 @@ import { EventLog, KINDS } from './eventlog.js';
 import { statusBadge, secretPanel, modeBadge } from './agents.js';
 import { modelCallsDialog } from './modelcalls.js';
 import { approvalCard, refreshApprovalCount, retime } from './approvals.js';
+// Remote MCP tools the agent may use (issue 15).
+import { mcpGrantsCard } from './mcpgrants.js';
 
 // message_received: a "stop" or "carry on" (semantic stop) changes the agent's state;
 // approval_*: the agent's pending approvals change.
@@ -40,6 +42,7 @@ export function renderAgent(root, id) {
   const approvalNotes = new Map();
   let approvalsSig = null;
   let modeChoice = null;
+  const mcpGrants = mcpGrantsCard(id);
 
   // Message box.
   const msg = h('textarea', { id: 'message-text', rows: 3, required: true, 'aria-describedby': 'message-help' });
@@ -237,6 +240,7 @@ export function renderAgent(root, id) {
         card('Memory', 'memory-card', memoryError, memory),
         card('Wakes', 'wakes-card', chartsError, timeline, wakeList),
         card('Spend', 'spend-card', spend),
+        card('MCP tools', 'mcp-grants-card', mcpGrants.el),
         card('Webhook', 'webhook-card', h('div', { class: 'copyline' }, webhookUrl, copyButton(() => webhookUrl.textContent, 'Copy the webhook URL')),
           h('p', { class: 'small muted needs-operator' }, 'Rotating shows the new secret once; the old one keeps working for a grace period.'),
           rotateBtn, rotateError, rotateOut),
@@ -514,6 +518,7 @@ export function renderAgent(root, id) {
     loadTimers();
     loadSchedules();
     loadApprovals();
+    mcpGrants.load();
     let after = 0;
     try {
       const r = await get(agentPath(id, `/events?limit=${PAGE}`));

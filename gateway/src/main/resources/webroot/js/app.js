@@ -1,5 +1,5 @@
 // The control plane: a hash router over its pages (log in, accept an invitation, agents, one
-// agent, members, invitations, API tokens, audit log, notifications).
+// agent, members, invitations, API tokens, audit log, notifications, MCP servers).
 import { h, clear, showError } from './dom.js';
 import { session, post, ApiError } from './api.js';
 import { current, forget } from './me.js';
@@ -15,6 +15,7 @@ import { renderInvitations } from './invitations.js';
 import { renderTokens } from './tokens.js';
 import { renderAudit } from './audit.js';
 import { renderNotifications } from './notifications.js';
+import { renderMcp } from './mcp.js';
 
 const main = document.getElementById('main');
 const logoutBtn = document.getElementById('logout');
@@ -33,6 +34,7 @@ const PAGES = {
   '#/tokens': ['tokens', 'API tokens', renderTokens],
   '#/audit': ['audit', 'Audit log', renderAudit],
   '#/notifications': ['notifications', 'Notifications', renderNotifications],
+  '#/mcp': ['mcp', 'MCP servers', renderMcp],
 };
 
 session.onUnauthorized((err) => {

@@ -155,6 +155,10 @@ final class Api {
     return call("PATCH", path, body, Map.of());
   }
 
+  JsonNode put(String path, JsonNode body) {
+    return call("PUT", path, body, Map.of());
+  }
+
   JsonNode delete(String path) {
     return call("DELETE", path, null, Map.of());
   }

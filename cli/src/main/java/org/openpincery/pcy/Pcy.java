@@ -53,6 +53,7 @@ import picocli.CommandLine.Option;
       WorkspaceCommand.class,
       AuditCommand.class,
       NotifyCommand.class,
+      McpCommand.class,
       AgentCommand.class,
       MessageCommand.class,
       StopCommands.Stop.class,

@@ -118,6 +118,11 @@ public final class ApiRouter {
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
     AuditHandlers auditLog = new AuditHandlers(store.audit(), store.chainChecks());
     NotificationHandlers notifications = new NotificationHandlers(config.notifyAllowHttp());
+    McpHandlers mcpServers =
+        new McpHandlers(
+            config.mcpAllowHttp(),
+            config.vault(),
+            new McpToolLister(vertx, config.mcpListTimeout()));
     String openapi = OpenApiDocument.render(resource("/openapi.json"), config);
 
     Router router = Router.router(vertx);
@@ -270,6 +275,17 @@ public final class ApiRouter {
         operator,
         "notification.redeliver",
         notifications::retry);
+    // Remote MCP servers (issue 15): registering one and granting its tools widen what agents can
+    // do, so they are the admins'; refreshing a tool list (a read of the server) the operators'.
+    String mcpServer = "/api/mcp/servers/:id";
+    api.get("/api/mcp/servers", viewer, mcpServers::list);
+    api.post("/api/mcp/servers", admin, "mcp_server.create", mcpServers::create);
+    api.get(mcpServer, viewer, mcpServers::show);
+    api.patch(mcpServer, admin, "mcp_server.update", mcpServers::update);
+    api.delete(mcpServer, admin, "mcp_server.delete", mcpServers::delete);
+    api.post(mcpServer + "/refresh", operator, "mcp_server.refresh", mcpServers::refresh);
+    api.get("/api/agents/:id/mcp-grants", viewer, mcpServers::grants);
+    api.put("/api/agents/:id/mcp-grants", admin, "agent.mcp_grants", mcpServers::replaceGrants);
 
     // Open Pincery as an MCP server (docs/mcp.md): one path, POST/GET/DELETE, the MCP Streamable
     // HTTP transport. It is not a REST route, so it is declared without methods (the transport
@@ -320,7 +336,7 @@ public final class ApiRouter {
    * Declares routes that need a signed-in caller: the route's audit action (null: only a refusal of
    * the route is on record, as {@code authorization.refused}), authentication (the bearer token; an
    * event stream also takes {@code ?access_token=}), then the route's {@link Access}, then its
-   * handler. Every POST, PATCH and DELETE names its action or null explicitly.
+   * handler. Every POST, PUT, PATCH and DELETE names its action or null explicitly.
    */
   private record Secured(Router router, Authenticator auth, AuditTrail audit, Store store) {
     void get(String path, Access access, Handler<RoutingContext> handler) {
@@ -337,6 +353,10 @@ public final class ApiRouter {
 
     void delete(String path, Access access, String action, Handler<RoutingContext> handler) {
       add(HttpMethod.DELETE, path, access, action, handler);
+    }
+
+    void put(String path, Access access, String action, Handler<RoutingContext> handler) {
+      add(HttpMethod.PUT, path, access, action, handler);
     }
 
     private void add(

@@ -46,6 +46,10 @@ import org.openpincery.vault.Vault;
  *     {@code supervised}); anything else refuses start-up
  * @param notifyAllowHttp {@code NOTIFY_ALLOW_HTTP}: notification subscriptions may use plain http
  *     to any host (otherwise https, or http to a loopback address only)
+ * @param mcpAllowHttp {@code MCP_ALLOW_HTTP}: remote MCP servers may use plain http to any host
+ *     (otherwise https, or http to a loopback address only)
+ * @param mcpListTimeout {@code MCP_LIST_TIMEOUT_SECONDS}: how long an operator's refresh of a
+ *     remote MCP server's tool list may take (connect, initialize, tools/list)
  */
 public record GatewayConfig(
     String host,
@@ -68,7 +72,9 @@ public record GatewayConfig(
     Duration requestTimeout,
     Optional<OidcConfig> oidc,
     PermissionMode defaultPermissionMode,
-    boolean notifyAllowHttp) {
+    boolean notifyAllowHttp,
+    boolean mcpAllowHttp,
+    Duration mcpListTimeout) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
@@ -124,7 +130,9 @@ public record GatewayConfig(
         HttpEdges.requestTimeout(env),
         OidcConfig.from(env, publicUrl),
         permissionMode(env),
-        flag(env, "NOTIFY_ALLOW_HTTP"));
+        flag(env, "NOTIFY_ALLOW_HTTP"),
+        flag(env, "MCP_ALLOW_HTTP"),
+        env.seconds("MCP_LIST_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -206,7 +214,9 @@ public record GatewayConfig(
         requestTimeout,
         oidc,
         defaultPermissionMode,
-        notifyAllowHttp);
+        notifyAllowHttp,
+        mcpAllowHttp,
+        mcpListTimeout);
   }
 
   private static PermissionMode permissionMode(Env env) {

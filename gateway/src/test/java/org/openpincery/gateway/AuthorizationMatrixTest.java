@@ -127,6 +127,20 @@ class AuthorizationMatrixTest {
         row("GET", "/api/notifications/deliveries", o),
         row("GET", "/api/notifications/deliveries/{random}", o),
         row("POST", "/api/notifications/deliveries/{random}/retry", o),
+        // Remote MCP servers (issue 15).
+        row("GET", "/api/mcp/servers", v),
+        new Row(
+            "POST",
+            "/api/mcp/servers",
+            a,
+            false,
+            "{\"name\":\"m{n}\",\"url\":\"https://example.com/mcp{n}\"}"),
+        row("GET", "/api/mcp/servers/{random}", v),
+        new Row("PATCH", "/api/mcp/servers/{random}", a, false, "{\"enabled\":false}"),
+        row("DELETE", "/api/mcp/servers/{random}", a),
+        row("POST", "/api/mcp/servers/{random}/refresh", o),
+        row("GET", "/api/agents/{agent}/mcp-grants", v),
+        new Row("PUT", "/api/agents/{agent}/mcp-grants", a, false, "{\"grants\":[]}"),
         // Last: it ends the session that calls it (each role signs in again afterwards).
         new Row("POST", "/api/logout", v, true, null));
   }
@@ -269,7 +283,8 @@ class AuthorizationMatrixTest {
                       "/api/notifications/subscriptions/{subscription_id}")
                   .replace(
                       "/api/notifications/deliveries/{random}",
-                      "/api/notifications/deliveries/{delivery_id}"));
+                      "/api/notifications/deliveries/{delivery_id}")
+                  .replace("/api/mcp/servers/{random}", "/api/mcp/servers/{id}"));
     }
     assertThat(inMatrix).isEqualTo(served);
   }

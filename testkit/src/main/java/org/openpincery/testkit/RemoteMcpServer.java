@@ -1,0 +1,125 @@
+package org.openpincery.testkit;
+
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A remote MCP server no one here wrote: the official TypeScript SDK ({@code
+ * @modelcontextprotocol/sdk} from npm) serving a given tool list over Streamable HTTP, configured by
+ * {@code mcp/server.mjs} beside this class, in a Node process of its own on a free loopback port.
+ * Installed once per JVM ({@code npm ci}) under the module's {@code target/mcp-server}. It records
+ * the headers of every request, so a test can see which credential reached it.
+ */
+public final class RemoteMcpServer implements AutoCloseable {
+
+  private static final List<String> FILES =
+      List.of("package.json", "package-lock.json", "server.mjs");
+  private static Path installed;
+
+  private final Process process;
+  private final String url;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /**
+   * @param tools {@code [{name, description?, inputSchema?, annotations?}]}, as tools/list answers
+   */
+  public RemoteMcpServer(JsonArray tools) throws Exception {
+    Path dir = install();
+    Path out = Files.createTempFile(dir, "server", ".out");
+    Path err = Files.createTempFile(dir, "server", ".err");
+    process =
+        new ProcessBuilder("node", "server.mjs", new JsonObject().put("tools", tools).encode())
+            .directory(dir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start(); // its stdin stays open: the server exits when this JVM does
+    String line =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> {
+                  if (!process.isAlive()) {
+                    throw new IllegalStateException("server.mjs died: " + Files.readString(err));
+                  }
+                  List<String> lines = Files.readAllLines(out);
+                  return lines.isEmpty() ? null : lines.get(0);
+                },
+                l -> l != null);
+    url = new JsonObject(line).getString("url");
+  }
+
+  /** The MCP endpoint, {@code http://127.0.0.1:<port>/mcp}. */
+  public String url() {
+    return url;
+  }
+
+  /**
+   * The value of {@code header} (any case) on each MCP request so far, in order; null if absent.
+   */
+  public List<String> headerValues(String header) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url.replace("/mcp", "/__test/requests"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    List<String> values = new ArrayList<>();
+    for (Object o : new JsonObject(r.body()).getJsonArray("requests")) {
+      values.add(((JsonObject) o).getJsonObject("headers").getString(header.toLowerCase()));
+    }
+    return values;
+  }
+
+  /** Replaces the tools the server lists from now on. */
+  public void setTools(JsonArray tools) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url.replace("/mcp", "/__test/tools")))
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        new JsonObject().put("tools", tools).encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 204) {
+      throw new IllegalStateException("set tools: " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  // The files come from the classpath (this jar), are written under target/ and npm ci installs
+  // them there: the sources stay clean.
+  private static synchronized Path install() throws Exception {
+    if (installed == null) {
+      Path dir = Files.createDirectories(Path.of("target", "mcp-server").toAbsolutePath());
+      for (String f : FILES) {
+        try (InputStream in = RemoteMcpServer.class.getResourceAsStream("mcp/" + f)) {
+          if (in == null) {
+            throw new IllegalStateException("mcp/" + f + " is missing from testkit");
+          }
+          Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      installed = NodeTools.install(dir, dir, List.of());
+    }
+    return installed;
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
