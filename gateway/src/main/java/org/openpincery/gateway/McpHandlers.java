@@ -518,12 +518,12 @@ final class McpHandlers {
    */
   static Capability toolClass(JsonObject annotations) {
     JsonObject a = annotations == null ? new JsonObject() : annotations;
-    if (Boolean.TRUE.equals(a.getValue("readOnlyHint"))) {
-      return Capability.EXTERNAL;
-    }
-    return Boolean.FALSE.equals(a.getValue("destructiveHint"))
-        ? Capability.EXTERNAL
-        : Capability.DESTRUCTIVE;
+    return Capability.ofMcpHints(hint(a, "readOnlyHint"), hint(a, "destructiveHint"));
+  }
+
+  // A boolean annotation as stored, or null when absent or not a boolean.
+  private static Boolean hint(JsonObject annotations, String name) {
+    return annotations.getValue(name) instanceof Boolean b ? b : null;
   }
 
   static JsonObject json(McpServer s) {

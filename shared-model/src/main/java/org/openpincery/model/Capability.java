@@ -28,6 +28,22 @@ public enum Capability {
     return wire;
   }
 
+  /**
+   * The class of a remote MCP tool from its annotations (docs/supervision.md; the MCP spec's
+   * ToolAnnotations, whose absent hints default to {@code readOnlyHint: false} and {@code
+   * destructiveHint: true}): a read-only tool reads another system, so {@link #EXTERNAL}; a tool
+   * that says it destroys nothing is {@link #EXTERNAL}; any other is {@link #DESTRUCTIVE}.
+   *
+   * @param readOnlyHint the annotation, or null when absent
+   * @param destructiveHint the annotation, or null when absent
+   */
+  public static Capability ofMcpHints(Boolean readOnlyHint, Boolean destructiveHint) {
+    if (Boolean.TRUE.equals(readOnlyHint)) {
+      return EXTERNAL;
+    }
+    return Boolean.FALSE.equals(destructiveHint) ? EXTERNAL : DESTRUCTIVE;
+  }
+
   public static Optional<Capability> fromWire(String wire) {
     return Arrays.stream(values()).filter(c -> c.wire.equals(wire)).findFirst();
   }

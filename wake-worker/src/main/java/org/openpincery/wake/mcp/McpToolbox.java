@@ -210,11 +210,9 @@ public final class McpToolbox implements AutoCloseable {
     if (override != null) {
       return override;
     }
-    if (hints != null && Boolean.TRUE.equals(hints.readOnlyHint())) {
-      return Capability.EXTERNAL;
-    }
-    boolean destructive = hints == null || !Boolean.FALSE.equals(hints.destructiveHint());
-    return destructive ? Capability.DESTRUCTIVE : Capability.EXTERNAL;
+    return hints == null
+        ? Capability.ofMcpHints(null, null)
+        : Capability.ofMcpHints(hints.readOnlyHint(), hints.destructiveHint());
   }
 
   // The grant of the tool itself before the server's '*' (whose class, if any, then applies).
