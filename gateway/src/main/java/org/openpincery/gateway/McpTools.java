@@ -270,10 +270,15 @@ final class McpTools {
         });
   }
 
+  // The result as text and as structured content; the latter as plain maps and lists (a JsonArray
+  // inside JsonObject.getMap() would reach the SDK's Jackson as a bean: {"empty", "list"}).
+  @SuppressWarnings("unchecked")
   private static McpSchema.CallToolResult ok(JsonObject json) {
     return McpSchema.CallToolResult.builder()
         .addTextContent(json.encodePrettily())
-        .structuredContent(json.getMap())
+        .structuredContent(
+            (java.util.Map<String, Object>)
+                io.vertx.core.json.Json.decodeValue(json.encode(), java.util.Map.class))
         .isError(false)
         .build();
   }

@@ -90,6 +90,12 @@ class McpServerTest {
 
     JsonObject agents = json(call(client, "list_agents", Map.of()));
     assertThat(agents.getJsonArray("agents").getJsonObject(0).getString("name")).isEqualTo("ada");
+    // The structured content, as the client received it, is the same JSON: arrays as arrays.
+    McpSchema.CallToolResult listedAgents = call(client, "list_agents", Map.of());
+    assertThat(((Map<?, ?>) listedAgents.structuredContent()).get("agents"))
+        .isInstanceOf(java.util.List.class);
+    assertThat(new JsonObject(io.vertx.core.json.Json.encode(listedAgents.structuredContent())))
+        .isEqualTo(json(listedAgents));
 
     JsonObject shown = json(call(client, "get_agent", Map.of("agent", "ada")));
     assertThat(shown.getString("id")).isEqualTo(ada);
