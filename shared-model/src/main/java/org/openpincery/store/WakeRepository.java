@@ -47,7 +47,8 @@ public final class WakeRepository {
                                         || ')' ORDER BY w.requested_at), '{}')
                 FROM (SELECT id, tool_name, requested_at FROM approvals
                        WHERE agent_id = a.id AND status = 'pending'
-                       ORDER BY requested_at DESC LIMIT 10) w) AS awaiting
+                       ORDER BY requested_at DESC LIMIT 10) w) AS awaiting,
+             EXISTS (SELECT 1 FROM mcp_grants g WHERE g.agent_id = a.id) AS mcp_granted
         FROM agents a
         LEFT JOIN LATERAL (SELECT identity, work_list FROM projections
                             WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) p ON true
@@ -145,6 +146,8 @@ public final class WakeRepository {
    * @param permissionMode what the agent may do without a person (V18)
    * @param awaitingApproval its calls waiting for a decision: the 10 newest at most, shown oldest
    *     first, each as {@code <tool> (approval <id>, requested <UTC time>)}
+   * @param mcpGranted the agent has grants of remote MCP tools (V20): only then does its wake look
+   *     them up and list its servers
    */
   public record WakeContext(
       String name,
@@ -156,7 +159,8 @@ public final class WakeRepository {
       List<String> recentSummaries,
       boolean interrupted,
       PermissionMode permissionMode,
-      List<String> awaitingApproval) {}
+      List<String> awaitingApproval,
+      boolean mcpGranted) {}
 
   /**
    * A decided approval (V18) as a wake settles it.
@@ -375,7 +379,8 @@ public final class WakeRepository {
         List.of(row.getArrayOfStrings("summaries")),
         row.getBoolean("interrupted"),
         PermissionMode.fromWire(row.getString("permission_mode")).orElse(PermissionMode.LOCKED),
-        List.of(row.getArrayOfStrings("awaiting")));
+        List.of(row.getArrayOfStrings("awaiting")),
+        row.getBoolean("mcp_granted"));
   }
 
   /**

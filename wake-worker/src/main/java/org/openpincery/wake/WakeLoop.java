@@ -149,11 +149,13 @@ final class WakeLoop {
       try {
         // This wake's tools: the standard ones and the agent's granted remote MCP tools, listed
         // now (docs/mcp.md).
-        mcp =
-            load.whileWaiting(
-                () ->
-                    McpToolbox.open(
-                        store, agentId, config.mcp(), () -> secrets.open(scope), this::redactor));
+        if (context.mcpGranted()) {
+          mcp =
+              load.whileWaiting(
+                  () ->
+                      McpToolbox.open(
+                          store, agentId, config.mcp(), () -> secrets.open(scope), this::redactor));
+        }
         ToolCatalog wakeCatalog = catalog;
         if (!mcp.specs().isEmpty()) {
           List<String> skipped = new java.util.ArrayList<>();
