@@ -1,7 +1,5 @@
 package org.openpincery.testkit;
 
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
@@ -12,10 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A remote MCP server no one here wrote: the official TypeScript SDK ({@code
@@ -30,7 +26,7 @@ public final class RemoteMcpServer implements AutoCloseable {
       List.of("package.json", "package-lock.json", "server.mjs");
   private static Path installed;
 
-  private final Process process;
+  private final NodeTools.Server server;
   private final String url;
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -38,28 +34,11 @@ public final class RemoteMcpServer implements AutoCloseable {
    * @param tools {@code [{name, description?, inputSchema?, annotations?}]}, as tools/list answers
    */
   public RemoteMcpServer(JsonArray tools) throws Exception {
-    Path dir = install();
-    Path out = Files.createTempFile(dir, "server", ".out");
-    Path err = Files.createTempFile(dir, "server", ".err");
-    process =
-        new ProcessBuilder("node", "server.mjs", new JsonObject().put("tools", tools).encode())
-            .directory(dir.toFile())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start(); // its stdin stays open: the server exits when this JVM does
-    String line =
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> {
-                  if (!process.isAlive()) {
-                    throw new IllegalStateException("server.mjs died: " + Files.readString(err));
-                  }
-                  List<String> lines = Files.readAllLines(out);
-                  return lines.isEmpty() ? null : lines.get(0);
-                },
-                l -> l != null);
-    url = new JsonObject(line).getString("url");
+    // Its stdin stays open: the server exits when this JVM does.
+    server =
+        NodeTools.Server.start(
+            install(), "server.mjs", new JsonObject().put("tools", tools).encode());
+    url = server.announced().getString("url");
   }
 
   /** The MCP endpoint, {@code http://127.0.0.1:<port>/mcp}. */
@@ -117,9 +96,6 @@ public final class RemoteMcpServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    server.close();
   }
 }
