@@ -27,6 +27,27 @@ public final class NodeTools {
   private NodeTools() {}
 
   /**
+   * {@link #install} of a package whose files ship in this jar under {@code resources} (beside
+   * {@code owner}): they are written to {@code target/<name>} and npm installs them there, so the
+   * sources stay clean.
+   *
+   * @throws IllegalStateException when a file is missing from the jar
+   */
+  public static Path installFromClasspath(
+      Class<?> owner, String resources, List<String> files, String name) throws Exception {
+    Path dir = Files.createDirectories(Path.of("target", name).toAbsolutePath());
+    for (String f : files) {
+      try (java.io.InputStream in = owner.getResourceAsStream(resources + "/" + f)) {
+        if (in == null) {
+          throw new IllegalStateException(resources + "/" + f + " is missing from testkit");
+        }
+        Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return install(dir, dir, List.of());
+  }
+
+  /**
    * Copies {@code files} from {@code source} to {@code dir} and runs {@code npm ci} there.
    *
    * @throws IllegalStateException naming the Debian packages to install when node is missing, or

@@ -1,14 +1,11 @@
 package org.openpincery.testkit;
 
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -59,20 +56,10 @@ public final class OidcProvider implements AutoCloseable {
     }
   }
 
-  // The provider's files come from the classpath (this jar), are written under target/ and
-  // npm ci installs them there: the sources stay clean.
   private static synchronized Path install() throws Exception {
     if (installed == null) {
-      Path dir = Files.createDirectories(Path.of("target", "oidc-provider").toAbsolutePath());
-      for (String f : FILES) {
-        try (InputStream in = OidcProvider.class.getResourceAsStream("oidc/" + f)) {
-          if (in == null) {
-            throw new IllegalStateException("oidc/" + f + " is missing from testkit");
-          }
-          Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-      installed = NodeTools.install(dir, dir, List.of());
+      installed =
+          NodeTools.installFromClasspath(OidcProvider.class, "oidc", FILES, "oidc-provider");
     }
     return installed;
   }

@@ -2,14 +2,11 @@ package org.openpincery.testkit;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,20 +73,9 @@ public final class RemoteMcpServer implements AutoCloseable {
     }
   }
 
-  // The files come from the classpath (this jar), are written under target/ and npm ci installs
-  // them there: the sources stay clean.
   private static synchronized Path install() throws Exception {
     if (installed == null) {
-      Path dir = Files.createDirectories(Path.of("target", "mcp-server").toAbsolutePath());
-      for (String f : FILES) {
-        try (InputStream in = RemoteMcpServer.class.getResourceAsStream("mcp/" + f)) {
-          if (in == null) {
-            throw new IllegalStateException("mcp/" + f + " is missing from testkit");
-          }
-          Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-      installed = NodeTools.install(dir, dir, List.of());
+      installed = NodeTools.installFromClasspath(RemoteMcpServer.class, "mcp", FILES, "mcp-server");
     }
     return installed;
   }
