@@ -43,6 +43,9 @@ public enum EventType {
   // permission mode (answered to the model, nothing ran), and a call waiting for an approval.
   TOOL_CAPABILITY_DENIED("tool_capability_denied", false),
   APPROVAL_REQUESTED("approval_requested", false),
+  // A fact the agent chose to keep (the remember tool, docs/memory.md): content is the text,
+  // payload.tags its tags. Indexed for search like everything it lived through.
+  MEMORY_REMEMBERED("memory_remembered", false),
 
   // Operator acts.
   AGENT_CREATED("agent_created", false),

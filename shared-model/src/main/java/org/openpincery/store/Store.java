@@ -38,6 +38,7 @@ public final class Store implements AutoCloseable {
   private final McpRepository mcp;
   private final NotificationDeliveryRepository notificationDeliveries;
   private final ChainCheckRepository chainChecks;
+  private final MemoryRepository memory;
 
   /**
    * @param pool the connections data statements run on
@@ -68,6 +69,7 @@ public final class Store implements AutoCloseable {
     this.mcp = new McpRepository(pool);
     this.notificationDeliveries = new NotificationDeliveryRepository(pool);
     this.chainChecks = new ChainCheckRepository(pool);
+    this.memory = new MemoryRepository(pool);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -165,6 +167,11 @@ public final class Store implements AutoCloseable {
     return chainChecks;
   }
 
+  /** The memory index over every agent's log (docs/memory.md). */
+  public MemoryRepository memory() {
+    return memory;
+  }
+
   public HealthRepository health() {
     return health;
   }
@@ -247,6 +254,11 @@ public final class Store implements AutoCloseable {
     /** Outbound notification subscriptions and their deliveries. */
     public NotificationRepository notifications() {
       return new NotificationRepository(scoped);
+    }
+
+    /** Memory search over the workspace's agents. */
+    public MemoryRepository memory() {
+      return new MemoryRepository(scoped);
     }
 
     /** The scoped pool itself (tests: a statement with no filter of its own). */

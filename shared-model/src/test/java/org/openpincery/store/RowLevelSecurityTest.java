@@ -55,7 +55,8 @@ class RowLevelSecurityTest {
           Map.entry("schedules", ofAgents()),
           Map.entry("model_calls", ofAgents()),
           Map.entry("webhook_deliveries", ofAgents()),
-          Map.entry("message_idempotency_keys", ofAgents()));
+          Map.entry("message_idempotency_keys", ofAgents()),
+          Map.entry("memory_entries", ofAgents()));
 
   private static String ofAgents() {
     return "agent_id IN (SELECT id FROM agents WHERE workspace_id = '$W')";
@@ -227,7 +228,8 @@ class RowLevelSecurityTest {
             "events",
             "timers",
             "schedules",
-            "webhook_deliveries");
+            "webhook_deliveries",
+            "memory_entries");
   }
 
   @Test

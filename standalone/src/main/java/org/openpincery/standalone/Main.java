@@ -27,7 +27,8 @@ public final class Main {
           "webhook-ingress",
           "scheduler",
           "wake-worker",
-          "maintenance-worker");
+          "maintenance-worker",
+          "memory-indexer");
 
   private Main() {}
 
@@ -42,6 +43,7 @@ public final class Main {
       case "scheduler" -> org.openpincery.scheduler.Main.main(rest);
       case "wake-worker" -> org.openpincery.wake.Main.main(rest);
       case "maintenance-worker" -> org.openpincery.maintenance.Main.main(rest);
+      case "memory-indexer" -> org.openpincery.memory.indexer.Main.main(rest);
       default -> {
         System.err.println(
             "open-pincery: unknown tier '" + tier + "'; one of: " + String.join(", ", TIERS));

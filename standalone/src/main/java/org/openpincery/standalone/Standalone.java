@@ -25,6 +25,7 @@ import org.openpincery.gateway.GatewayMetrics;
 import org.openpincery.gateway.GatewayVerticle;
 import org.openpincery.maintenance.MaintenanceWorkerVerticle;
 import org.openpincery.maintenance.NotificationDeliveryVerticle;
+import org.openpincery.memory.indexer.MemoryIndexerVerticle;
 import org.openpincery.notify.Channel;
 import org.openpincery.notify.NotificationListener;
 import org.openpincery.ops.Metrics;
@@ -58,6 +59,7 @@ final class Standalone {
   private MaintenanceWorkerVerticle maintenanceWorker;
   private NotificationDeliveryVerticle notifications;
   private SchedulerVerticle scheduler;
+  private MemoryIndexerVerticle memoryIndexer;
   // Secrets kept in the data directory, read before anything starts (empty: not used, or for the
   // vault key no file yet).
   private Optional<String> keptBootstrapToken = Optional.empty();
@@ -164,6 +166,11 @@ final class Standalone {
     await(
         vertx.deployVerticle(scheduler, SchedulerVerticle.deploymentOptions()),
         "start the scheduler");
+    config.memory().verifyModel();
+    memoryIndexer = new MemoryIndexerVerticle(store, config.memory(), metrics.registry());
+    await(
+        vertx.deployVerticle(memoryIndexer, MemoryIndexerVerticle.deploymentOptions()),
+        "start the memory indexer");
     Map<String, String> details =
         Map.of(
             "model",
@@ -197,7 +204,9 @@ final class Standalone {
                                 "notification_deliverer",
                                 notifications::running,
                                 "scheduler",
-                                scheduler::running),
+                                scheduler::running,
+                                "memory_indexer",
+                                memoryIndexer::running),
                             details);
                     WebhookRoutes.mount(
                         router,

@@ -8,6 +8,7 @@ import org.openpincery.db.DatabaseUrl;
 import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
 import org.openpincery.maintenance.NotificationConfig;
+import org.openpincery.memory.MemoryConfig;
 import org.openpincery.ops.Metrics;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.scheduler.SchedulerConfig;
@@ -33,6 +34,7 @@ import org.openpincery.webhook.WebhookConfig;
  * @param scheduler the scheduler ({@code SCHEDULER_*})
  * @param webhooks webhook ingress, served on the API's port ({@code OPEN_PINCERY_WEBHOOK_*})
  * @param sandbox the shell's sandbox ({@code OPEN_PINCERY_SANDBOX*}, {@code SHELL_*})
+ * @param memory the memory index and search ({@code MEMORY_*})
  */
 public record StandaloneConfig(
     Path dataDir,
@@ -47,7 +49,8 @@ public record StandaloneConfig(
     NotificationConfig notifications,
     SchedulerConfig scheduler,
     WebhookConfig webhooks,
-    SandboxConfig sandbox) {
+    SandboxConfig sandbox,
+    MemoryConfig memory) {
 
   public static final String DATA_DIR = "OPEN_PINCERY_DATA_DIR";
   public static final String DATABASE_URL = "DATABASE_URL";
@@ -77,7 +80,8 @@ public record StandaloneConfig(
         NotificationConfig.from(env),
         SchedulerConfig.from(env),
         WebhookConfig.from(env),
-        SandboxConfig.from(env));
+        SandboxConfig.from(env),
+        MemoryConfig.from(env));
   }
 
   /** The setting an operator changes to point at another database. */
