@@ -1,7 +1,7 @@
 # Open Pincery: one image for every tier. The first argument picks the tier:
 #   docker run open-pincery                 standalone (every tier, embedded PostgreSQL)
 #   docker run open-pincery gateway         the operator API alone (needs DATABASE_URL)
-#   ... webhook-ingress | scheduler | wake-worker | maintenance-worker | migrate
+#   ... webhook-ingress | scheduler | wake-worker | maintenance-worker | memory-indexer | migrate
 # Every tier serves /health and /ready on port 8080 (set in docker-compose.yml and k8s/), and its
 # Prometheus metrics on METRICS_ADDR (9090 there).
 
@@ -13,11 +13,13 @@ COPY migrations/pom.xml migrations/
 COPY shared-model/pom.xml shared-model/
 COPY testkit/pom.xml testkit/
 COPY reasoner/pom.xml reasoner/
+COPY memory/pom.xml memory/
 COPY gateway/pom.xml gateway/
 COPY webhook-ingress/pom.xml webhook-ingress/
 COPY scheduler/pom.xml scheduler/
 COPY wake-worker/pom.xml wake-worker/
 COPY maintenance-worker/pom.xml maintenance-worker/
+COPY memory-indexer/pom.xml memory-indexer/
 COPY standalone/pom.xml standalone/
 COPY cli/pom.xml cli/
 COPY bench/pom.xml bench/

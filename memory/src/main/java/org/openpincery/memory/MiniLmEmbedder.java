@@ -59,8 +59,27 @@ public final class MiniLmEmbedder implements Embedder {
    */
   public static MiniLmEmbedder load() {
     verify();
+    nativeLibrariesOffline();
     // Runs in the caller's thread: the callers bound their own concurrency.
     return new MiniLmEmbedder(new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run));
+  }
+
+  /**
+   * The tokenizer (DJL) extracts its native library from the artefact into a cache directory, by
+   * default under the home directory, and may otherwise try to download one. Unless the operator
+   * chose otherwise ({@code DJL_CACHE_DIR}, {@code DJL_OFFLINE}), the cache goes under the
+   * temporary directory (containers run with a read-only root and a writable {@code /tmp}) and
+   * downloads are off.
+   */
+  private static void nativeLibrariesOffline() {
+    if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+      System.setProperty(
+          "DJL_CACHE_DIR",
+          java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "pincery-djl").toString());
+    }
+    if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
   }
 
   /**

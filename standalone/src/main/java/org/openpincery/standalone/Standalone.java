@@ -387,6 +387,9 @@ final class Standalone {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while trying to " + what, e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConfigException config) {
+        throw config; // a setting a verticle refused at start: named as at any other start-up
+      }
       throw new IllegalStateException(
           "could not " + what + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {

@@ -69,7 +69,13 @@ class ComposeTopologyTest {
 
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (String tier :
-        List.of("gateway", "webhook-ingress", "scheduler", "maintenance-worker", "wake-worker")) {
+        List.of(
+            "gateway",
+            "webhook-ingress",
+            "scheduler",
+            "maintenance-worker",
+            "wake-worker",
+            "memory-indexer")) {
       int port = FreePort.pick();
       int metrics = FreePort.pick();
       ports.put(tier, port);
@@ -128,6 +134,14 @@ class ComposeTopologyTest {
         .anyMatch(r -> r.contains("[timer: ring]"));
     assertThat(send("GET", api + "/api/agents/" + id + "/events/verify", session, null).encode())
         .contains("\"valid\":true");
+    // The memory indexer, a process of its own, embedded what the agent lived through.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                count(db, "SELECT count(*) FROM memory_entries WHERE embedded_at IS NULL") == 0
+                    && count(db, "SELECT count(*) FROM memory_entries WHERE embedding IS NOT NULL")
+                        >= 3);
 
     // SIGTERM, as compose sends it on `down`: every tier stops by itself, nothing left awake.
     for (StandaloneProcess p : processes.subList(1, processes.size())) {
@@ -188,6 +202,14 @@ class ComposeTopologyTest {
         StandaloneProcess.start(Main.class.getName(), command, work.resolve(tier), env);
     processes.add(p);
     return p;
+  }
+
+  private static long count(DatabaseUrl db, String sql) throws Exception {
+    try (var c = TestPostgres.connect(db);
+        var rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private int status(int port, String path) throws Exception {

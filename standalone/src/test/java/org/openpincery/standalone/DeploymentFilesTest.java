@@ -24,7 +24,13 @@ import org.openpincery.scheduler.SchedulerVerticle;
 class DeploymentFilesTest {
 
   private static final Set<String> TIERS =
-      Set.of("gateway", "webhook-ingress", "scheduler", "maintenance-worker", "wake-worker");
+      Set.of(
+          "gateway",
+          "webhook-ingress",
+          "scheduler",
+          "maintenance-worker",
+          "wake-worker",
+          "memory-indexer");
 
   @Test
   @SuppressWarnings("unchecked")
@@ -40,7 +46,8 @@ class DeploymentFilesTest {
             "webhook-ingress",
             "scheduler",
             "maintenance-worker",
-            "wake-worker");
+            "wake-worker",
+            "memory-indexer");
     for (String tier : TierSettings.tiers()) {
       Map<String, Object> service = services.get(tier);
       assertThat((List<String>) service.get("command")).as(tier).containsExactly(tier);

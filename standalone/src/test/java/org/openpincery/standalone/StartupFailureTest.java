@@ -166,6 +166,25 @@ class StartupFailureTest {
                 + " OPEN_PINCERY_IDLE_TIMEOUT_SECONDS");
   }
 
+  @Test
+  void aMemorySettingIsNamedAndAnUnknownTextSearchLanguageToo() throws Exception {
+    var flag = run(Map.of("MEMORY_EMBEDDINGS", "maybe"));
+    assertThat(flag.exitCode).isEqualTo(78);
+    assertThat(flag.stderr).startsWith("open-pincery: MEMORY_EMBEDDINGS: must be on or off");
+
+    var language =
+        run(
+            Map.of(
+                "OPEN_PINCERY_DATA_DIR",
+                work.resolve("data").toString(),
+                "MEMORY_TEXT_SEARCH_CONFIG",
+                "klingon"));
+    assertThat(language.exitCode).isEqualTo(78);
+    assertThat(language.stderr)
+        .startsWith("open-pincery: MEMORY_TEXT_SEARCH_CONFIG: ")
+        .contains("no text search configuration 'klingon'");
+  }
+
   private record Result(int exitCode, String stderr) {}
 
   private Result run(Map<String, String> env) throws Exception {

@@ -40,7 +40,8 @@ class TierProcessTest {
     "webhook-ingress, org.openpincery.webhook.Main, OPEN_PINCERY_WEBHOOK_PORT, migrations",
     "wake-worker, org.openpincery.wake.Main, OPEN_PINCERY_PORT, wake_worker",
     "maintenance-worker, org.openpincery.maintenance.Main, OPEN_PINCERY_PORT, maintenance_worker",
-    "scheduler, org.openpincery.scheduler.Main, OPEN_PINCERY_PORT, scheduler"
+    "scheduler, org.openpincery.scheduler.Main, OPEN_PINCERY_PORT, scheduler",
+    "memory-indexer, org.openpincery.memory.indexer.Main, OPEN_PINCERY_PORT, memory_indexer"
   })
   void aTierWaitsForMigrateThenReportsReadyAndServesItsMetrics(
       String tier, String mainClass, String portSetting, String ownCheck) throws Exception {

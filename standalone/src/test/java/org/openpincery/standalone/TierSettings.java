@@ -11,6 +11,7 @@ import org.openpincery.gateway.GatewayConfig;
 import org.openpincery.http.HttpEdges;
 import org.openpincery.maintenance.MaintenanceWorkerConfig;
 import org.openpincery.maintenance.NotificationConfig;
+import org.openpincery.memory.MemoryConfig;
 import org.openpincery.ops.Metrics;
 import org.openpincery.ops.OpsServer;
 import org.openpincery.reasoner.ReasonerConfig;
@@ -55,6 +56,12 @@ final class TierSettings {
             ReasonerConfig.from(env);
             MaintenanceWorkerConfig.from(env);
             NotificationConfig.from(env);
+          },
+          "memory-indexer",
+          env -> {
+            common(env);
+            OpsServer.Config.from(env);
+            MemoryConfig.from(env);
           },
           "wake-worker",
           env -> {
