@@ -127,5 +127,29 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                 THEN (SELECT sum(x::double precision * y) FROM unnest(a, b) AS t(x, y)) END
 $$;
 
+-- pgvector, when the server has it (and this role may create it): a vector(384) copy of each
+-- all-MiniLM-L6-v2 embedding, generated from the float4 array, with an HNSW index for cosine
+-- distance. MemoryRepository uses it when the column exists; without it semantic search is the
+-- exact scan above. Installing pgvector later takes a rebuild of this column by hand
+-- (docs/memory.md, "pgvector").
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') THEN
+        RETURN;
+    END IF;
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS vector;
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE NOTICE 'memory: pgvector is installed but % may not create the extension;'
+                     ' semantic search scans exactly', current_user;
+        RETURN;
+    END;
+    EXECUTE 'ALTER TABLE memory_entries ADD COLUMN embedding_vec vector(384) GENERATED ALWAYS AS ('
+            ' CASE WHEN cardinality(embedding) = 384 THEN embedding::vector(384) END) STORED';
+    EXECUTE 'CREATE INDEX memory_entries_hnsw_idx ON memory_entries'
+            ' USING hnsw (embedding_vec vector_cosine_ops)';
+END
+$$;
+
 -- The events appended before this migration.
 SELECT pincery_memory_rebuild(NULL);

@@ -60,6 +60,35 @@ public final class MemoryRepository {
        LIMIT $5
       """;
 
+  // With pgvector (V21 adds the column when the server has it): the HNSW index's order, continued
+  // past filtered-out rows (iterative scan, pgvector 0.8), then sorted exactly.
+  private static final String SEARCH_SEMANTIC_PGVECTOR =
+      """
+      SELECT * FROM (
+          SELECT m.seq, m.event_type, m.created_at, left(m.body, 300) AS snippet,
+                 1 - (m.embedding_vec <=> $2::real[]::vector) AS score
+            FROM memory_entries m
+           WHERE m.agent_id = $1
+             AND m.embedding_vec IS NOT NULL AND m.embedding_model = $6
+             AND ($3::timestamptz IS NULL OR m.created_at >= $3)
+             AND (cardinality($4::text[]) = 0 OR m.event_type = ANY ($4::text[]))
+           ORDER BY m.embedding_vec <=> $2::real[]::vector
+           LIMIT $5) hits
+       ORDER BY score DESC, seq DESC
+      """;
+
+  // Whether V21 found pgvector: the column exists, and the extension's version.
+  private static final String VECTOR_SUPPORT =
+      """
+      SELECT (SELECT e.extversion FROM pg_extension e WHERE e.extname = 'vector') AS version,
+             EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = 'memory_entries'::regclass
+                        AND a.attname = 'embedding_vec' AND NOT a.attisdropped) AS has_column
+      """;
+
+  /** The dimensions of V21's pgvector column (all-MiniLM-L6-v2). */
+  static final int PGVECTOR_DIMENSIONS = 384;
+
   private static final String STATS =
       """
       SELECT (SELECT CASE WHEN c.reltuples >= 100000 THEN c.reltuples::bigint
@@ -105,9 +134,11 @@ public final class MemoryRepository {
           + " WHERE m.ts_config <> s.ts_config";
 
   private final Pool pool;
+  private final VectorSupport vectors;
 
-  MemoryRepository(Pool pool) {
+  MemoryRepository(Pool pool, VectorSupport vectors) {
     this.pool = pool;
+    this.vectors = vectors;
   }
 
   /**
@@ -132,9 +163,32 @@ public final class MemoryRepository {
     Tuple tuple =
         filters(Tuple.tuple().addUUID(agentId).addArrayOfFloat(boxed(unitVector)), query)
             .addString(model);
-    return pool.preparedQuery(SEARCH_SEMANTIC)
-        .execute(tuple)
+    return vectors
+        .probe(pool)
+        .compose(
+            pgvector -> {
+              if (pgvector.isEmpty() || unitVector.length != PGVECTOR_DIMENSIONS) {
+                return pool.preparedQuery(SEARCH_SEMANTIC).execute(tuple);
+              }
+              return pool.withTransaction(
+                  conn ->
+                      (pgvector.get().iterativeScan()
+                              ? conn.query("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                                  .execute()
+                                  .mapEmpty()
+                              : Future.<Void>succeededFuture())
+                          .compose(
+                              v -> conn.preparedQuery(SEARCH_SEMANTIC_PGVECTOR).execute(tuple)));
+            })
         .map(rows -> Rows.all(rows, MemoryRepository::hit));
+  }
+
+  /**
+   * Whether semantic search runs on pgvector's HNSW index (the server had pgvector when V21 ran),
+   * and its version; empty for the exact scan.
+   */
+  public Future<java.util.Optional<String>> pgvector() {
+    return vectors.probe(pool).map(p -> p.map(Pgvector::version));
   }
 
   /** The index's size and the embedding lag, in one round trip. */
@@ -280,5 +334,49 @@ public final class MemoryRepository {
       out[i] = vector[i];
     }
     return out;
+  }
+
+  /** pgvector as V21 found it: its version, and whether it scans iteratively (0.8 and later). */
+  record Pgvector(String version, boolean iterativeScan) {}
+
+  /**
+   * What the database offers for vectors, read once per {@link Store} (the schema does not change
+   * under a running process; a failed read is tried again).
+   */
+  static final class VectorSupport {
+    private final java.util.concurrent.atomic.AtomicReference<Future<java.util.Optional<Pgvector>>>
+        probed = new java.util.concurrent.atomic.AtomicReference<>();
+
+    Future<java.util.Optional<Pgvector>> probe(Pool pool) {
+      Future<java.util.Optional<Pgvector>> known = probed.get();
+      if (known != null && !known.failed()) {
+        return known;
+      }
+      Future<java.util.Optional<Pgvector>> read =
+          pool.query(VECTOR_SUPPORT)
+              .execute()
+              .map(
+                  rows -> {
+                    Row row = rows.iterator().next();
+                    String version = row.getString("version");
+                    if (version == null || !row.getBoolean("has_column")) {
+                      return java.util.Optional.<Pgvector>empty();
+                    }
+                    return java.util.Optional.of(new Pgvector(version, atLeast(version, 0, 8)));
+                  });
+      probed.set(read);
+      return read;
+    }
+
+    static boolean atLeast(String version, int major, int minor) {
+      String[] parts = version.split("\\.");
+      try {
+        int ma = Integer.parseInt(parts[0]);
+        int mi = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        return ma > major || (ma == major && mi >= minor);
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
   }
 }

@@ -39,6 +39,7 @@ public final class Store implements AutoCloseable {
   private final NotificationDeliveryRepository notificationDeliveries;
   private final ChainCheckRepository chainChecks;
   private final MemoryRepository memory;
+  private final MemoryRepository.VectorSupport vectors = new MemoryRepository.VectorSupport();
 
   /**
    * @param pool the connections data statements run on
@@ -69,7 +70,7 @@ public final class Store implements AutoCloseable {
     this.mcp = new McpRepository(pool);
     this.notificationDeliveries = new NotificationDeliveryRepository(pool);
     this.chainChecks = new ChainCheckRepository(pool);
-    this.memory = new MemoryRepository(pool);
+    this.memory = new MemoryRepository(pool, vectors);
   }
 
   public static Store open(Vertx vertx, DatabaseConfig config) {
@@ -258,7 +259,7 @@ public final class Store implements AutoCloseable {
 
     /** Memory search over the workspace's agents. */
     public MemoryRepository memory() {
-      return new MemoryRepository(scoped);
+      return new MemoryRepository(scoped, vectors);
     }
 
     /** The scoped pool itself (tests: a statement with no filter of its own). */

@@ -181,6 +181,75 @@ class MemoryIndexTest {
   }
 
   @Test
+  void semanticRankingIsExactCosineOnWhicheverPathTheServerOffers() throws Exception {
+    boolean serverHasPgvector =
+        db.count("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") > 0;
+    assertThat(await(db.store.memory().pgvector()).isPresent())
+        .as("V21 uses pgvector exactly when the server has it")
+        .isEqualTo(serverHasPgvector);
+
+    UUID agent = db.newAgent("dims-384");
+    java.util.Random random = new java.util.Random(42);
+    java.util.Map<String, float[]> byText = new java.util.HashMap<>();
+    java.util.Map<Long, float[]> bySeq = new java.util.HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      String text = "vector entry " + i;
+      float[] v = unit(random, 384);
+      byText.put(text, v);
+      bySeq.put(append(agent, NewEvent.messageReceived("user", text)), v);
+    }
+    while (await(
+            db.store
+                .memory()
+                .embedPending(
+                    64,
+                    "random-384",
+                    texts ->
+                        Future.succeededFuture(
+                            texts.stream()
+                                .map(t -> byText.getOrDefault(t, unit(random, 384)))
+                                .toList())))
+        > 0) {}
+    float[] query = unit(random, 384);
+    List<Long> expected =
+        bySeq.entrySet().stream()
+            .sorted(
+                java.util.Comparator.comparingDouble(
+                        (java.util.Map.Entry<Long, float[]> e) -> dot(e.getValue(), query))
+                    .reversed())
+            .limit(10)
+            .map(java.util.Map.Entry::getKey)
+            .toList();
+    List<MemoryHit> hits =
+        await(db.store.memory().searchSemantic(agent, query, "random-384", query("x")));
+    assertThat(seqs(hits)).containsExactlyElementsOf(expected);
+    assertThat(hits.get(0).score())
+        .isCloseTo(
+            dot(bySeq.get(expected.get(0)), query), org.assertj.core.api.Assertions.within(1e-4));
+  }
+
+  private static float[] unit(java.util.Random random, int dims) {
+    float[] v = new float[dims];
+    double norm = 0;
+    for (int i = 0; i < dims; i++) {
+      v[i] = (float) random.nextGaussian();
+      norm += v[i] * v[i];
+    }
+    for (int i = 0; i < dims; i++) {
+      v[i] /= (float) Math.sqrt(norm);
+    }
+    return v;
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
+  }
+
+  @Test
   void aFailedEmbeddingLeavesItsEntriesQueued() throws Exception {
     UUID agent = db.newAgent("failing");
     append(agent, NewEvent.messageReceived("user", "keep me queued"));
