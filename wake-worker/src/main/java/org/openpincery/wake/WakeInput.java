@@ -26,6 +26,7 @@ final class WakeInput {
   private final UUID agentId;
   private final Conversation conversation;
   private final List<StoredEvent> decisions = new ArrayList<>();
+  private List<StoredEvent> first = List.of();
 
   WakeInput(Store store, UUID agentId, Conversation conversation) {
     this.store = store;
@@ -54,8 +55,14 @@ final class WakeInput {
                   .interruptedSteps(agentId, conversation.readSeq(), INTERRUPTED_STEPS)
                   .await()));
     }
+    first = start.inbox();
     foldPage(start.inbox(), head);
     return start.context();
+  }
+
+  /** The inbox events folded in by {@link #start} (oldest first): what the wake was woken for. */
+  List<StoredEvent> firstPage() {
+    return first;
   }
 
   /**

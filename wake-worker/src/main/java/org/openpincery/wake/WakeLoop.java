@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import org.openpincery.memory.MemorySearch;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
@@ -66,6 +67,8 @@ final class WakeLoop {
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
+  private final MemorySearch memory;
+  private final MemoryRecall recall;
   private final BusyWakes busy = new BusyWakes();
 
   WakeLoop(
@@ -79,7 +82,8 @@ final class WakeLoop {
       WorkspaceSecrets secrets,
       Clock clock,
       BooleanSupplier stopping,
-      WakeMetrics metrics) {
+      WakeMetrics metrics,
+      MemorySearch memory) {
     this.vertx = vertx;
     this.store = store;
     this.model = model;
@@ -92,6 +96,8 @@ final class WakeLoop {
     this.clock = clock;
     this.stopping = stopping;
     this.metrics = metrics;
+    this.memory = memory;
+    this.recall = new MemoryRecall(memory, config.recall());
   }
 
   /** The wakes busy now, which {@code WAKE_CPU_CONCURRENCY} limits. */
@@ -123,6 +129,7 @@ final class WakeLoop {
     private final Map<String, Integer> callsPerTool = new HashMap<>();
     private final Conversation conversation;
     private final WakeInput input;
+    private final long consumedAtClaim;
     private volatile boolean enabled = true;
     private volatile boolean leaseLost;
     private int modelCalls;
@@ -135,6 +142,7 @@ final class WakeLoop {
       this.load = load;
       this.agentId = claimed.agentId();
       this.wakeId = claimed.wakeId();
+      this.consumedAtClaim = claimed.consumedSeq();
       this.conversation = new Conversation(claimed.consumedSeq(), claimed.inboxSeq());
       this.step = new PendingStep(store, agentId, wakeId, config);
       this.input = new WakeInput(store, agentId, conversation);
@@ -142,7 +150,16 @@ final class WakeLoop {
 
     Outcome run() {
       WakeRepository.WakeContext context = input.start(config.summaryLimit());
-      scope = new ToolScope(agentId, context.name(), context.workspaceId(), wakeId, store, clock);
+      scope =
+          new ToolScope(
+              agentId,
+              context.name(),
+              context.workspaceId(),
+              wakeId,
+              store,
+              clock,
+              memory,
+              config.memory().queryTimeout());
       rules = new ToolRunner.Rules(context.permissionMode(), this::redactor);
       long heartbeat =
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());
@@ -169,9 +186,25 @@ final class WakeLoop {
           wakePolicy = policy.with(mcp.capabilities());
           runner = toolRunner.forWake(wakeCatalog, mcp.executors(), wakePolicy);
         }
+        String memories =
+            load.whileWaiting(
+                () ->
+                    recall.recall(
+                        agentId,
+                        new MemoryRecall.InPrompt(
+                            input.firstPage(),
+                            context.interrupted() ? consumedAtClaim : Long.MAX_VALUE,
+                            context.recentSummaries())));
         prompts =
             new WakePrompt(
-                context, reasoner, config, wakeCatalog, wakePolicy, clock, mcp.systemNote());
+                context,
+                reasoner,
+                config,
+                wakeCatalog,
+                wakePolicy,
+                clock,
+                mcp.systemNote(),
+                memories);
         Outcome outcome = loop();
         metrics.wakeEnded(outcome.reason());
         LOG.info(

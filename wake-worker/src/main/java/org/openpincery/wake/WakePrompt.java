@@ -16,9 +16,9 @@ import org.openpincery.store.WakeRepository.WakeContext;
 
 /**
  * What one wake shows the model and what it may spend on it: each step's request (system template,
- * identity, work list, recent summaries, the conversation within the prompt budget, the tools), the
- * canary check on the answer (ARCHITECTURE.md §3.6), and the budget check against a call's worst
- * case before it is made.
+ * identity, work list, recent summaries, recalled memories, the conversation within the prompt
+ * budget, the tools), the canary check on the answer (ARCHITECTURE.md §3.6), and the budget check
+ * against a call's worst case before it is made.
  */
 final class WakePrompt {
 
@@ -35,6 +35,7 @@ final class WakePrompt {
   private final ToolCatalog catalog;
   private final String system;
   private final Clock clock;
+  private final String memories;
   private final WakeSecrets secrets = WakeSecrets.random();
   private BigDecimal budgetLimit;
   private BigDecimal budgetSpent;
@@ -46,12 +47,13 @@ final class WakePrompt {
       ToolCatalog catalog,
       ToolPolicy policy,
       Clock clock) {
-    this(context, reasoner, config, catalog, policy, clock, "");
+    this(context, reasoner, config, catalog, policy, clock, "", "");
   }
 
   /**
    * @param mcpNote for the system message: the remote MCP servers this wake could not reach
    *     (docs/mcp.md), or empty
+   * @param memories the memories recalled for this wake ({@link MemoryRecall}), or empty
    */
   WakePrompt(
       WakeContext context,
@@ -60,7 +62,8 @@ final class WakePrompt {
       ToolCatalog catalog,
       ToolPolicy policy,
       Clock clock,
-      String mcpNote) {
+      String mcpNote,
+      String memories) {
     this.system =
         SYSTEM_TEMPLATE
             + "\n\n"
@@ -72,6 +75,7 @@ final class WakePrompt {
     this.config = config;
     this.catalog = catalog;
     this.clock = clock;
+    this.memories = memories;
     this.budgetLimit = context.budgetLimitUsd();
     this.budgetSpent = context.budgetSpentUsd();
   }
@@ -84,7 +88,8 @@ final class WakePrompt {
             clock.instant(),
             context.identity() == null ? defaultIdentity() : context.identity(),
             context.workList() == null ? "(empty)" : context.workList(),
-            context.recentSummaries()),
+            context.recentSummaries(),
+            memories),
         conversation.turns(),
         secrets,
         config.maxPromptChars());

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.UUID;
 import org.openpincery.config.Env;
+import org.openpincery.memory.MemoryConfig;
 import org.openpincery.wake.mcp.McpSettings;
 
 /**
@@ -35,6 +36,10 @@ import org.openpincery.wake.mcp.McpSettings;
  *     APPROVAL_TTL_SECONDS}: tool classes, per-tool limits and how long approvals wait
  * @param mcp {@code MCP_LIST_TIMEOUT_SECONDS}, {@code MCP_CALL_TIMEOUT_SECONDS}, {@code
  *     MCP_OUTPUT_CAP_BYTES}, {@code MCP_ALLOW_HTTP}: remote MCP servers' tools (docs/mcp.md)
+ * @param memory {@code MEMORY_EMBEDDINGS}, {@code MEMORY_QUERY_TIMEOUT_MS}, …: the memory search
+ *     behind {@code search_memory} and automatic recall (docs/memory.md)
+ * @param recall {@code MEMORY_RECALL_LIMIT}, {@code MEMORY_RECALL_CHARS}, {@code
+ *     MEMORY_RECALL_TIMEOUT_MS}: the memories recalled into each wake's prompt
  */
 public record WakeWorkerConfig(
     String owner,
@@ -51,7 +56,9 @@ public record WakeWorkerConfig(
     int summaryLimit,
     Duration shutdownGrace,
     ToolPolicy.Settings supervision,
-    McpSettings mcp) {
+    McpSettings mcp,
+    MemoryConfig memory,
+    MemoryRecall.Settings recall) {
 
   /** The settings of a wake worker with a process of its own. */
   public static WakeWorkerConfig from(Env env) {
@@ -83,7 +90,9 @@ public record WakeWorkerConfig(
         env.integer("WAKE_SUMMARY_LIMIT", 20, 0, 1000),
         env.seconds("WAKE_SHUTDOWN_GRACE_SECONDS", Duration.ofSeconds(10), 0, 600),
         ToolPolicy.Settings.from(env),
-        McpSettings.from(env));
+        McpSettings.from(env),
+        MemoryConfig.from(env),
+        MemoryRecall.Settings.from(env));
   }
 
   /** A lease owner name that says which process holds a lease. */

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.openpincery.memory.MemorySearch;
 import org.openpincery.notify.Channel;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ReasonerConfig;
@@ -44,6 +45,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   private final List<ToolExecutor> tools;
   private final Consumer<WakeLoop.Outcome> observer;
   private final WakeMetrics metrics;
+  private MemorySearch memory;
   private volatile boolean stopping;
   private volatile boolean running;
   private ClaimLoop<ClaimResult.Claimed> loop;
@@ -64,6 +66,22 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       Sandbox sandbox,
       Optional<Vault> vault,
       MeterRegistry registry) {
+    this(store, model, reasoner, config, sandbox, vault, registry, null);
+  }
+
+  /**
+   * As above, with a memory search shared with other tiers of the process (standalone: one
+   * embedding model for the API and the wakes); null builds the worker's own when it starts.
+   */
+  public WakeWorkerVerticle(
+      Store store,
+      ChatClient model,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      Sandbox sandbox,
+      Optional<Vault> vault,
+      MeterRegistry registry,
+      MemorySearch memory) {
     this(
         store,
         model,
@@ -72,7 +90,8 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
         tools(sandbox, vault),
         new WorkspaceSecrets(vault),
         o -> {},
-        registry);
+        registry,
+        memory);
   }
 
   /** Every tool of a wake: the standard ones and the sandboxed shell. */
@@ -91,6 +110,21 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       WorkspaceSecrets secrets,
       Consumer<WakeLoop.Outcome> observer,
       MeterRegistry registry) {
+    this(store, model, reasoner, config, tools, secrets, observer, registry, null);
+  }
+
+  /** For tests: as above, with the memory search the wakes use (null: the worker's own). */
+  WakeWorkerVerticle(
+      Store store,
+      ChatClient model,
+      ReasonerConfig reasoner,
+      WakeWorkerConfig config,
+      List<ToolExecutor> tools,
+      WorkspaceSecrets secrets,
+      Consumer<WakeLoop.Outcome> observer,
+      MeterRegistry registry,
+      MemorySearch memory) {
+    this.memory = memory;
     this.secrets = secrets;
     this.store = store;
     this.model = model;
@@ -108,6 +142,10 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
 
   @Override
   public void start() {
+    if (memory == null) {
+      // The embedding model loads (and is checked) on the first query, on its own threads.
+      memory = MemorySearch.create(vertx, store.memory(), config.memory());
+    }
     WakeLoop wakes =
         new WakeLoop(
             vertx,
@@ -120,7 +158,8 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
             secrets,
             Clock.systemUTC(),
             () -> stopping,
-            metrics);
+            metrics,
+            memory);
     loop =
         new ClaimLoop<>(
             context,

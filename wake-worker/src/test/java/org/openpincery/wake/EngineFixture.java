@@ -59,6 +59,18 @@ final class EngineFixture implements AutoCloseable {
       Map<String, String> settings,
       java.util.function.Function<Env, java.util.List<org.openpincery.wake.tools.ToolExecutor>>
           tools) {
+    this(settings, tools, null);
+  }
+
+  /**
+   * With the memory search a test chooses for the wakes, built on the fixture's Vert.x (null: the
+   * worker builds its own from the settings).
+   */
+  EngineFixture(
+      Map<String, String> settings,
+      java.util.function.Function<Env, java.util.List<org.openpincery.wake.tools.ToolExecutor>>
+          tools,
+      java.util.function.Function<Vertx, org.openpincery.memory.MemorySearch> memory) {
     Map<String, String> env = new HashMap<>();
     env.put("LLM_API_BASE_URL", model.baseUrl());
     env.put("LLM_API_KEY", "test-key");
@@ -87,7 +99,8 @@ final class EngineFixture implements AutoCloseable {
             tools.apply(Env.of(env)),
             new org.openpincery.wake.sandbox.WorkspaceSecrets(java.util.Optional.of(vault)),
             outcomes::add,
-            registry);
+            registry,
+            memory == null ? null : memory.apply(vertx));
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();
     this.workspace = store.agents().createWorkspace("ws").await();
   }

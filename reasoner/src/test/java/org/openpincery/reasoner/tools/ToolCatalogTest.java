@@ -24,7 +24,12 @@ class ToolCatalogTest {
         "list_timers|{}",
         "list_credentials|{}",
         "shell|{\"command\":\"ls -la\"}",
-        "shell|{\"command\":\"env\",\"env\":{\"TOKEN\":\"PLACEHOLDER:github\"}}"
+        "shell|{\"command\":\"env\",\"env\":{\"TOKEN\":\"PLACEHOLDER:github\"}}",
+        "search_memory|{\"query\":\"the name of the cat\"}",
+        "search_memory|{\"query\":\"deploy\",\"since\":\"2026-01-01T00:00:00Z\","
+            + "\"types\":[\"tool_result\",\"memory_remembered\"],\"limit\":5}",
+        "remember|{\"text\":\"Ana prefers morning meetings\"}",
+        "remember|{\"text\":\"deploys go through CI\",\"tags\":[\"ops\",\"deploy\"]}"
       })
   void validCallsPass(String tool, String arguments) {
     assertThat(TOOLS.validate(new ToolCall("c", tool, arguments)))
@@ -49,7 +54,13 @@ class ToolCatalogTest {
         "shell|{}|command",
         "shell|{\"command\":\"\"}|command",
         "shell|{\"command\":\"env\",\"env\":{\"1BAD\":\"x\"}}|env",
-        "shell|{\"command\":\"env\",\"env\":{\"A\":42}}|env"
+        "shell|{\"command\":\"env\",\"env\":{\"A\":42}}|env",
+        "search_memory|{}|query",
+        "search_memory|{\"query\":\"\"}|query",
+        "search_memory|{\"query\":\"x\",\"types\":[\"wake_start\"]}|types",
+        "search_memory|{\"query\":\"x\",\"limit\":51}|limit",
+        "remember|{}|text",
+        "remember|{\"text\":\"x\",\"tags\":[\"\"]}|tags"
       })
   void invalidCallsSayWhy(String tool, String arguments, String mentioned) {
     Validation v = TOOLS.validate(new ToolCall("c", tool, arguments));
@@ -70,7 +81,9 @@ class ToolCatalogTest {
             "cancel_timer",
             "list_timers",
             "shell",
-            "list_credentials");
+            "list_credentials",
+            "search_memory",
+            "remember");
     TOOLS
         .specs()
         .forEach(

@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.openpincery.model.Capability;
@@ -18,9 +19,10 @@ import org.openpincery.store.WakeRepository.StepEvent;
 
 /**
  * The tools every wake has: {@code sleep}, {@code send_message}, {@code set_timer}, {@code
- * cancel_timer}, {@code list_timers}, {@code list_credentials}. Their schemas live in the
- * reasoner's {@code ToolCatalog}; arguments reach {@link ToolExecutor#run} already validated. The
- * ones that only read are {@code read_local}; the ones that change the agent's timers or message an
+ * cancel_timer}, {@code list_timers}, {@code list_credentials}, and the memory tools {@code
+ * search_memory} and {@code remember} ({@link MemoryTools}). Their schemas live in the reasoner's
+ * {@code ToolCatalog}; arguments reach {@link ToolExecutor#run} already validated. The ones that
+ * only read are {@code read_local}; the ones that change the agent's timers or memory or message an
  * agent of its workspace are {@code write_local} (docs/supervision.md).
  */
 public final class StandardTools {
@@ -34,6 +36,12 @@ public final class StandardTools {
   private StandardTools() {}
 
   public static List<ToolExecutor> all() {
+    List<ToolExecutor> all = new ArrayList<>(basic());
+    all.addAll(MemoryTools.all());
+    return List.copyOf(all);
+  }
+
+  private static List<ToolExecutor> basic() {
     return List.of(
         tool(
             "sleep",
@@ -54,11 +62,11 @@ public final class StandardTools {
                         .encode())));
   }
 
-  private interface Body {
+  interface Body {
     ToolOutcome run(ToolScope scope, JsonObject args);
   }
 
-  private static ToolExecutor tool(String name, Capability capability, Body body) {
+  static ToolExecutor tool(String name, Capability capability, Body body) {
     return new ToolExecutor() {
       @Override
       public String name() {

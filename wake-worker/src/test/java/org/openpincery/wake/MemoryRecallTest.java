@@ -1,0 +1,244 @@
+package org.openpincery.wake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.openpincery.config.DatabaseConfig;
+import org.openpincery.config.Env;
+import org.openpincery.memory.MemoryConfig;
+import org.openpincery.memory.MemorySearch;
+import org.openpincery.reasoner.prompt.PromptBuilder;
+import org.openpincery.store.Store;
+import org.openpincery.testkit.ScriptedModelServer.Text;
+import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
+import org.openpincery.testkit.TestPostgres;
+import org.openpincery.wake.tools.StandardTools;
+
+/**
+ * Automatic recall through the real wake loop (docs/memory.md): at wake start the agent's memory is
+ * searched with the text of what woke it, and the best hits the prompt does not already hold go
+ * into the system message as untrusted text within {@code MEMORY_RECALL_CHARS}.
+ */
+class MemoryRecallTest {
+
+  private static final Pattern NONCE = Pattern.compile("<<untrusted:([0-9a-f]+)>>");
+
+  private static Text stop(String text) {
+    return new Text(text, "stop", 100, 20);
+  }
+
+  private static ToolCalls remembering(String... facts) {
+    List<String[]> calls =
+        java.util.Arrays.stream(facts)
+            .map(t -> new String[] {"remember", new JsonObject().put("text", t).encode()})
+            .toList();
+    return new ToolCalls(calls, 100, 20);
+  }
+
+  private static String system(JsonObject request) {
+    return request.getJsonArray("messages").getJsonObject(0).getString("content");
+  }
+
+  /** The text of the recalled-memories block of a system message, or null when it has none. */
+  private static String recalled(String system) {
+    Matcher m = NONCE.matcher(system);
+    assertThat(m.find()).isTrue();
+    String nonce = m.group(1);
+    String open = "<<untrusted:" + nonce + ">>\n" + PromptBuilder.MEMORIES_LABEL + "\n";
+    int start = system.indexOf(open);
+    if (start < 0) {
+      return null;
+    }
+    int end = system.indexOf("\n<<end:" + nonce + ">>", start);
+    return system.substring(start + open.length(), end);
+  }
+
+  /** The system message with every untrusted block taken out. */
+  private static String outsideDelimiters(String system) {
+    return system.replaceAll("(?s)<<untrusted:([0-9a-f]+)>>.*?<<end:\\1>>", "");
+  }
+
+  @Test
+  void aRelevantOldMessageIsRecalledIntoALaterWakesPromptAsUntrustedText() {
+    try (EngineFixture f = new EngineFixture(Map.of("MEMORY_EMBEDDINGS", "off"))) {
+      UUID agent = f.agent("recaller");
+      f.model.then(stop("noted"));
+      f.message(agent, "The quarterly report is due to Ana on the 14th.");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      // Nothing older to recall, and the input itself is already in the prompt.
+      assertThat(recalled(system(f.model.requests().getFirst()))).isNull();
+      f.finishMaintenance(agent);
+
+      f.model.then(stop("on the 14th"));
+      f.message(agent, "When is the quarterly report due?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      String system = system(f.model.requests().getLast());
+      String memories = recalled(system);
+      assertThat(memories)
+          .isNotNull()
+          .contains("message_received", "due to Ana on the 14th")
+          .doesNotContain("When is the quarterly report due");
+      assertThat(memories.lines()).allMatch(l -> l.matches("#\\d+ [a-z_]+ at \\S+Z: .+"));
+      assertThat(outsideDelimiters(system))
+          .contains(PromptBuilder.MEMORIES_LABEL + ": search results")
+          .doesNotContain("Ana");
+    }
+  }
+
+  @Test
+  void recallStopsAtItsLimit() {
+    Map<String, String> settings =
+        Map.of(
+            "MEMORY_EMBEDDINGS", "off", "MEMORY_RECALL_LIMIT", "2", "MEMORY_RECALL_CHARS", "5000");
+    try (EngineFixture f = new EngineFixture(settings)) {
+      UUID agent = f.agent("limited");
+      f.model
+          .then(
+              remembering(
+                  "the red kayak is stored in shed one",
+                  "the blue kayak is stored in shed two",
+                  "the green kayak is stored in shed three",
+                  "the white kayak is stored in shed four"))
+          .then(stop("noted"));
+      f.message(agent, "please note where things are");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      assertThat(f.events(agent, "memory_remembered")).hasSize(4);
+      f.finishMaintenance(agent);
+
+      f.model.then(stop("shed two"));
+      f.message(agent, "where is the kayak stored?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      String memories = recalled(system(f.model.requests().getLast()));
+      assertThat(memories).isNotNull();
+      assertThat(memories.lines().toList())
+          .hasSize(2)
+          .allMatch(l -> l.contains("memory_remembered") && l.contains("kayak is stored"));
+    }
+  }
+
+  @Test
+  void recallStaysWithinItsCharacterBudget() {
+    Map<String, String> settings =
+        Map.of(
+            "MEMORY_EMBEDDINGS", "off", "MEMORY_RECALL_LIMIT", "5", "MEMORY_RECALL_CHARS", "150");
+    try (EngineFixture f = new EngineFixture(settings)) {
+      UUID agent = f.agent("budgeted");
+      String filler = " and it needs the long form".repeat(8);
+      f.model
+          .then(
+              remembering(
+                  "the visa renewal for Oslo" + filler,
+                  "the visa renewal for Lima" + filler,
+                  "the visa renewal for Pune" + filler))
+          .then(stop("noted"));
+      f.message(agent, "some travel paperwork to keep");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      f.finishMaintenance(agent);
+
+      f.model.then(stop("ok"));
+      f.message(agent, "what about the visa renewal?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      String memories = recalled(system(f.model.requests().getLast()));
+      assertThat(memories).isNotNull().contains("visa renewal");
+      assertThat(memories.length()).isLessThanOrEqualTo(150);
+      // One memory, cut to fit with a visible mark.
+      assertThat(memories.lines().toList()).singleElement().asString().endsWith("…");
+    }
+  }
+
+  @Test
+  void recallIsOffWithALimitOfZero() {
+    Map<String, String> settings = Map.of("MEMORY_EMBEDDINGS", "off", "MEMORY_RECALL_LIMIT", "0");
+    try (EngineFixture f = new EngineFixture(settings)) {
+      UUID agent = f.agent("forgetful");
+      f.model.then(stop("noted"));
+      f.message(agent, "The boiler service is booked for Tuesday.");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      f.finishMaintenance(agent);
+      f.model.then(stop("?"));
+      f.message(agent, "When is the boiler service booked?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      assertThat(recalled(system(f.model.requests().getLast()))).isNull();
+    }
+  }
+
+  @Test
+  void aFailingMemorySearchNeitherFailsNorHoldsUpTheWake() {
+    // A memory search over a store whose connections are closed: every query fails.
+    try (EngineFixture f =
+        new EngineFixture(
+            Map.of("MEMORY_EMBEDDINGS", "off"),
+            env -> StandardTools.all(),
+            vertx -> {
+              Store closed =
+                  Store.open(vertx, new DatabaseConfig(TestPostgres.freshDatabase(), 1, "closed"));
+              closed.closeAsync().await();
+              return MemorySearch.create(
+                  vertx,
+                  closed.memory(),
+                  MemoryConfig.from(Env.of(Map.of("MEMORY_EMBEDDINGS", "off"))));
+            })) {
+      UUID agent = f.agent("unlucky");
+      f.model
+          .then(
+              new ToolCalls(
+                  List.<String[]>of(new String[] {"search_memory", "{\"query\": \"anything\"}"}),
+                  100,
+                  20))
+          .then(stop("answered anyway"));
+      f.message(agent, "The boiler service is booked for Tuesday.");
+
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      assertThat(recalled(system(f.model.requests().getFirst()))).isNull();
+      // The tool answers the failure to the model; the wake goes on.
+      var result = f.events(agent, "tool_result").getFirst();
+      assertThat(result.payload().getBoolean("ok")).isFalse();
+      assertThat(result.toolOutput()).startsWith("error: search_memory failed");
+      assertThat(f.model.requests()).hasSize(2);
+    }
+  }
+
+  @Test
+  void theQueryIsTheWakesInputTextNewestKeptWhenLong() {
+    var old = event(1, "message_received", "alpha " + "x".repeat(600), null);
+    var hook =
+        event(
+            2,
+            "webhook_received",
+            null,
+            new JsonObject().put("body", new JsonObject().put("title", "beta release")));
+    var decision = event(3, "approval_decided", "gamma note", new JsonObject());
+    String query = MemoryRecall.query(List.of(old, hook, decision));
+    assertThat(query.length()).isLessThanOrEqualTo(500);
+    assertThat(query).contains("beta release").doesNotContain("gamma", "alpha");
+    assertThat(MemoryRecall.query(List.of(decision))).isEmpty();
+  }
+
+  private static org.openpincery.model.StoredEvent event(
+      long seq, String type, String content, JsonObject payload) {
+    return new org.openpincery.model.StoredEvent(
+        UUID.randomUUID(),
+        seq,
+        UUID.randomUUID(),
+        type,
+        "person",
+        null,
+        content,
+        null,
+        null,
+        null,
+        null,
+        payload,
+        java.time.OffsetDateTime.now());
+  }
+}
