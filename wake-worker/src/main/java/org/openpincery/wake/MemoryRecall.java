@@ -2,6 +2,7 @@ package org.openpincery.wake;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -73,15 +74,18 @@ final class MemoryRecall {
   private final MemorySearch search;
   private final Settings settings;
 
-  MemoryRecall(MemorySearch search, Settings settings) {
+  private final WakeMetrics metrics;
+
+  MemoryRecall(MemorySearch search, Settings settings, WakeMetrics metrics) {
     this.search = search;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   /**
    * The memories to recall for a wake, one line each ({@code #<seq> <type> at <time>: <snippet>}),
    * best first; empty when recall is off, the input has no text, nothing relevant was found, or the
-   * search failed or was late.
+   * search failed or was late. Each search is counted in {@code pincery_memory_recall_seconds}.
    */
   String recall(UUID agentId, InPrompt prompt) {
     if (settings.limit() == 0) {
@@ -91,40 +95,54 @@ final class MemoryRecall {
     if (query.isBlank()) {
       return "";
     }
-    Set<Long> shown = new java.util.HashSet<>();
-    prompt.input().forEach(e -> shown.add(e.seq()));
-    // The input's own events match it best: ask for enough to recall the limit without them.
-    int ask = Math.min(50, settings.limit() * 2 + shown.size());
-    MemoryResults results;
+    long started = System.nanoTime();
+    String outcome;
+    String ranking = "none";
+    String recalled = "";
     try {
-      results =
-          search
-              .search(
-                  agentId,
-                  new MemoryQuery(query, null, Set.of(), ask),
-                  SearchMode.HYBRID,
-                  settings.timeout())
-              .await(settings.timeout().plus(SEARCH_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+      MemoryResults results = search(agentId, query, prompt.input().size());
+      ranking = results.semanticUsed() ? "hybrid" : "text";
+      results
+          .degraded()
+          .ifPresent(why -> LOG.debug("memory recall for agent {} by text only: {}", agentId, why));
+      recalled = render(fresh(results.hits(), prompt), settings.chars());
+      outcome = recalled.isEmpty() ? "nothing" : "recalled";
     } catch (TimeoutException e) {
+      outcome = "late";
       LOG.warn("memory recall for agent {} took too long; this wake recalls nothing", agentId);
-      return "";
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      outcome = "failed";
       LOG.warn(
           "memory recall for agent {} failed; this wake recalls nothing: {}",
           agentId,
           e.toString());
-      return "";
     }
-    results
-        .degraded()
-        .ifPresent(why -> LOG.debug("memory recall for agent {} by text only: {}", agentId, why));
-    List<MemoryHit> fresh =
-        results.hits().stream()
-            .filter(h -> !shown.contains(h.seq()) && h.seq() <= prompt.shownAfter())
-            .filter(h -> !isShownSummary(h, prompt.summaries()))
-            .limit(settings.limit())
-            .toList();
-    return render(fresh, settings.chars());
+    metrics.memoryRecall(outcome, ranking, Duration.ofNanos(System.nanoTime() - started));
+    return recalled;
+  }
+
+  private MemoryResults search(UUID agentId, String query, int inputEvents)
+      throws TimeoutException {
+    // The input's own events match it best: ask for enough to recall the limit without them.
+    int ask = Math.min(50, settings.limit() * 2 + inputEvents);
+    return search
+        .search(
+            agentId,
+            new MemoryQuery(query, null, Set.of(), ask),
+            SearchMode.HYBRID,
+            settings.timeout())
+        .await(settings.timeout().plus(SEARCH_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // The best hits the prompt does not hold already, up to the limit.
+  private List<MemoryHit> fresh(List<MemoryHit> hits, InPrompt prompt) {
+    Set<Long> shown = new HashSet<>();
+    prompt.input().forEach(e -> shown.add(e.seq()));
+    return hits.stream()
+        .filter(h -> !shown.contains(h.seq()) && h.seq() <= prompt.shownAfter())
+        .filter(h -> !isShownSummary(h, prompt.summaries()))
+        .limit(settings.limit())
+        .toList();
   }
 
   /**

@@ -97,7 +97,7 @@ final class WakeLoop {
     this.stopping = stopping;
     this.metrics = metrics;
     this.memory = memory;
-    this.recall = new MemoryRecall(memory, config.recall());
+    this.recall = new MemoryRecall(memory, config.recall(), metrics);
   }
 
   /** The wakes busy now, which {@code WAKE_CPU_CONCURRENCY} limits. */

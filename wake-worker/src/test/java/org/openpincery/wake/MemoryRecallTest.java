@@ -89,6 +89,8 @@ class MemoryRecallTest {
       assertThat(outsideDelimiters(system))
           .contains(PromptBuilder.MEMORIES_LABEL + ": search results")
           .doesNotContain("Ana");
+      assertThat(recalls(f, "recalled", "text")).isEqualTo(1);
+      assertThat(recalls(f, "nothing", "text")).isEqualTo(1); // the first wake
     }
   }
 
@@ -205,7 +207,18 @@ class MemoryRecallTest {
       assertThat(result.payload().getBoolean("ok")).isFalse();
       assertThat(result.toolOutput()).startsWith("error: search_memory failed");
       assertThat(f.model.requests()).hasSize(2);
+      assertThat(recalls(f, "failed", "none")).isEqualTo(1);
     }
+  }
+
+  /** Recalls counted with this outcome and ranking. */
+  private static long recalls(EngineFixture f, String outcome, String ranking) {
+    var timer =
+        f.registry
+            .find("pincery_memory_recall")
+            .tags("outcome", outcome, "ranking", ranking)
+            .timer();
+    return timer == null ? 0 : timer.count();
   }
 
   @Test
