@@ -2,21 +2,24 @@ package org.openpincery.wake;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.openpincery.config.Env;
 import org.openpincery.memory.MemoryResults;
-import org.openpincery.memory.MemorySearch;
 import org.openpincery.memory.SearchMode;
 import org.openpincery.model.EventType;
 import org.openpincery.model.StoredEvent;
-import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.MemoryHit;
 import org.openpincery.store.MemoryQuery;
+import org.openpincery.wake.tools.MemoryAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,9 @@ final class MemoryRecall {
   // A hit cut to fit the budget keeps at least this much of its snippet, else it is left out.
   private static final int MIN_SNIPPET = 40;
   private static final String CUT = "…";
+  private static final String OR = " or ";
+  // Letters and digits: punctuation would be web search syntax (quotes, a leading '-').
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
 
   /**
    * The recall settings of a wake worker.
@@ -71,13 +77,13 @@ final class MemoryRecall {
    */
   record InPrompt(List<StoredEvent> input, long shownAfter, List<String> summaries) {}
 
-  private final MemorySearch search;
+  private final MemoryAccess memory;
   private final Settings settings;
 
   private final WakeMetrics metrics;
 
-  MemoryRecall(MemorySearch search, Settings settings, WakeMetrics metrics) {
-    this.search = search;
+  MemoryRecall(MemoryAccess memory, Settings settings, WakeMetrics metrics) {
+    this.memory = memory;
     this.settings = settings;
     this.metrics = metrics;
   }
@@ -92,7 +98,7 @@ final class MemoryRecall {
       return "";
     }
     String query = query(prompt.input());
-    if (query.isBlank()) {
+    if (anyOf(query).isEmpty()) {
       return "";
     }
     long started = System.nanoTime();
@@ -100,7 +106,7 @@ final class MemoryRecall {
     String ranking = "none";
     String recalled = "";
     try {
-      MemoryResults results = search(agentId, query, prompt.input().size());
+      MemoryResults results = search(agentId, anyOf(query), prompt.input().size());
       ranking = results.semanticUsed() ? "hybrid" : "text";
       results
           .degraded()
@@ -125,7 +131,7 @@ final class MemoryRecall {
       throws TimeoutException {
     // The input's own events match it best: ask for enough to recall the limit without them.
     int ask = Math.min(50, settings.limit() * 2 + inputEvents);
-    return search
+    return memory
         .search(
             agentId,
             new MemoryQuery(query, null, Set.of(), ask),
@@ -164,7 +170,7 @@ final class MemoryRecall {
       }
     }
     String all = text.toString().strip();
-    int max = ToolCatalog.MEMORY_QUERY_MAX;
+    int max = MemoryQuery.MAX_TEXT_CHARS;
     if (all.length() <= max) {
       return all;
     }
@@ -174,6 +180,33 @@ final class MemoryRecall {
       return tail.substring(space + 1); // start at a word
     }
     return Character.isLowSurrogate(tail.charAt(0)) ? tail.substring(1) : tail;
+  }
+
+  /**
+   * The query's words, any of which may match ({@code a or b or c} in web search syntax), newest
+   * kept within the query's length: text search matches all words of a query, and an old event
+   * rarely holds every word of a new message. Semantic ranking reads the same words.
+   */
+  static String anyOf(String text) {
+    List<String> words = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    Matcher m = WORD.matcher(text);
+    while (m.find()) {
+      String word = m.group();
+      if (!word.equalsIgnoreCase("or") && seen.add(word.toLowerCase(Locale.ROOT))) {
+        words.add(word);
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = words.size() - 1; i >= 0; i--) {
+      String word = words.get(i);
+      int grown = out.length() + word.length() + (out.isEmpty() ? 0 : OR.length());
+      if (grown > MemoryQuery.MAX_TEXT_CHARS) {
+        break;
+      }
+      out.insert(0, out.isEmpty() ? word : word + OR);
+    }
+    return out.toString();
   }
 
   /** The hits as lines within {@code budget} characters; the last one may be cut to fit. */

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.openpincery.memory.MemorySearch;
 import org.openpincery.model.NewEvent;
 import org.openpincery.model.StoredEvent;
 import org.openpincery.model.TerminationReason;
@@ -32,6 +31,7 @@ import org.openpincery.store.WakeRepository.StepResult;
 import org.openpincery.wake.mcp.McpToolbox;
 import org.openpincery.wake.sandbox.Redactor;
 import org.openpincery.wake.sandbox.WorkspaceSecrets;
+import org.openpincery.wake.tools.MemoryAccess;
 import org.openpincery.wake.tools.ToolExecutor;
 import org.openpincery.wake.tools.ToolOutcome;
 import org.openpincery.wake.tools.ToolScope;
@@ -67,7 +67,7 @@ final class WakeLoop {
   private final Clock clock;
   private final BooleanSupplier stopping;
   private final WakeMetrics metrics;
-  private final MemorySearch memory;
+  private final MemoryAccess memory;
   private final MemoryRecall recall;
   private final BusyWakes busy = new BusyWakes();
 
@@ -83,7 +83,7 @@ final class WakeLoop {
       Clock clock,
       BooleanSupplier stopping,
       WakeMetrics metrics,
-      MemorySearch memory) {
+      MemoryAccess memory) {
     this.vertx = vertx;
     this.store = store;
     this.model = model;
@@ -152,14 +152,7 @@ final class WakeLoop {
       WakeRepository.WakeContext context = input.start(config.summaryLimit());
       scope =
           new ToolScope(
-              agentId,
-              context.name(),
-              context.workspaceId(),
-              wakeId,
-              store,
-              clock,
-              memory,
-              config.memory().queryTimeout());
+              agentId, context.name(), context.workspaceId(), wakeId, store, clock, memory);
       rules = new ToolRunner.Rules(context.permissionMode(), this::redactor);
       long heartbeat =
           vertx.setPeriodic(Math.max(1000, config.lease().toMillis() / 3), id -> heartbeat());

@@ -11,16 +11,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.openpincery.memory.MemorySearch;
+import org.openpincery.memory.QueryEmbedder;
 import org.openpincery.notify.Channel;
 import org.openpincery.reasoner.ChatClient;
 import org.openpincery.reasoner.ReasonerConfig;
 import org.openpincery.reasoner.tools.ToolCatalog;
 import org.openpincery.store.ClaimResult;
+import org.openpincery.store.MemoryRepository;
 import org.openpincery.store.Store;
 import org.openpincery.vault.Vault;
 import org.openpincery.wake.sandbox.Sandbox;
 import org.openpincery.wake.sandbox.ShellTool;
 import org.openpincery.wake.sandbox.WorkspaceSecrets;
+import org.openpincery.wake.tools.MemoryAccess;
 import org.openpincery.wake.tools.StandardTools;
 import org.openpincery.wake.tools.ToolExecutor;
 import org.openpincery.work.ClaimLoop;
@@ -45,7 +48,9 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   private final List<ToolExecutor> tools;
   private final Consumer<WakeLoop.Outcome> observer;
   private final WakeMetrics metrics;
-  private MemorySearch memory;
+  private final MemoryRepository memoryIndex;
+  private QueryEmbedder embedder;
+  private boolean ownEmbedder;
   private volatile boolean stopping;
   private volatile boolean running;
   private ClaimLoop<ClaimResult.Claimed> loop;
@@ -70,8 +75,9 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   }
 
   /**
-   * As above, with a memory search shared with other tiers of the process (standalone: one
-   * embedding model for the API and the wakes); null builds the worker's own when it starts.
+   * As above, with a query embedder shared with other tiers of the process (standalone: one
+   * embedding model for the API and the wakes), which the caller closes; null: the worker makes its
+   * own per {@code MEMORY_EMBEDDINGS} when it starts, and closes it when it stops.
    */
   public WakeWorkerVerticle(
       Store store,
@@ -81,7 +87,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       Sandbox sandbox,
       Optional<Vault> vault,
       MeterRegistry registry,
-      MemorySearch memory) {
+      QueryEmbedder embedder) {
     this(
         store,
         model,
@@ -91,7 +97,8 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
         new WorkspaceSecrets(vault),
         o -> {},
         registry,
-        memory);
+        embedder,
+        null);
   }
 
   /** Every tool of a wake: the standard ones and the sandboxed shell. */
@@ -110,10 +117,13 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       WorkspaceSecrets secrets,
       Consumer<WakeLoop.Outcome> observer,
       MeterRegistry registry) {
-    this(store, model, reasoner, config, tools, secrets, observer, registry, null);
+    this(store, model, reasoner, config, tools, secrets, observer, registry, null, null);
   }
 
-  /** For tests: as above, with the memory search the wakes use (null: the worker's own). */
+  /**
+   * For tests: as above, with the query embedder and the memory index the wakes use (null: the
+   * worker's own embedder, the store's index).
+   */
   WakeWorkerVerticle(
       Store store,
       ChatClient model,
@@ -123,8 +133,10 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       WorkspaceSecrets secrets,
       Consumer<WakeLoop.Outcome> observer,
       MeterRegistry registry,
-      MemorySearch memory) {
-    this.memory = memory;
+      QueryEmbedder embedder,
+      MemoryRepository memoryIndex) {
+    this.embedder = embedder;
+    this.memoryIndex = memoryIndex;
     this.secrets = secrets;
     this.store = store;
     this.model = model;
@@ -142,10 +154,16 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
 
   @Override
   public void start() {
-    if (memory == null) {
-      // The embedding model loads (and is checked) on the first query, on its own threads.
-      memory = MemorySearch.create(vertx, store.memory(), config.memory());
+    if (embedder == null) {
+      // Verifies the model's files now (a bad one stops start-up); loads it on the first query.
+      embedder = QueryEmbedder.create(vertx, config.memory());
+      ownEmbedder = true;
     }
+    MemoryAccess memory =
+        new MemoryAccess(
+            new MemorySearch(embedder),
+            memoryIndex != null ? memoryIndex : store.memory(),
+            config.memory().queryTimeout());
     WakeLoop wakes =
         new WakeLoop(
             vertx,
@@ -225,5 +243,8 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
           loop.active());
     }
     running = false;
+    if (ownEmbedder) {
+      embedder.close();
+    }
   }
 }

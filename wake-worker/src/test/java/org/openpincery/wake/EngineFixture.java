@@ -63,14 +63,14 @@ final class EngineFixture implements AutoCloseable {
   }
 
   /**
-   * With the memory search a test chooses for the wakes, built on the fixture's Vert.x (null: the
-   * worker builds its own from the settings).
+   * With the memory index a test chooses for the wakes, opened on the fixture's Vert.x (null: the
+   * fixture's store's).
    */
   EngineFixture(
       Map<String, String> settings,
       java.util.function.Function<Env, java.util.List<org.openpincery.wake.tools.ToolExecutor>>
           tools,
-      java.util.function.Function<Vertx, org.openpincery.memory.MemorySearch> memory) {
+      java.util.function.Function<Vertx, org.openpincery.store.MemoryRepository> memoryIndex) {
     Map<String, String> env = new HashMap<>();
     env.put("LLM_API_BASE_URL", model.baseUrl());
     env.put("LLM_API_KEY", "test-key");
@@ -79,6 +79,8 @@ final class EngineFixture implements AutoCloseable {
     env.put("LLM_MAX_RETRIES", "2");
     env.put("LLM_MAX_TOKENS", "1000");
     env.put("WAKE_POLL_MILLIS", "100");
+    // Memory ranks by text unless a test turns embeddings on: no model to load per fixture.
+    env.put("MEMORY_EMBEDDINGS", "off");
     env.putAll(settings);
     this.reasoner = ReasonerConfig.from(Env.of(env));
     this.config = WakeWorkerConfig.from(Env.of(env));
@@ -100,7 +102,8 @@ final class EngineFixture implements AutoCloseable {
             new org.openpincery.wake.sandbox.WorkspaceSecrets(java.util.Optional.of(vault)),
             outcomes::add,
             registry,
-            memory == null ? null : memory.apply(vertx));
+            null,
+            memoryIndex == null ? null : memoryIndex.apply(vertx));
     vertx.deployVerticle(worker, WakeWorkerVerticle.deploymentOptions()).await();
     this.workspace = store.agents().createWorkspace("ws").await();
   }

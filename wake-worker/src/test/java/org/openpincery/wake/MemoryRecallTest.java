@@ -2,6 +2,7 @@ package org.openpincery.wake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
@@ -10,9 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.openpincery.config.DatabaseConfig;
-import org.openpincery.config.Env;
-import org.openpincery.memory.MemoryConfig;
-import org.openpincery.memory.MemorySearch;
+import org.openpincery.memory.MiniLmEmbedder;
 import org.openpincery.reasoner.prompt.PromptBuilder;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer.Text;
@@ -91,6 +90,35 @@ class MemoryRecallTest {
           .doesNotContain("Ana");
       assertThat(recalls(f, "recalled", "text")).isEqualTo(1);
       assertThat(recalls(f, "nothing", "text")).isEqualTo(1); // the first wake
+    }
+  }
+
+  @Test
+  void withEmbeddingsRecallFindsAMemoryThatSharesNoWordWithTheInput() {
+    // The model loads on the first query: give it time, this test is about ranking.
+    try (EngineFixture f =
+        new EngineFixture(Map.of("MEMORY_EMBEDDINGS", "on", "MEMORY_RECALL_TIMEOUT_MS", "30000"))) {
+      UUID agent = f.agent("semantic");
+      f.model.then(stop("noted"));
+      f.message(agent, "The production database went down at night and the site was unreachable");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      f.finishMaintenance(agent);
+      // What the memory indexer tier does: embed the entries the index holds.
+      MiniLmEmbedder model = MiniLmEmbedder.load();
+      while (f.store
+              .memory()
+              .embedPending(
+                  16, model.model(), texts -> Future.succeededFuture(model.embedAll(texts)))
+              .await()
+          > 0) {}
+
+      f.model.then(stop("last night"));
+      f.message(agent, "when was the server outage");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      String memories = recalled(system(f.model.requests().getLast()));
+      assertThat(memories).isNotNull().contains("production database went down");
+      assertThat(recalls(f, "recalled", "hybrid")).isEqualTo(1);
     }
   }
 
@@ -176,7 +204,7 @@ class MemoryRecallTest {
 
   @Test
   void aFailingMemorySearchNeitherFailsNorHoldsUpTheWake() {
-    // A memory search over a store whose connections are closed: every query fails.
+    // A memory index in a store whose connections are closed: every search fails.
     try (EngineFixture f =
         new EngineFixture(
             Map.of("MEMORY_EMBEDDINGS", "off"),
@@ -185,10 +213,7 @@ class MemoryRecallTest {
               Store closed =
                   Store.open(vertx, new DatabaseConfig(TestPostgres.freshDatabase(), 1, "closed"));
               closed.closeAsync().await();
-              return MemorySearch.create(
-                  vertx,
-                  closed.memory(),
-                  MemoryConfig.from(Env.of(Map.of("MEMORY_EMBEDDINGS", "off"))));
+              return closed.memory();
             })) {
       UUID agent = f.agent("unlucky");
       f.model
@@ -235,6 +260,21 @@ class MemoryRecallTest {
     assertThat(query.length()).isLessThanOrEqualTo(500);
     assertThat(query).contains("beta release").doesNotContain("gamma", "alpha");
     assertThat(MemoryRecall.query(List.of(decision))).isEmpty();
+  }
+
+  @Test
+  void theTextQueryMatchesAnyOfTheInputsWordsNewestKept() {
+    assertThat(MemoryRecall.anyOf("When is the \"quarterly\" report -due? Or is it not?"))
+        .isEqualTo("When or is or the or quarterly or report or due or it or not");
+    String many =
+        java.util.stream.IntStream.range(0, 200)
+            .mapToObj(i -> "w" + i)
+            .collect(java.util.stream.Collectors.joining(" "));
+    String query = MemoryRecall.anyOf(many);
+    assertThat(query.length()).isLessThanOrEqualTo(500);
+    assertThat(query).endsWith(" or w199");
+    assertThat(query.split(" or ")[0]).isNotEqualTo("w0");
+    assertThat(MemoryRecall.anyOf("?! -- \"\" or")).isEmpty();
   }
 
   private static org.openpincery.model.StoredEvent event(

@@ -146,7 +146,8 @@ class MemoryToolsTest {
           h -> assertThat(((JsonObject) h).getString("event_type")).isEqualTo("memory_remembered"));
       assertThat(new JsonArray(results.get(1).toolOutput())).hasSize(1);
       assertThat(new JsonArray(results.get(2).toolOutput())).isEmpty();
-      assertThat(results.get(3).toolOutput()).startsWith("error: 'since' must be an RFC 3339");
+      assertThat(results.get(3).toolOutput())
+          .startsWith("error: invalid call of search_memory: since");
       assertThat(results.get(3).payload().getBoolean("ok")).isFalse();
     }
   }

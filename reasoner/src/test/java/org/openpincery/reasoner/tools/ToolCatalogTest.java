@@ -59,6 +59,7 @@ class ToolCatalogTest {
         "search_memory|{\"query\":\"\"}|query",
         "search_memory|{\"query\":\"x\",\"types\":[\"wake_start\"]}|types",
         "search_memory|{\"query\":\"x\",\"limit\":51}|limit",
+        "search_memory|{\"query\":\"x\",\"since\":\"yesterday\"}|since",
         "remember|{}|text",
         "remember|{\"text\":\"x\",\"tags\":[\"\"]}|tags"
       })

@@ -68,7 +68,7 @@ final class MemoryTools {
                 scope.agentId(),
                 new MemoryQuery(query, since, types, limit),
                 SearchMode.HYBRID,
-                scope.memoryTimeout())
+                scope.memory().queryTimeout())
             .await();
     JsonArray hits = new JsonArray();
     for (MemoryHit hit : results.hits()) {
