@@ -72,8 +72,10 @@ public final class ToolCatalog {
   }
 
   private static Validator validator(ToolSpec spec) {
+    // The validator annotates the schema it is given (an "__absolute_uri__" in every subschema):
+    // it gets a copy, so the model is offered the schema as written, not a third larger.
     return Validator.create(
-        JsonSchema.of(spec.parameters()),
+        JsonSchema.of(spec.parameters().copy()),
         new JsonSchemaOptions()
             .setDraft(Draft.DRAFT202012)
             .setBaseUri("https://openpincery.org/tools/" + spec.name())

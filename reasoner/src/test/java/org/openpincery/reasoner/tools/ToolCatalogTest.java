@@ -95,6 +95,14 @@ class ToolCatalogTest {
   }
 
   @org.junit.jupiter.api.Test
+  void theModelIsOfferedEachSchemaAsWrittenNotAsTheValidatorAnnotatesIt() {
+    TOOLS.validate(new ToolCall("c", "search_memory", "{\"query\":\"x\",\"types\":[\"x\"]}"));
+    TOOLS
+        .specs()
+        .forEach(s -> assertThat(s.parameters().encode()).doesNotContain("__absolute_uri__"));
+  }
+
+  @org.junit.jupiter.api.Test
   void aWakesExtraToolsAreValidatedTheSameWayAndCannotReplaceAStandardOne() {
     io.vertx.core.json.JsonObject schema =
         new io.vertx.core.json.JsonObject(
