@@ -23,6 +23,8 @@ public final class Main {
         (env, vertx, store, registry) -> {
           ReasonerConfig reasoner = ReasonerConfig.from(env);
           WakeWorkerConfig config = WakeWorkerConfig.from(env);
+          // The embedding model's files, checked before the worker serves (docs/memory.md).
+          config.memory().verifyModel();
           Sandbox sandbox = Sandbox.probe(SandboxConfig.from(env));
           Optional<Vault> vault = Vault.fromEnv(env);
           WakeWorkerVerticle worker =
@@ -43,7 +45,12 @@ public final class Main {
                       ? "offline (LLM_API_KEY is not set; the built-in offline model answers)"
                       : reasoner.model() + " at " + reasoner.baseUrl(),
                   "sandbox",
-                  sandbox.profile()));
+                  sandbox.profile(),
+                  "memory",
+                  (config.memory().embeddings() ? "hybrid" : "text only")
+                      + ", recall "
+                      + config.recall().limit()
+                      + " per wake"));
         });
   }
 }

@@ -58,6 +58,9 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
   private long poll;
 
   /**
+   * A worker. It makes its own memory query embedder per {@code MEMORY_EMBEDDINGS} when it starts
+   * (the model itself is loaded once per JVM, on the first query) and closes it when it stops.
+   *
    * @param sandbox where {@code shell} runs
    * @param vault opens credentials for {@code PLACEHOLDER:} values and redaction; empty when no
    *     {@code OPEN_PINCERY_VAULT_KEY} is configured
@@ -71,23 +74,6 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
       Sandbox sandbox,
       Optional<Vault> vault,
       MeterRegistry registry) {
-    this(store, model, reasoner, config, sandbox, vault, registry, null);
-  }
-
-  /**
-   * As above, with a query embedder shared with other tiers of the process (standalone: one
-   * embedding model for the API and the wakes), which the caller closes; null: the worker makes its
-   * own per {@code MEMORY_EMBEDDINGS} when it starts, and closes it when it stops.
-   */
-  public WakeWorkerVerticle(
-      Store store,
-      ChatClient model,
-      ReasonerConfig reasoner,
-      WakeWorkerConfig config,
-      Sandbox sandbox,
-      Optional<Vault> vault,
-      MeterRegistry registry,
-      QueryEmbedder embedder) {
     this(
         store,
         model,
@@ -96,9 +82,7 @@ public final class WakeWorkerVerticle extends AbstractVerticle {
         tools(sandbox, vault),
         new WorkspaceSecrets(vault),
         o -> {},
-        registry,
-        embedder,
-        null);
+        registry);
   }
 
   /** Every tool of a wake: the standard ones and the sandboxed shell. */
