@@ -44,6 +44,8 @@ final class MemoryRecall {
   private static final int MIN_SNIPPET = 40;
   private static final String CUT = "…";
   private static final String OR = " or ";
+  // Longer "words" (a hash, base64) are left out of the query: nobody searches by them.
+  private static final int MAX_WORD = 100;
   // Letters and digits: punctuation would be web search syntax (quotes, a leading '-').
   private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
 
@@ -79,7 +81,6 @@ final class MemoryRecall {
 
   private final MemoryAccess memory;
   private final Settings settings;
-
   private final WakeMetrics metrics;
 
   MemoryRecall(MemoryAccess memory, Settings settings, WakeMetrics metrics) {
@@ -97,8 +98,8 @@ final class MemoryRecall {
     if (settings.limit() == 0) {
       return "";
     }
-    String query = query(prompt.input());
-    if (anyOf(query).isEmpty()) {
+    String query = anyOf(query(prompt.input()));
+    if (query.isEmpty()) {
       return "";
     }
     long started = System.nanoTime();
@@ -106,12 +107,12 @@ final class MemoryRecall {
     String ranking = "none";
     String recalled = "";
     try {
-      MemoryResults results = search(agentId, anyOf(query), prompt.input().size());
+      MemoryResults results = search(agentId, query, prompt.input().size());
       ranking = results.semanticUsed() ? "hybrid" : "text";
       results
           .degraded()
           .ifPresent(why -> LOG.debug("memory recall for agent {} by text only: {}", agentId, why));
-      recalled = render(fresh(results.hits(), prompt), settings.chars());
+      recalled = render(fresh(results.hits(), prompt, settings.limit()), settings.chars());
       outcome = recalled.isEmpty() ? "nothing" : "recalled";
     } catch (TimeoutException e) {
       outcome = "late";
@@ -140,14 +141,14 @@ final class MemoryRecall {
         .await(settings.timeout().plus(SEARCH_SLACK).toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  // The best hits the prompt does not hold already, up to the limit.
-  private List<MemoryHit> fresh(List<MemoryHit> hits, InPrompt prompt) {
+  /** The best hits (best first) the prompt does not hold already, up to {@code limit}. */
+  static List<MemoryHit> fresh(List<MemoryHit> hits, InPrompt prompt, int limit) {
     Set<Long> shown = new HashSet<>();
     prompt.input().forEach(e -> shown.add(e.seq()));
     return hits.stream()
         .filter(h -> !shown.contains(h.seq()) && h.seq() <= prompt.shownAfter())
         .filter(h -> !isShownSummary(h, prompt.summaries()))
-        .limit(settings.limit())
+        .limit(limit)
         .toList();
   }
 
@@ -193,7 +194,9 @@ final class MemoryRecall {
     Matcher m = WORD.matcher(text);
     while (m.find()) {
       String word = m.group();
-      if (!word.equalsIgnoreCase("or") && seen.add(word.toLowerCase(Locale.ROOT))) {
+      if (word.length() <= MAX_WORD
+          && !word.equalsIgnoreCase("or")
+          && seen.add(word.toLowerCase(Locale.ROOT))) {
         words.add(word);
       }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.openpincery.config.DatabaseConfig;
 import org.openpincery.memory.MiniLmEmbedder;
 import org.openpincery.reasoner.prompt.PromptBuilder;
+import org.openpincery.store.MemoryHit;
 import org.openpincery.store.Store;
 import org.openpincery.testkit.ScriptedModelServer.Text;
 import org.openpincery.testkit.ScriptedModelServer.ToolCalls;
@@ -275,6 +277,64 @@ class MemoryRecallTest {
     assertThat(query).endsWith(" or w199");
     assertThat(query.split(" or ")[0]).isNotEqualTo("w0");
     assertThat(MemoryRecall.anyOf("?! -- \"\" or")).isEmpty();
+  }
+
+  @Test
+  void whatThePromptHoldsIsNotRecalledAgain() {
+    var input = List.of(event(40, "message_received", "the invoice?", null));
+    List<String> summaries = List.of("Woke for Acme's invoice 4411; asked Birch for the receipt.");
+    List<MemoryHit> hits =
+        List.of(
+            hit(40, "message_received", "the invoice?"),
+            hit(31, "maintenance_completed", "…Acme's invoice 4411; asked Birch for…"),
+            hit(12, "memory_remembered", "invoice 4411 was disputed"),
+            hit(45, "tool_result", "shell: invoice.pdf"),
+            hit(7, "maintenance_completed", "Woke for an older invoice"),
+            hit(3, "message_received", "send the invoice to Acme"));
+
+    assertThat(
+            MemoryRecall.fresh(
+                hits, new MemoryRecall.InPrompt(input, Long.MAX_VALUE, summaries), 3))
+        .extracting(MemoryHit::seq)
+        .containsExactly(12L, 45L, 7L);
+    // After an interrupted wake, everything after consumed_seq may be shown again.
+    assertThat(MemoryRecall.fresh(hits, new MemoryRecall.InPrompt(input, 30, summaries), 3))
+        .extracting(MemoryHit::seq)
+        .containsExactly(12L, 7L, 3L);
+  }
+
+  @Test
+  void linesAreCutOnlyAtTheBudgetAndNeverSplitACharacter() {
+    Instant at = Instant.parse("2026-11-30T09:12:03.456Z");
+    List<MemoryHit> hits =
+        List.of(
+            new MemoryHit(5, "memory_remembered", at, "short fact", 1),
+            new MemoryHit(9, "message_received", at, "😀".repeat(100), 0.5));
+    String whole = MemoryRecall.render(hits, 10_000);
+    assertThat(whole)
+        .isEqualTo(
+            "#5 memory_remembered at 2026-11-30T09:12:03Z: short fact\n#9 message_received at"
+                + " 2026-11-30T09:12:03Z: "
+                + "😀".repeat(100));
+    for (int budget = 100; budget < whole.length(); budget++) {
+      String cut = MemoryRecall.render(hits, budget);
+      assertThat(cut.length()).isLessThanOrEqualTo(budget);
+      assertThat(cut).startsWith("#5 memory_remembered at 2026-11-30T09:12:03Z: short fact");
+      for (int i = 0; i < cut.length(); i++) {
+        if (Character.isHighSurrogate(cut.charAt(i))) {
+          assertThat(Character.isLowSurrogate(cut.charAt(i + 1))).isTrue();
+        }
+      }
+      if (cut.contains("#9")) {
+        assertThat(cut).endsWith("…");
+      }
+    }
+    // A budget too small for the first hit's head and 40 characters recalls nothing.
+    assertThat(MemoryRecall.render(List.of(hits.get(1)), 60)).isEmpty();
+  }
+
+  private static MemoryHit hit(long seq, String type, String snippet) {
+    return new MemoryHit(seq, type, Instant.EPOCH, snippet, 1);
   }
 
   private static org.openpincery.model.StoredEvent event(
