@@ -98,15 +98,15 @@ final class MemoryRecall {
     if (settings.limit() == 0) {
       return "";
     }
-    String query = anyOf(query(prompt.input()));
-    if (query.isEmpty()) {
-      return "";
-    }
     long started = System.nanoTime();
     String outcome;
     String ranking = "none";
     String recalled = "";
     try {
+      String query = anyOf(query(prompt.input()));
+      if (query.isEmpty()) {
+        return ""; // nothing to search with (an approval decision, an empty timer note)
+      }
       MemoryResults results = search(agentId, query, prompt.input().size());
       ranking = results.semanticUsed() ? "hybrid" : "text";
       results
