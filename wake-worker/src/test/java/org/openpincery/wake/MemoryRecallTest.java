@@ -125,6 +125,28 @@ class MemoryRecallTest {
   }
 
   @Test
+  void aQueryEmbeddingThatIsNotReadyInTimeLeavesRecallToTheText() {
+    // Embeddings on, but no time to embed the query: recall ranks by text and still recalls.
+    Map<String, String> settings =
+        Map.of("MEMORY_EMBEDDINGS", "on", "MEMORY_RECALL_TIMEOUT_MS", "0");
+    try (EngineFixture f = new EngineFixture(settings)) {
+      UUID agent = f.agent("hurried");
+      f.model.then(stop("noted"));
+      f.message(agent, "The boiler service is booked for Tuesday.");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      f.finishMaintenance(agent);
+      f.model.then(stop("Tuesday"));
+      f.message(agent, "When is the boiler service?");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      assertThat(recalled(system(f.model.requests().getLast())))
+          .contains("boiler service is booked for Tuesday");
+      assertThat(recalls(f, "recalled", "text")).isEqualTo(1);
+      assertThat(recalls(f, "recalled", "hybrid")).isZero();
+    }
+  }
+
+  @Test
   void recallStopsAtItsLimit() {
     Map<String, String> settings =
         Map.of(
