@@ -54,6 +54,22 @@ public final class MemorySearch {
       MemoryQuery query,
       SearchMode mode,
       Duration embedTimeout) {
+    return search(memory, agentId, query, mode, embedTimeout, -1);
+  }
+
+  /**
+   * As {@link #search(MemoryRepository, UUID, MemoryQuery, SearchMode, Duration)}, keeping only
+   * semantic hits at least {@code minSimilarity} alike (cosine, -1 to 1): semantic search always
+   * has a nearest neighbour, however far, and a caller that puts hits in front of a model unasked
+   * wants only those that are near.
+   */
+  public Future<MemoryResults> search(
+      MemoryRepository memory,
+      UUID agentId,
+      MemoryQuery query,
+      SearchMode mode,
+      Duration embedTimeout,
+      double minSimilarity) {
     if (mode == SearchMode.TEXT) {
       return memory
           .searchText(agentId, query)
@@ -66,7 +82,7 @@ public final class MemorySearch {
     Future<List<MemoryHit>> text =
         mode == SearchMode.HYBRID ? memory.searchText(agentId, deep) : null;
     return embedder
-        .embed(query.text(), embedTimeout)
+        .embed(meaningOf(query.text()), embedTimeout)
         .compose(
             embedded -> {
               if (embedded.isEmpty()) {
@@ -84,7 +100,9 @@ public final class MemorySearch {
               }
               QueryEmbedder.Embedded vector = embedded.get();
               Future<List<MemoryHit>> semantic =
-                  memory.searchSemantic(agentId, vector.vector(), vector.model(), deep);
+                  memory
+                      .searchSemantic(agentId, vector.vector(), vector.model(), deep)
+                      .map(hits -> hits.stream().filter(h -> h.score() >= minSimilarity).toList());
               if (text == null) {
                 return semantic.map(hits -> new MemoryResults(hits, mode, true, Optional.empty()));
               }
@@ -97,6 +115,22 @@ public final class MemorySearch {
                               true,
                               Optional.empty()));
             });
+  }
+
+  /**
+   * What the embedder reads of a query: its words without web search operators — no {@code or}
+   * between words, no quotes, no {@code -excluded} words — since the model would read them as
+   * words. A query that is nothing but operators is read as it is.
+   */
+  static String meaningOf(String query) {
+    StringBuilder out = new StringBuilder();
+    for (String token : query.replace('"', ' ').strip().split("\\s+")) {
+      if (token.isEmpty() || token.equalsIgnoreCase("or") || token.startsWith("-")) {
+        continue;
+      }
+      out.append(out.isEmpty() ? "" : " ").append(token);
+    }
+    return out.isEmpty() ? query : out.toString();
   }
 
   /**

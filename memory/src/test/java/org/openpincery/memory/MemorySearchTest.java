@@ -198,6 +198,37 @@ class MemorySearchTest {
     assertThat(Optional.of(fused.get(2).score())).contains(1.0 / 62);
   }
 
+  @Test
+  void theModelReadsTheQuerysWordsWithoutWebSearchOperators() {
+    assertThat(MemorySearch.meaningOf("when or was or the server \"down\" -lunch"))
+        .isEqualTo("when was the server down");
+    assertThat(MemorySearch.meaningOf("  OR  ")).isEqualTo("  OR  ");
+    MemoryResults anyWord =
+        search("when or was or the or server or outage", SearchMode.SEMANTIC, embedder);
+    assertThat(seqs(anyWord).get(0)).isEqualTo(outage);
+  }
+
+  @Test
+  void aSimilarityFloorLeavesOutNeighboursThatAreNotNear() {
+    MemoryResults floored =
+        await(
+            new MemorySearch(embedder)
+                .search(
+                    store.memory(),
+                    agent,
+                    new MemoryQuery("favourite hiking trails in the mountains", null, Set.of(), 3),
+                    SearchMode.HYBRID,
+                    Duration.ofSeconds(30),
+                    0.3));
+    assertThat(floored.semanticUsed()).isTrue();
+    assertThat(floored.hits()).isEmpty();
+    assertThat(
+            search("favourite hiking trails in the mountains", SearchMode.SEMANTIC, embedder)
+                .hits())
+        .as("without a floor the nearest neighbours are returned however far")
+        .hasSize(3);
+  }
+
   private static org.assertj.core.data.Offset<Double> within(double d) {
     return org.assertj.core.api.Assertions.within(d);
   }

@@ -38,6 +38,13 @@ final class MemoryRecall {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemoryRecall.class);
 
+  /**
+   * The least cosine similarity of a memory recalled by meaning. With all-MiniLM-L6-v2, sentences
+   * on unrelated subjects score about 0 to 0.2 and paraphrases above 0.5 (sentence-transformers'
+   * published evaluations); below 0.3 a "nearest" memory is noise that costs tokens in every wake.
+   */
+  static final double MIN_SIMILARITY = 0.3;
+
   // On top of the embedding's timeout, for the searches themselves (indexed queries).
   private static final Duration SEARCH_SLACK = Duration.ofSeconds(1);
   // A hit cut to fit the budget keeps at least this much of its snippet, else it is left out.
@@ -137,7 +144,8 @@ final class MemoryRecall {
             agentId,
             new MemoryQuery(query, null, Set.of(), ask),
             SearchMode.HYBRID,
-            settings.timeout())
+            settings.timeout(),
+            MIN_SIMILARITY)
         .await(settings.timeout().plus(SEARCH_SLACK).toMillis(), TimeUnit.MILLISECONDS);
   }
 

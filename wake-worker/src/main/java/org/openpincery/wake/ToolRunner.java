@@ -204,7 +204,7 @@ final class ToolRunner {
         if (executor.externalEffects() && !commit.getAsBoolean()) {
           yield null;
         }
-        yield runGuarded(executor, arguments, scope);
+        yield runGuarded(executor, executor.recordsArguments() ? shown : arguments, scope);
       }
     };
   }

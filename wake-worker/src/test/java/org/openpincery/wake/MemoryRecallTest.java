@@ -125,6 +125,34 @@ class MemoryRecallTest {
   }
 
   @Test
+  void nothingIsRecalledWhenNoMemoryIsNearTheInput() {
+    try (EngineFixture f =
+        new EngineFixture(Map.of("MEMORY_EMBEDDINGS", "on", "MEMORY_RECALL_TIMEOUT_MS", "30000"))) {
+      UUID agent = f.agent("unrelated");
+      f.model.then(stop("noted"));
+      f.message(agent, "The boiler service is booked for Tuesday.");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+      f.finishMaintenance(agent);
+      MiniLmEmbedder model = MiniLmEmbedder.load();
+      while (f.store
+              .memory()
+              .embedPending(
+                  16, model.model(), texts -> Future.succeededFuture(model.embedAll(texts)))
+              .await()
+          > 0) {}
+
+      f.model.then(stop("drafted"));
+      f.message(agent, "Please draft the quarterly newsletter");
+      assertThat(f.awaitWakeEnd(agent, 2)).isEqualTo("completed");
+
+      assertThat(recalled(system(f.model.requests().getLast()))).isNull();
+      // Both wakes searched by words and meaning and found nothing near enough.
+      assertThat(recalls(f, "nothing", "hybrid")).isEqualTo(2);
+      assertThat(recalls(f, "recalled", "hybrid")).isZero();
+    }
+  }
+
+  @Test
   void aQueryEmbeddingThatIsNotReadyInTimeLeavesRecallToTheText() {
     // Embeddings on, but no time to embed the query: recall ranks by text and still recalls.
     Map<String, String> settings =

@@ -105,6 +105,38 @@ class MemoryToolsTest {
   }
 
   @Test
+  void aRememberedFactHoldingACredentialsValueIsKeptRedactedInTheLogAndTheIndex() throws Exception {
+    try (EngineFixture f = new EngineFixture(TOOLS_ONLY)) {
+      f.credential("deploy_token", "tok-9f8e7d6c5b4a");
+      UUID agent = f.agent("leaky");
+      f.model
+          .then(call("remember", remember("the deploy token is tok-9f8e7d6c5b4a, keep it")))
+          .then(stop("noted"));
+      f.message(agent, "remember the deploy token");
+      assertThat(f.awaitWakeEnd(agent, 1)).isEqualTo("completed");
+
+      StoredEvent remembered = f.events(agent, "memory_remembered").getFirst();
+      assertThat(remembered.content())
+          .doesNotContain("tok-9f8e7d6c5b4a")
+          .contains("the deploy token is");
+      assertThat(f.events(agent, "tool_call").getFirst().toolInput().encode())
+          .doesNotContain("tok-9f8e7d6c5b4a");
+      assertThat(
+              f.store
+                  .memory()
+                  .searchText(
+                      agent,
+                      new org.openpincery.store.MemoryQuery(
+                          "deploy token", null, java.util.Set.of(), 10))
+                  .toCompletionStage()
+                  .toCompletableFuture()
+                  .get())
+          .isNotEmpty()
+          .allSatisfy(h -> assertThat(h.snippet()).doesNotContain("tok-9f8e7d6c5b4a"));
+    }
+  }
+
+  @Test
   void searchMemoryNarrowsByTypeTimeAndLimit() {
     try (EngineFixture f = new EngineFixture(TOOLS_ONLY)) {
       UUID agent = f.agent("narrower");

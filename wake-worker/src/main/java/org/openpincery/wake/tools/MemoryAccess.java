@@ -28,8 +28,21 @@ public record MemoryAccess(MemorySearch searcher, MemoryRepository index, Durati
    */
   public Future<MemoryResults> search(
       UUID agentId, MemoryQuery query, SearchMode mode, Duration embedTimeout) {
+    return search(agentId, query, mode, embedTimeout, -1);
+  }
+
+  /**
+   * As {@link #search(UUID, MemoryQuery, SearchMode, Duration)}, keeping only semantic hits at
+   * least {@code minSimilarity} alike (cosine).
+   */
+  public Future<MemoryResults> search(
+      UUID agentId,
+      MemoryQuery query,
+      SearchMode mode,
+      Duration embedTimeout,
+      double minSimilarity) {
     try {
-      return searcher.search(index, agentId, query, mode, embedTimeout);
+      return searcher.search(index, agentId, query, mode, embedTimeout, minSimilarity);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

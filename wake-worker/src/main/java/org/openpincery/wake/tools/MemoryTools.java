@@ -34,7 +34,28 @@ final class MemoryTools {
   static List<ToolExecutor> all() {
     return List.of(
         StandardTools.tool("search_memory", Capability.READ_LOCAL, MemoryTools::search),
-        StandardTools.tool("remember", Capability.WRITE_LOCAL, MemoryTools::remember));
+        new ToolExecutor() {
+          @Override
+          public String name() {
+            return "remember";
+          }
+
+          @Override
+          public Capability capability() {
+            return Capability.WRITE_LOCAL;
+          }
+
+          // The fact is kept verbatim: it is given with the workspace's secrets redacted.
+          @Override
+          public boolean recordsArguments() {
+            return true;
+          }
+
+          @Override
+          public ToolOutcome run(ToolScope scope, JsonObject arguments) {
+            return remember(scope, arguments);
+          }
+        });
   }
 
   /**

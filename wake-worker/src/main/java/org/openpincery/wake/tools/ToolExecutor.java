@@ -29,5 +29,14 @@ public interface ToolExecutor {
     return false;
   }
 
+  /**
+   * Whether the tool writes its arguments into the log as they are ({@code remember}). Such a tool
+   * runs with the arguments as shown to people, the workspace's secrets redacted, so that no secret
+   * reaches the log or the memory index through it.
+   */
+  default boolean recordsArguments() {
+    return false;
+  }
+
   ToolOutcome run(ToolScope scope, JsonObject arguments);
 }
