@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.openpincery.limits.RateLimiter;
+import org.openpincery.memory.MemorySearch;
+import org.openpincery.memory.QueryEmbedder;
 import org.openpincery.notify.Channel;
 import org.openpincery.ops.HealthEndpoints;
 import org.openpincery.ops.Readiness;
@@ -113,6 +115,13 @@ public final class ApiRouter {
     HistoryHandlers history = new HistoryHandlers(events);
     TimerHandlers timers = new TimerHandlers(events);
     ApprovalHandlers approvals = new ApprovalHandlers(events);
+    // One query embedder for every request (the model loads on the first search that needs it);
+    // each search runs over the request's workspace-scoped repository.
+    MemoryHandlers memory =
+        new MemoryHandlers(
+            events,
+            new MemorySearch(QueryEmbedder.create(vertx, config.memory())),
+            config.memory().queryTimeout());
     CredentialHandlers credentials = new CredentialHandlers(config.vault());
     EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
@@ -229,6 +238,7 @@ public final class ApiRouter {
     api.get("/api/agents/:id/model-calls/:call_id", viewer, modelCalls::show);
     api.get("/api/agents/:id/projections", viewer, history::projections);
     api.get("/api/agents/:id/wakes", viewer, history::wakes);
+    api.get("/api/agents/:id/memory/search", viewer, memory::search);
     api.get("/api/agents/:id/events/stream", viewer, stream::open);
     api.post("/api/credentials", operator, "credential.add", credentials::create);
     api.get("/api/credentials", viewer, credentials::list);

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.openpincery.config.ConfigException;
 import org.openpincery.config.Env;
 import org.openpincery.http.HttpEdges;
+import org.openpincery.memory.MemoryConfig;
 import org.openpincery.model.PermissionMode;
 import org.openpincery.vault.Vault;
 
@@ -50,6 +51,8 @@ import org.openpincery.vault.Vault;
  *     (otherwise https, or http to a loopback address only)
  * @param mcpListTimeout {@code MCP_LIST_TIMEOUT_SECONDS}: how long an operator's refresh of a
  *     remote MCP server's tool list may take (connect, initialize, tools/list)
+ * @param memory memory search ({@code MEMORY_EMBEDDINGS}, {@code MEMORY_QUERY_TIMEOUT_MS}): whether
+ *     a query is embedded for semantic ranking, and how long that may take
  */
 public record GatewayConfig(
     String host,
@@ -74,7 +77,8 @@ public record GatewayConfig(
     PermissionMode defaultPermissionMode,
     boolean notifyAllowHttp,
     boolean mcpAllowHttp,
-    Duration mcpListTimeout) {
+    Duration mcpListTimeout,
+    MemoryConfig memory) {
 
   public static final String BOOTSTRAP_TOKEN = "OPEN_PINCERY_BOOTSTRAP_TOKEN";
   public static final String PUBLIC_URL = "OPEN_PINCERY_PUBLIC_URL";
@@ -132,7 +136,8 @@ public record GatewayConfig(
         permissionMode(env),
         flag(env, "NOTIFY_ALLOW_HTTP"),
         flag(env, "MCP_ALLOW_HTTP"),
-        env.seconds("MCP_LIST_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120));
+        env.seconds("MCP_LIST_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120),
+        MemoryConfig.from(env));
   }
 
   /** The same settings listening on another port (0: any free one; tests). */
@@ -216,7 +221,8 @@ public record GatewayConfig(
         defaultPermissionMode,
         notifyAllowHttp,
         mcpAllowHttp,
-        mcpListTimeout);
+        mcpListTimeout,
+        memory);
   }
 
   private static PermissionMode permissionMode(Env env) {

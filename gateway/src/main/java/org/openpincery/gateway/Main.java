@@ -28,6 +28,8 @@ public final class Main {
     try {
       Logging.configure(env);
       GatewayConfig config = GatewayConfig.from(env, "0.0.0.0");
+      // The memory search's embedding model, checked by its SHA-256 before anything starts.
+      config.memory().verifyModel();
       DatabaseUrl url = env.requiredDatabaseUrl();
       Metrics ops = Metrics.from(env);
       Vertx vertx = ops.vertx();

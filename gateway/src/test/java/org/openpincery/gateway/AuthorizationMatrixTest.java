@@ -93,6 +93,8 @@ class AuthorizationMatrixTest {
         row("GET", "/api/agents/{agent}/model-calls/{random}", v),
         row("GET", "/api/agents/{agent}/projections", v),
         row("GET", "/api/agents/{agent}/wakes", v),
+        // Without q: a let-through call is the handler's 400 (memory search, issue 16).
+        row("GET", "/api/agents/{agent}/memory/search", v),
         new Row("POST", "/api/credentials", o, false, "{\"name\":\"KEY_{n}\",\"value\":\"s\"}"),
         row("GET", "/api/credentials", v),
         row("DELETE", "/api/credentials/NOPE_{n}", o),
