@@ -60,6 +60,7 @@ import picocli.CommandLine.Option;
       StopCommands.CarryOn.class,
       ApprovalsCommand.class,
       EventsCommand.class,
+      MemoryCommand.class,
       BudgetCommand.class,
       CredentialCommand.class,
       ScheduleCommand.class,

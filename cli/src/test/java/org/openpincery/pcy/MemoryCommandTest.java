@@ -1,0 +1,157 @@
+package org.openpincery.pcy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openpincery.standalone.CliStack;
+
+/**
+ * {@code pcy memory search} against the whole standalone stack (fresh database, the built-in
+ * offline model, embeddings off): messages sent with {@code pcy message} are found by their words
+ * and identifiers (filtered to {@code message_received}: the offline model's replies quote them),
+ * as JSON and as a table whose snippets cannot carry terminal escapes, with the API's filters and
+ * refusals.
+ */
+class MemoryCommandTest {
+
+  @TempDir static Path home;
+
+  private static CliStack stack;
+  private static Cli owner;
+  private static long invoiceSeq;
+  private static long escapeSeq;
+
+  @BeforeAll
+  static void start() {
+    stack = CliStack.start(null, Map.of("MEMORY_EMBEDDINGS", "off"));
+    owner = new Cli(stack.url(), home.resolve("owner/config.json"));
+    var boot = owner.run("bootstrap", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN);
+    assertThat(boot.exit()).as(boot.toString()).isZero();
+    assertThat(owner.run("agent", "create", "archivist").exit()).isZero();
+    invoiceSeq = send("The invoice INV-20931 from Acme Corp is overdue; remind finance.");
+    send("Deploy the staging cluster on Friday after the freeze lifts.");
+    escapeSeq = send("Quarterly \u001b[31mreport\u001b[0m\nis due\u009b2J soon");
+  }
+
+  @AfterAll
+  static void stop() {
+    stack.close();
+  }
+
+  private static long send(String text) {
+    var r = owner.run("message", "archivist", text);
+    assertThat(r.exit()).as(r.toString()).isZero();
+    return r.json().get("seq").asLong();
+  }
+
+  private static List<Long> seqs(JsonNode answer) {
+    List<Long> out = new ArrayList<>();
+    answer.path("hits").forEach(h -> out.add(h.get("seq").asLong()));
+    return out;
+  }
+
+  @Test
+  void findsAMessageByItsWordsAsTheApisJson() {
+    // Only the messages: the offline model's replies quote them (and arrive when they do).
+    var r =
+        owner.run(
+            "memory",
+            "search",
+            "archivist",
+            "overdue",
+            "invoice",
+            "--mode",
+            "text",
+            "--type",
+            "message_received");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    JsonNode answer = r.json();
+    assertThat(answer.get("query").asText()).isEqualTo("overdue invoice");
+    assertThat(answer.get("mode").asText()).isEqualTo("text");
+    assertThat(seqs(answer)).containsExactly(invoiceSeq);
+    JsonNode first = answer.get("hits").get(0);
+    assertThat(first.get("seq").asLong()).isEqualTo(invoiceSeq);
+    assertThat(first.get("event_type").asText()).isEqualTo("message_received");
+    assertThat(first.get("snippet").asText()).contains("INV-20931");
+  }
+
+  @Test
+  void printsATableOfHitsAndSaysWhenRankingIsByTextOnly() {
+    var r =
+        owner.run(
+            "-o",
+            "table",
+            "memory",
+            "search",
+            "archivist",
+            "INV-20931",
+            "--type",
+            "message_received",
+            "--limit",
+            "5",
+            "--since",
+            "1h");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("SEQ").contains("SNIPPET");
+    assertThat(r.out())
+        .contains("#" + invoiceSeq)
+        .contains("message_received")
+        .contains("INV-20931");
+    // Hybrid by default, and embeddings are off here.
+    assertThat(r.err()).contains("ranked by text only");
+  }
+
+  @Test
+  void aSnippetsControlCharactersNeverReachTheTerminal() {
+    var r =
+        owner.run(
+            "-o",
+            "table",
+            "memory",
+            "search",
+            "archivist",
+            "quarterly",
+            "--mode",
+            "text",
+            "--type",
+            "message_received");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("#" + escapeSeq).contains("report");
+    assertThat(r.out()).doesNotContain("\u001b").doesNotContain("\u009b");
+    // One line per hit: the header and this one.
+    assertThat(r.out().strip().lines()).hasSize(2);
+  }
+
+  @Test
+  void nothingFoundSaysSo() {
+    var r = owner.run("-o", "table", "memory", "search", "archivist", "zeppelin", "--mode", "text");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("nothing found for 'zeppelin'");
+  }
+
+  @Test
+  void badOptionsAreUsageErrorsAndAnUnknownAgentIsNotFound() {
+    var mode = owner.run("memory", "search", "archivist", "x", "--mode", "fuzzy");
+    assertThat(mode.exit()).as(mode.toString()).isEqualTo(2);
+    // Refused by the server (400 invalid_request): a usage error too.
+    var limit = owner.run("memory", "search", "archivist", "x", "--limit", "51");
+    assertThat(limit.exit()).as(limit.toString()).isEqualTo(2);
+    assertThat(limit.err()).contains("limit");
+    var type = owner.run("memory", "search", "archivist", "x", "--type", "wake_start");
+    assertThat(type.exit()).as(type.toString()).isEqualTo(2);
+    var since = owner.run("memory", "search", "archivist", "x", "--since", "last tuesday");
+    assertThat(since.exit()).as(since.toString()).isEqualTo(2);
+    var noQuery = owner.run("memory", "search", "archivist");
+    assertThat(noQuery.exit()).as(noQuery.toString()).isEqualTo(2);
+    var unknown = owner.run("memory", "search", "nobody", "x");
+    assertThat(unknown.exit()).as(unknown.toString()).isEqualTo(4);
+  }
+}
