@@ -10,6 +10,8 @@ import { modelCallsDialog } from './modelcalls.js';
 import { approvalCard, refreshApprovalCount, retime } from './approvals.js';
 // Remote MCP tools the agent may use (issue 15).
 import { mcpGrantsCard } from './mcpgrants.js';
+// Searching everything the agent has lived through (issue 16).
+import { memorySearchCard } from './memorysearch.js';
 
 // message_received: a "stop" or "carry on" (semantic stop) changes the agent's state;
 // approval_*: the agent's pending approvals change.
@@ -43,6 +45,7 @@ export function renderAgent(root, id) {
   let approvalsSig = null;
   let modeChoice = null;
   const mcpGrants = mcpGrantsCard(id);
+  const memorySearch = memorySearchCard(id);
 
   // Message box.
   const msg = h('textarea', { id: 'message-text', rows: 3, required: true, 'aria-describedby': 'message-help' });
@@ -234,6 +237,7 @@ export function renderAgent(root, id) {
         card('Message', 'message-card', msgForm),
         card('Event log', 'log-card',
           h('div', { class: 'log-tools' }, filters, streamState), logError, earlier, log.el),
+        card('Search memory', 'memory-search-card', memorySearch.el),
         card('Schedules', 'schedules-card', schedules, schedForm, schedError),
         card('Timers', 'timers-card', timersError, timers, timerForm)),
       h('div', { class: 'col-side' },
