@@ -3,10 +3,18 @@ package org.openpincery.pcy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,8 +25,8 @@ import org.openpincery.standalone.CliStack;
  * {@code pcy memory search} against the whole standalone stack (fresh database, the built-in
  * offline model, embeddings off): messages sent with {@code pcy message} are found by their words
  * and identifiers (filtered to {@code message_received}: the offline model's replies quote them),
- * as JSON and as a table whose snippets cannot carry terminal escapes, with the API's filters and
- * refusals.
+ * as JSON and as a table whose snippets (here a webhook's text) cannot carry terminal escapes, with
+ * the API's filters and refusals.
  */
 class MemoryCommandTest {
 
@@ -30,15 +38,41 @@ class MemoryCommandTest {
   private static long escapeSeq;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     stack = CliStack.start(null, Map.of("MEMORY_EMBEDDINGS", "off"));
     owner = new Cli(stack.url(), home.resolve("owner/config.json"));
     var boot = owner.run("bootstrap", "--bootstrap-token", CliStack.BOOTSTRAP_TOKEN);
     assertThat(boot.exit()).as(boot.toString()).isZero();
-    assertThat(owner.run("agent", "create", "archivist").exit()).isZero();
+    var created = owner.run("agent", "create", "archivist");
+    assertThat(created.exit()).as(created.toString()).isZero();
     invoiceSeq = send("The invoice INV-20931 from Acme Corp is overdue; remind finance.");
     send("Deploy the staging cluster on Friday after the freeze lifts.");
-    escapeSeq = send("Quarterly \u001b[31mreport\u001b[0m\nis due\u009b2J soon");
+    // A person's message may not hold control characters; a webhook's text body may.
+    escapeSeq =
+        webhook(
+            created.json().get("webhook_url").asText(),
+            created.json().get("webhook_secret").asText(),
+            "Quarterly \u001b[31mreport\u001b[0m\nis due\u009b2J soon");
+  }
+
+  /** A signed text/plain delivery (X-Webhook-Signature: HMAC-SHA256 of the body); its seq. */
+  private static long webhook(String url, String secret, String body) throws Exception {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url))
+                    .header("Content-Type", "text/plain; charset=utf-8")
+                    .header(
+                        "X-Webhook-Signature",
+                        "sha256=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    return Json.parse(r.body()).get("seq").asLong();
   }
 
   @AfterAll
@@ -122,7 +156,7 @@ class MemoryCommandTest {
             "--mode",
             "text",
             "--type",
-            "message_received");
+            "webhook_received");
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(r.out()).contains("#" + escapeSeq).contains("report");
     assertThat(r.out()).doesNotContain("\u001b").doesNotContain("\u009b");
