@@ -13,7 +13,7 @@ export function memorySearchCard(agentId) {
     autocomplete: 'off', placeholder: 'invoice INV-20931, "staging cluster", what did finance say…' });
   const mode = h('select', { id: 'memory-mode' }, MODES.map(([m, label]) => h('option', { value: m }, label)));
   const form = h('form', { id: 'memory-search-form', class: 'row wrap', role: 'search' },
-    h('div', { class: 'field grow' }, h('label', { for: 'memory-query' }, 'Search memory'), query),
+    h('div', { class: 'field grow' }, h('label', { for: 'memory-query' }, 'Look for'), query),
     h('div', { class: 'field' }, h('label', { for: 'memory-mode' }, 'Match by'), mode),
     h('button', { type: 'submit', class: 'primary', id: 'memory-search-submit' }, 'Search'));
   const status = h('p', { class: 'small muted', id: 'memory-search-status', role: 'status' });
@@ -44,11 +44,12 @@ export function memorySearchCard(agentId) {
 
   function draw(r) {
     clear(results);
-    const by = r.semantic ? (r.mode === 'semantic' ? 'by meaning' : 'by words and meaning') : 'by words';
-    status.textContent = r.hits.length
-      ? `${r.hits.length} ${r.hits.length === 1 ? 'match' : 'matches'}, best first, ranked ${by}.`
-      : 'Nothing found.';
-    if (r.degraded) status.textContent += ` Ranked by words only: ${r.degraded}.`;
+    const n = r.hits.length;
+    let how = 'ranked by words';
+    if (r.degraded) how = `ranked by words only: ${r.degraded}`;
+    else if (r.semantic) how = r.mode === 'semantic' ? 'ranked by meaning' : 'ranked by words and meaning';
+    if (n) status.textContent = `${n} ${n === 1 ? 'match' : 'matches'}, best first, ${how}.`;
+    else status.textContent = r.degraded ? `Nothing found (${how}).` : 'Nothing found.';
     for (const hit of r.hits) {
       results.append(h('li', { class: 'memory-hit', dataset: { seq: hit.seq } },
         h('div', { class: 'memory-hit-head small' },
