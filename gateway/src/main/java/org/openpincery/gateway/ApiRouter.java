@@ -61,6 +61,30 @@ public final class ApiRouter {
       GatewayMetrics metrics,
       Map<String, BooleanSupplier> background,
       Map<String, String> details) {
+    return create(
+        vertx,
+        store,
+        config,
+        metrics,
+        background,
+        details,
+        new MemorySearch(QueryEmbedder.create(vertx, config.memory())));
+  }
+
+  /**
+   * @param background in-process checks that {@code /ready} reports (listener, loops)
+   * @param details facts {@code /ready} states without judging them (such as which model answers)
+   * @param memory runs operators' memory searches (its query embedder loads the model on the first
+   *     search that needs it); a process that embeds queries elsewhere too may share one
+   */
+  public static Router create(
+      Vertx vertx,
+      Store store,
+      GatewayConfig config,
+      GatewayMetrics metrics,
+      Map<String, BooleanSupplier> background,
+      Map<String, String> details,
+      MemorySearch memory) {
     ClientAddress clients = new ClientAddress(config.trustedProxies());
     RateLimiter unauthenticated = new RateLimiter(config.unauthenticatedPerMinute());
     RateLimiter authenticated = new RateLimiter(config.authenticatedPerMinute());
@@ -115,13 +139,10 @@ public final class ApiRouter {
     HistoryHandlers history = new HistoryHandlers(events);
     TimerHandlers timers = new TimerHandlers(events);
     ApprovalHandlers approvals = new ApprovalHandlers(events);
-    // One query embedder for every request (the model loads on the first search that needs it);
-    // each search runs over the request's workspace-scoped repository.
-    MemoryHandlers memory =
-        new MemoryHandlers(
-            events,
-            new MemorySearch(QueryEmbedder.create(vertx, config.memory())),
-            config.memory().queryTimeout());
+    // One query embedder for every request; each search runs over the request's workspace-scoped
+    // repository.
+    MemoryHandlers memorySearch =
+        new MemoryHandlers(events, memory, config.memory().queryTimeout());
     CredentialHandlers credentials = new CredentialHandlers(config.vault());
     EventStream stream = new EventStream(vertx, store.auth(), config, metrics);
     AuditTrail audit = new AuditTrail(store.audit(), clients, metrics);
@@ -238,7 +259,7 @@ public final class ApiRouter {
     api.get("/api/agents/:id/model-calls/:call_id", viewer, modelCalls::show);
     api.get("/api/agents/:id/projections", viewer, history::projections);
     api.get("/api/agents/:id/wakes", viewer, history::wakes);
-    api.get("/api/agents/:id/memory/search", viewer, memory::search);
+    api.get("/api/agents/:id/memory/search", viewer, memorySearch::search);
     api.get("/api/agents/:id/events/stream", viewer, stream::open);
     api.post("/api/credentials", operator, "credential.add", credentials::create);
     api.get("/api/credentials", viewer, credentials::list);
