@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.openpincery.memory.MemoryResults;
 import org.openpincery.memory.MemorySearch;
 import org.openpincery.memory.SearchMode;
+import org.openpincery.model.StorableText;
 import org.openpincery.store.MemoryHit;
 import org.openpincery.store.MemoryQuery;
 
@@ -65,8 +66,9 @@ final class MemoryHandlers {
    * created_at, snippet, score}]}}. {@code semantic} says whether embeddings took part in the
    * ranking; {@code degraded} says why not when the mode asked for them (null otherwise). A snippet
    * is untrusted text (what people, webhooks, tools or the model wrote). 400 {@code
-   * invalid_request} for a missing, blank or over-long {@code q} and a bad {@code mode}, {@code
-   * since}, {@code types} or {@code limit}; 404 for an agent of another workspace.
+   * invalid_request} for a missing, blank or over-long {@code q} (or one holding U+0000 or an
+   * unpaired surrogate) and a bad {@code mode}, {@code since}, {@code types} or {@code limit}; 404
+   * for an agent of another workspace.
    */
   void search(RoutingContext ctx) {
     UUID id = AgentHandlers.agentId(ctx);
@@ -87,6 +89,12 @@ final class MemoryHandlers {
     if (text.length() > MemoryQuery.MAX_TEXT_CHARS) {
       throw ApiError.badRequest("'q' is at most " + MemoryQuery.MAX_TEXT_CHARS + " characters");
     }
+    // PostgreSQL cannot take it as text: refused here rather than failing the query.
+    StorableText.problem(text)
+        .ifPresent(
+            problem -> {
+              throw ApiError.badRequest("'q' contains " + problem + ", which cannot be searched");
+            });
     int limit = EventHandlers.intParam(ctx, "limit", DEFAULT_LIMIT, 1, MemoryQuery.MAX_LIMIT);
     return new MemoryQuery(text, since(ctx), types(ctx), limit);
   }

@@ -197,12 +197,22 @@ class MemorySearchApiTest {
         "q=x&types=message_received,,assistant_message",
         "q=x&limit=0",
         "q=x&limit=51",
-        "q=x&limit=ten"
+        "q=x&limit=ten",
+        "q=nul%00byte"
       })
   void badParametersAre400InvalidRequest(String query) {
     var r = search(agent, owner, query);
     assertThat(r.status()).as(r.text()).isEqualTo(400);
     assertThat(r.errorCode()).isEqualTo("invalid_request");
+  }
+
+  @Test
+  void aSinceFarInThePastOrFutureIsAnswered() {
+    assertThat(seqs(search(agent, owner, q("staging") + "&mode=text&since=-5000-01-01T00:00:00Z")))
+        .containsExactly(deploySeq);
+    assertThat(
+            seqs(search(agent, owner, q("staging") + "&mode=text&since=%2B100000-01-01T00:00:00Z")))
+        .isEmpty();
   }
 
   @Test
