@@ -207,6 +207,21 @@ class MemorySearchApiTest {
   }
 
   @Test
+  void aDeletedAgentsMemoryStaysSearchable() {
+    String gone = api.createAgent(owner, "retired");
+    var sent =
+        api.call(
+            "POST",
+            "/api/agents/" + gone + "/messages",
+            owner,
+            new JsonObject().put("content", "Archive the quarterly ledger").encode());
+    assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+    assertThat(api.call("DELETE", "/api/agents/" + gone, owner, null).status()).isEqualTo(204);
+    assertThat(seqs(search(gone, owner, q("ledger") + "&mode=text")))
+        .containsExactly(sent.json().getLong("seq"));
+  }
+
+  @Test
   void aSinceFarInThePastOrFutureIsAnswered() {
     assertThat(seqs(search(agent, owner, q("staging") + "&mode=text&since=-5000-01-01T00:00:00Z")))
         .containsExactly(deploySeq);
