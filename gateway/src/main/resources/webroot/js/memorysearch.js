@@ -51,12 +51,39 @@ export function memorySearchCard(agentId) {
     if (n) status.textContent = `${n} ${n === 1 ? 'match' : 'matches'}, best first, ${how}.`;
     else status.textContent = r.degraded ? `Nothing found (${how}).` : 'Nothing found.';
     for (const hit of r.hits) {
+      const whole = h('div', { class: 'memory-event', hidden: true });
+      const show = h('button', { type: 'button', class: 'small ghost memory-show', 'aria-expanded': 'false',
+        'aria-label': `Show event #${hit.seq} whole` }, 'Whole event');
+      show.addEventListener('click', () => toggle(hit.seq, show, whole));
       results.append(h('li', { class: 'memory-hit', dataset: { seq: hit.seq } },
         h('div', { class: 'memory-hit-head small' },
           h('strong', { class: 'memory-seq' }, '#' + hit.seq), ' ',
           h('span', { class: 'chip memory-type' }, hit.event_type), ' ',
-          h('time', { class: 'muted', datetime: hit.created_at }, fmtTime(hit.created_at))),
-        h('p', { class: 'memory-snippet' }, hit.snippet)));
+          h('time', { class: 'muted', datetime: hit.created_at }, fmtTime(hit.created_at)), ' ', show),
+        h('p', { class: 'memory-snippet' }, hit.snippet), whole));
+    }
+  }
+
+  // A snippet is at most 300 characters: the whole event is one read of the log away (seq is
+  // gapless, so after_seq = seq - 1 with limit 1 is exactly that event).
+  async function toggle(seq, button, box) {
+    if (!box.hidden) {
+      box.hidden = true;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    clear(box);
+    box.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    try {
+      const r = await get(agentPath(agentId, `/events?after_seq=${seq - 1}&limit=1`));
+      const e = r.events[0];
+      const text = e ? (e.tool_name ? `${e.tool_name}: ${e.tool_output ?? e.content ?? ''}` : e.content ?? '') : '';
+      box.append(h('pre', { class: 'prose' }, text));
+    } catch (err) {
+      const shown = h('div', { class: 'error', role: 'alert' });
+      showError(shown, err);
+      box.append(shown);
     }
   }
 

@@ -90,8 +90,13 @@ class MemoryControlPlaneBrowserTest {
   @Test
   void anOperatorFindsAMessageByItsWordsAndSeesItsSeqTypeTimeAndSnippet() throws Exception {
     String agentId = start("off");
-    long invoice =
-        message(agentId, "The invoice INV-20931 from Acme Corp is overdue; remind finance.");
+    // Long enough that its snippet is a fragment: the whole event is one click away.
+    String invoiceText =
+        "The invoice INV-20931 from Acme Corp is overdue; remind finance. "
+            + "Filler words about nothing in particular keep this message going for a while. "
+                .repeat(6)
+            + "PS: the auditor arrives on Tuesday.";
+    long invoice = message(agentId, invoiceText);
     message(agentId, "Deploy the staging cluster on Friday after the freeze lifts.");
 
     browser.open("#/agents/" + agentId);
@@ -107,6 +112,11 @@ class MemoryControlPlaneBrowserTest {
     browser.textAppears("#memory-search-status", "best first, ranked by words.");
     // The staging message does not match.
     assertThat(browser.visible("#memory-results").getText()).doesNotContain("staging cluster");
+    assertThat(browser.visible(hit + " .memory-snippet").getText()).doesNotContain("auditor");
+    browser.click(hit + " .memory-show");
+    browser.textAppears(hit + " .memory-event pre", "PS: the auditor arrives on Tuesday.");
+    assertThat(browser.visible(hit + " .memory-event pre").getText())
+        .isEqualTo(invoiceText.strip());
     browser.screenshot(Path.of("target", "ui-screenshots", "memory-search.png"));
 
     // An identifier (trigram similarity too); the default mode, hybrid, says it could rank by
