@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openpincery.config.Env;
 import org.openpincery.testkit.TestPostgres;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -127,8 +128,8 @@ class MemoryControlPlaneBrowserTest {
     browser.textAppears("#memory-search-status", "ranked by words only: embeddings are off");
     browser.textAppears(hit, "INV-20931");
 
-    browser.type("#memory-query", "zeppelin");
-    browser.click("#memory-search-submit");
+    // By keyboard alone: Enter in the box searches.
+    browser.type("#memory-query", "zeppelin" + Keys.ENTER);
     browser.textAppears("#memory-search-status", "Nothing found");
     assertThat(browser.all("#memory-results li")).isEmpty();
     assertThat(browser.unlabelledFields()).asList().isEmpty();
