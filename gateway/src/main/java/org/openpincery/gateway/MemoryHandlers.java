@@ -27,20 +27,10 @@ final class MemoryHandlers {
   static final int DEFAULT_LIMIT = 10;
 
   /**
-   * The event types the memory index holds (the trigger of migration V21): a {@code types} filter
-   * naming another type is a mistake, refused rather than answered with nothing.
+   * The event types the memory index holds: a {@code types} filter naming another type is a
+   * mistake, refused rather than answered with nothing.
    */
-  static final Set<String> INDEXED_TYPES =
-      Set.of(
-          "message_received",
-          "agent_message_received",
-          "webhook_received",
-          "timer_fired",
-          "assistant_message",
-          "message_sent",
-          "tool_result",
-          "maintenance_completed",
-          "memory_remembered");
+  static final Set<String> INDEXED_TYPES = Set.copyOf(MemoryQuery.INDEXED_TYPES);
 
   private final EventHandlers owners;
   private final MemorySearch searches;

@@ -1,8 +1,11 @@
 package org.openpincery.store;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.openpincery.model.EventType;
 
 /**
  * What to look for in an agent's memory (docs/memory.md).
@@ -15,6 +18,24 @@ import java.util.Set;
  * @param limit how many hits at most, 1 to {@value #MAX_LIMIT}
  */
 public record MemoryQuery(String text, Instant since, Set<String> types, int limit) {
+
+  /**
+   * The event types the memory index holds (V21's trigger and {@code pincery_memory_text}; a test
+   * keeps them equal), as wire names: a {@code types} filter naming another type is a mistake.
+   */
+  public static final List<String> INDEXED_TYPES =
+      Stream.of(
+              EventType.MESSAGE_RECEIVED,
+              EventType.AGENT_MESSAGE_RECEIVED,
+              EventType.WEBHOOK_RECEIVED,
+              EventType.TIMER_FIRED,
+              EventType.ASSISTANT_MESSAGE,
+              EventType.MESSAGE_SENT,
+              EventType.TOOL_RESULT,
+              EventType.MAINTENANCE_COMPLETED,
+              EventType.MEMORY_REMEMBERED)
+          .map(EventType::wire)
+          .toList();
 
   /** The longest query text accepted. */
   public static final int MAX_TEXT_CHARS = 500;

@@ -78,6 +78,30 @@ class MemoryIndexTest {
   }
 
   @Test
+  void theIndexedTypesInJavaAreExactlyThoseTheTriggerIndexes() throws Exception {
+    for (EventType type : EventType.values()) {
+      long indexed =
+          db.count(
+              "SELECT count(*) WHERE pincery_memory_text('"
+                  + type.wire()
+                  + "', 'some text', 'tool', 'output') IS NOT NULL");
+      assertThat(indexed == 1)
+          .as(type.wire())
+          .isEqualTo(MemoryQuery.INDEXED_TYPES.contains(type.wire()));
+    }
+    String triggerWhen =
+        String.valueOf(
+            db.count(
+                "SELECT count(*) FROM pg_trigger t WHERE t.tgname = 'events_memory_index'"
+                    + " AND pg_get_triggerdef(t.oid) LIKE ALL (ARRAY["
+                    + String.join(
+                        ", ",
+                        MemoryQuery.INDEXED_TYPES.stream().map(w -> "'%''" + w + "''%'").toList())
+                    + "])"));
+    assertThat(triggerWhen).as("the trigger's WHEN names every indexed type").isEqualTo("1");
+  }
+
+  @Test
   void wordsAreFoundByTheirStemsAndIdentifiersByTrigramsBestFirst() {
     UUID agent = db.newAgent("words");
     long deploy =

@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.openpincery.model.EventType;
 import org.openpincery.reasoner.ToolCall;
 import org.openpincery.reasoner.ToolSpec;
 import org.openpincery.store.MemoryQuery;
@@ -45,19 +43,7 @@ public final class ToolCatalog {
    * The event types in the memory index (V21's trigger, docs/memory.md): what {@code
    * search_memory}'s {@code types} may name.
    */
-  public static final List<String> MEMORY_TYPES =
-      Stream.of(
-              EventType.MESSAGE_RECEIVED,
-              EventType.AGENT_MESSAGE_RECEIVED,
-              EventType.WEBHOOK_RECEIVED,
-              EventType.TIMER_FIRED,
-              EventType.ASSISTANT_MESSAGE,
-              EventType.MESSAGE_SENT,
-              EventType.TOOL_RESULT,
-              EventType.MAINTENANCE_COMPLETED,
-              EventType.MEMORY_REMEMBERED)
-          .map(EventType::wire)
-          .toList();
+  public static final List<String> MEMORY_TYPES = MemoryQuery.INDEXED_TYPES;
 
   private final Map<String, Entry> tools = new LinkedHashMap<>();
 
