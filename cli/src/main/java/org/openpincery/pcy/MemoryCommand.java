@@ -21,16 +21,17 @@ import picocli.CommandLine.Parameters;
     description = {
       "Search an agent's memory (its event log, indexed).",
       "  pcy memory search researcher invoice INV-20931",
-      "  pcy memory search researcher \"what did finance say\" --mode semantic --since 7d"
+      "  pcy memory search researcher \"what did finance say\" --mode semantic --since 7d",
+      "  pcy memory rebuild researcher"
     },
-    subcommands = {MemoryCommand.Search.class})
+    subcommands = {MemoryCommand.Search.class, MemoryCommand.Rebuild.class})
 final class MemoryCommand extends Base {
 
   static final List<String> MODES = List.of("hybrid", "text", "semantic");
 
   @Override
   void run() {
-    throw PcyException.usage("memory needs a command: search");
+    throw PcyException.usage("memory needs a command: search, rebuild");
   }
 
   @Command(
@@ -119,6 +120,30 @@ final class MemoryCommand extends Base {
         return;
       }
       out().table(List.of("SEQ", "TIME", "TYPE", "SCORE", "SNIPPET"), rows);
+    }
+  }
+
+  @Command(
+      name = "rebuild",
+      description = {
+        "Rebuild the agent's memory index from its event log, seq 1 onward (admin).",
+        "Text search works at once; the memory indexer embeds the entries again."
+      })
+  static final class Rebuild extends Base {
+    @Parameters(index = "0", paramLabel = "AGENT")
+    String agent;
+
+    @Override
+    void run() {
+      Api api = session();
+      JsonNode r =
+          api.post("/api/agents/" + encode(agents(api).id(agent)) + "/memory/rebuild", null);
+      if (out().json()) {
+        out().json(r);
+        return;
+      }
+      out()
+          .line("rebuilt " + agent + "'s memory index: " + r.path("entries").asLong() + " entries");
     }
   }
 

@@ -118,6 +118,31 @@ class MemoryCommandTest {
   }
 
   @Test
+  void rebuildReDerivesTheIndexAndSaysHowManyEntries() {
+    var r = owner.run("-o", "table", "memory", "rebuild", "archivist");
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(r.out()).startsWith("rebuilt archivist's memory index: ").contains(" entries");
+    var json = owner.run("-o", "json", "memory", "rebuild", "archivist");
+    assertThat(json.exit()).as(json.toString()).isZero();
+    // Its two messages and the webhook at least (the offline model's replies too, as they come).
+    assertThat(json.json().get("entries").asLong()).isGreaterThanOrEqualTo(3);
+    var found =
+        owner.run(
+            "memory",
+            "search",
+            "archivist",
+            "INV-20931",
+            "--mode",
+            "text",
+            "--type",
+            "message_received");
+    assertThat(seqs(found.json())).containsExactly(invoiceSeq);
+    var unknown = owner.run("memory", "rebuild", "nobody");
+    assertThat(unknown.exit()).as(unknown.toString()).isNotZero();
+    assertThat(unknown.err()).contains("nobody");
+  }
+
+  @Test
   void printsATableOfHitsAndSaysWhenRankingIsByTextOnly() {
     var r =
         owner.run(

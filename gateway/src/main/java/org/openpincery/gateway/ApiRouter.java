@@ -260,6 +260,7 @@ public final class ApiRouter {
     api.get("/api/agents/:id/projections", viewer, history::projections);
     api.get("/api/agents/:id/wakes", viewer, history::wakes);
     api.get("/api/agents/:id/memory/search", viewer, memorySearch::search);
+    api.post("/api/agents/:id/memory/rebuild", admin, "memory.rebuild", memorySearch::rebuild);
     api.get("/api/agents/:id/events/stream", viewer, stream::open);
     api.post("/api/credentials", operator, "credential.add", credentials::create);
     api.get("/api/credentials", viewer, credentials::list);

@@ -71,6 +71,21 @@ final class MemoryHandlers {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * POST /api/agents/:id/memory/rebuild: re-derives the agent's memory index from its event log,
+   * seq 1 onward (after a restore, or to have every entry embedded again); answers {@code
+   * {"entries": n}}, the entries written. Their embeddings are computed again by the memory
+   * indexer; text search works at once. 404 for an agent of another workspace.
+   */
+  void rebuild(RoutingContext ctx) {
+    UUID id = AgentHandlers.agentId(ctx);
+    owners
+        .ownedBy(ctx, id)
+        .compose(v -> Scopes.of(ctx).memory().rebuild(id))
+        .onSuccess(n -> Responses.json(ctx, 200, new JsonObject().put("entries", n)))
+        .onFailure(ctx::fail);
+  }
+
   private static MemoryQuery query(RoutingContext ctx) {
     String text = ctx.request().getParam("q");
     if (text == null || text.isBlank()) {

@@ -95,6 +95,7 @@ class AuthorizationMatrixTest {
         row("GET", "/api/agents/{agent}/wakes", v),
         // Without q: a let-through call is the handler's 400 (memory search, issue 16).
         row("GET", "/api/agents/{agent}/memory/search", v),
+        row("POST", "/api/agents/{agent}/memory/rebuild", a),
         new Row("POST", "/api/credentials", o, false, "{\"name\":\"KEY_{n}\",\"value\":\"s\"}"),
         row("GET", "/api/credentials", v),
         row("DELETE", "/api/credentials/NOPE_{n}", o),

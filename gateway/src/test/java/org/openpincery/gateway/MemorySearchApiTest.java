@@ -207,6 +207,34 @@ class MemorySearchApiTest {
   }
 
   @Test
+  void anAdminRebuildsAnAgentsIndexFromItsLogAndItIsSearchableAgain() throws Exception {
+    String rebuilt = api.createAgent(owner, "rebuilt");
+    long seq =
+        api.call(
+                "POST",
+                "/api/agents/" + rebuilt + "/messages",
+                owner,
+                new JsonObject().put("content", "The greenhouse vents open at 28 degrees").encode())
+            .json()
+            .getLong("seq");
+    // The index lost the agent's entries (a restore of events alone, say).
+    try (var c = org.openpincery.testkit.TestPostgres.connect(api.url);
+        var st = c.createStatement()) {
+      st.execute("DELETE FROM memory_entries WHERE agent_id = '" + rebuilt + "'");
+    }
+    assertThat(seqs(search(rebuilt, owner, q("greenhouse") + "&mode=text"))).isEmpty();
+
+    var r = api.call("POST", "/api/agents/" + rebuilt + "/memory/rebuild", owner, null);
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.json().getLong("entries")).isEqualTo(1);
+    assertThat(seqs(search(rebuilt, owner, q("greenhouse") + "&mode=text"))).containsExactly(seq);
+    assertThat(
+            api.call("POST", "/api/agents/" + UUID.randomUUID() + "/memory/rebuild", owner, null)
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
   void aDeletedAgentsMemoryStaysSearchable() {
     String gone = api.createAgent(owner, "retired");
     var sent =
