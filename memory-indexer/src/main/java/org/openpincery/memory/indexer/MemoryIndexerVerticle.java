@@ -144,7 +144,9 @@ public final class MemoryIndexerVerticle extends AbstractVerticle {
         done = store.memory().embedPending(batch, embedder.model(), this::embed).await();
         embedded.increment(done);
       } while (done == batch && running);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Also the checked ones await() throws as they are (a refused connection while the
+      // database is away): the queue is retried on the next poll, the process goes on.
       LOG.warn("memory indexer: a batch failed, retrying on the next poll: {}", e.toString());
     } finally {
       draining.set(false);

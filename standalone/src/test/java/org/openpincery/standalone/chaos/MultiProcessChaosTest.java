@@ -114,6 +114,10 @@ class MultiProcessChaosTest {
       for (int i = 1; i <= 3; i++) {
         victims.add(cluster.add("wake-" + i, "wake-worker", workerEnv));
       }
+      // Memory (issue 16): the indexer embeds while it is killed with the others.
+      Map<String, String> indexerEnv = new HashMap<>(workerEnv);
+      indexerEnv.put("MEMORY_INDEX_BATCH", "8");
+      victims.add(cluster.add("memory-indexer-1", "memory-indexer", indexerEnv));
       awaitAllReady(cluster, Duration.ofSeconds(240));
       long startedUp = System.currentTimeMillis();
 
@@ -261,6 +265,9 @@ class MultiProcessChaosTest {
                                 c,
                                 "SELECT count(*) FROM timers WHERE fired_at IS NULL"
                                     + " AND cancelled_at IS NULL")
+                            == 0
+                        && ChaosAudit.count(
+                                c, "SELECT count(*) FROM memory_entries WHERE embedded_at IS NULL")
                             == 0);
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         System.out.println("quiescence not reached: " + e.getMessage());
@@ -271,7 +278,7 @@ class MultiProcessChaosTest {
         ChaosReport.Report report = new ChaosReport.Report();
         report.line("settings", s.toString());
         report.line(
-            "startup of 8 tier JVMs until all /ready (s)", ChaosReport.secs(startedUp - began));
+            "startup of 9 tier JVMs until all /ready (s)", ChaosReport.secs(startedUp - began));
         report.line("traffic window (s)", ChaosReport.secs(trafficDone - trafficStart));
         report.line("quiescence after traffic (s)", ChaosReport.secs(quiet - trafficDone));
         report.line("whole run (s)", ChaosReport.secs(quiet - began));
@@ -371,7 +378,23 @@ class MultiProcessChaosTest {
             "hash chains verified / broken",
             (agents.size() - broken.size()) + " / " + broken.size());
 
-        // 6. Statuses, kills, recovery.
+        // 6. Memory: an entry for every indexed event (written by its append), every one embedded
+        // in the end although indexers were killed mid-batch.
+        long indexable =
+            ChaosAudit.count(
+                c,
+                "SELECT count(*) FROM events e WHERE pincery_memory_text(e.event_type, e.content,"
+                    + " e.tool_name, e.tool_output) IS NOT NULL");
+        long entries = ChaosAudit.count(c, "SELECT count(*) FROM memory_entries");
+        long unembedded =
+            ChaosAudit.count(
+                c,
+                "SELECT count(*) FROM memory_entries WHERE embedded_at IS NULL"
+                    + " OR cardinality(embedding) <> 384");
+        report.line("memory index entries / indexable events", entries + " / " + indexable);
+        report.line("memory index entries not embedded at the end", "" + unembedded);
+
+        // 7. Statuses, kills, recovery.
         List<ChaosAudit.Orphan> orphans = wakes.orphans();
         ChaosReport.http(report, traffic, outage);
         ChaosReport.kills(report, kills, orphans, outage);
@@ -424,6 +447,10 @@ class MultiProcessChaosTest {
         assertThat(wakes.leftOpen()).as("wakes never ended").isEmpty();
         assertThat(stuck).as("agents stuck or with unshown input").isEmpty();
         assertThat(broken).as("broken hash chains").isEmpty();
+        assertThat(entries)
+            .as("memory index entries (one per indexable event)")
+            .isEqualTo(indexable);
+        assertThat(unembedded).as("memory index entries never embedded").isZero();
         assertThat(kills).as("kills").isNotEmpty();
         assertThat(outage[3]).as("PostgreSQL restarted and every tier ready again").isPositive();
       }
