@@ -23,8 +23,9 @@ public final class MemoryRepository {
 
   // Full-text matches (websearch syntax, the installation's language) or, for a query of one term
   // (a name, an identifier, a misspelt word), trigram word similarity; ranked by the sum of the
-  // normalised text rank and the similarity. The headline is the best fragment of the body without
-  // markup. A query of several words is matched by words only, so that "-word" and quoted phrases
+  // normalised text rank and the similarity. The snippet is a short body whole, else the best
+  // fragment of it without markup. A query of several words is matched by words only, so that
+  // "-word" and quoted phrases
   // keep their meaning.
   private static final String SEARCH_TEXT =
       """
@@ -32,9 +33,10 @@ public final class MemoryRepository {
           SELECT s.ts_config AS cfg, websearch_to_tsquery(s.ts_config, $2) AS query
             FROM memory_settings s)
       SELECT m.seq, m.event_type, m.created_at,
-             ts_headline(q.cfg, m.body, q.query,
-                         'MaxWords=45, MinWords=20, MaxFragments=1, StartSel="", StopSel=""')
-               AS snippet,
+             CASE WHEN length(m.body) <= 300 THEN m.body
+                  ELSE ts_headline(q.cfg, m.body, q.query,
+                                   'MaxWords=45, MinWords=20, MaxFragments=1,'
+                                   ' StartSel="", StopSel=""') END AS snippet,
              ts_rank_cd(m.tsv, q.query, 32) + word_similarity($2, m.body) AS score
         FROM memory_entries m, q
        WHERE m.agent_id = $1

@@ -111,8 +111,21 @@ class MemoryIndexTest {
             agent, NewEvent.messageReceived("user", "Invoice INV-2024-0042 is overdue by 3 days"));
     long other = append(agent, NewEvent.messageReceived("user", "Lunch is at noon on Friday"));
 
-    assertThat(seqs(await(db.store.memory().searchText(agent, query("deploying payments")))))
-        .containsExactly(deploy);
+    List<MemoryHit> deployed =
+        await(db.store.memory().searchText(agent, query("deploying payments")));
+    assertThat(seqs(deployed)).containsExactly(deploy);
+    assertThat(deployed.get(0).snippet())
+        .as("a short text is its own snippet, whole")
+        .isEqualTo("We deployed the payments service");
+    long longOne =
+        append(
+            agent,
+            NewEvent.messageReceived(
+                "user",
+                "filler words ".repeat(60) + "the quokka escaped " + "more filler ".repeat(60)));
+    List<MemoryHit> fragment = await(db.store.memory().searchText(agent, query("quokka")));
+    assertThat(seqs(fragment)).containsExactly(longOne);
+    assertThat(fragment.get(0).snippet()).contains("quokka escaped").hasSizeLessThanOrEqualTo(300);
     assertThat(seqs(await(db.store.memory().searchText(agent, query("INV-2024-0042")))))
         .containsExactly(invoice);
     assertThat(seqs(await(db.store.memory().searchText(agent, query("INV-2024-004")))))
