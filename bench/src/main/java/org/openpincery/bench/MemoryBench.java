@@ -49,13 +49,12 @@ import org.openpincery.store.Store;
  * each mode on the labelled set ({@link MemoryFacts}: 40 planted facts, 80 questions).
  *
  * <p>Usage: {@code ./pincery bench memory [--events N] [--agents N] [--embed N] [--queries N]
- * [--baseline N] [--batch N] [--callers N] [--seed N]} (defaults 1000000, 1000, 20000, 500, 100000,
- * 20, 4, 16).
+ * [--baseline N] [--batch N] [--callers N] [--fact-agents N] [--seed N]} (defaults 1000000, 1000,
+ * 20000, 500, 100000, 20, 4, 16).
  */
 public final class MemoryBench {
 
   private static final Duration EMBED_TIMEOUT = Duration.ofSeconds(30);
-  private static final int FACT_AGENTS = 20;
 
   private MemoryBench() {}
 
@@ -67,6 +66,7 @@ public final class MemoryBench {
       long baseline,
       int batch,
       int callers,
+      int factAgents,
       long seed) {
 
     static Options parse(String[] args) {
@@ -74,7 +74,7 @@ public final class MemoryBench {
       for (int i = 0; i < args.length; i++) {
         if (!args[i].startsWith("--") || i + 1 >= args.length) {
           throw new IllegalArgumentException(
-              "usage: ./pincery bench memory [--events N] [--agents N] [--embed N] [--queries N] [--baseline N] [--batch N] [--callers N] [--seed N]");
+              "usage: ./pincery bench memory [--events N] [--agents N] [--embed N] [--queries N] [--baseline N] [--batch N] [--callers N] [--fact-agents N] [--seed N]");
         }
         given.put(args[i].substring(2), args[++i].replace("_", "").replace(",", ""));
       }
@@ -87,11 +87,16 @@ public final class MemoryBench {
               Long.parseLong(given.getOrDefault("baseline", "100000")),
               Integer.parseInt(given.getOrDefault("batch", "20")),
               Integer.parseInt(given.getOrDefault("callers", "4")),
+              Integer.parseInt(given.getOrDefault("fact-agents", "20")),
               Long.parseLong(given.getOrDefault("seed", "16")));
-      if (o.events / o.agents < 3L * MemoryFacts.count() / FACT_AGENTS + 2) {
+      if (o.factAgents < 1 || o.factAgents > o.agents) {
+        throw new IllegalArgumentException("--fact-agents must be 1 to --agents");
+      }
+      // Each fact agent holds its facts and two decoys of each at distinct positions.
+      int needed = 3 * ((MemoryFacts.count() + o.factAgents - 1) / o.factAgents) + 2;
+      if (o.events / o.agents < needed) {
         throw new IllegalArgumentException(
-            "too few events per agent for the labelled set: need at least "
-                + (3 * MemoryFacts.count() / FACT_AGENTS + 2));
+            "too few events per agent for the labelled set: need at least " + needed);
       }
       return o;
     }
@@ -103,9 +108,10 @@ public final class MemoryBench {
     try (BenchDatabase server = BenchDatabase.start()) {
       System.out.printf(
           Locale.ROOT,
-          "PostgreSQL %s (fsync, synchronous_commit on), %d cores; %,d events over %,d agents, %d events per transaction, %d callers, seed %d%n%n",
+          "PostgreSQL %s (fsync, synchronous_commit on), %d cores, load average %s; %,d events over %,d agents, %d events per transaction, %d callers, seed %d%n%n",
           server.version(),
           Runtime.getRuntime().availableProcessors(),
+          loadAverage(),
           o.events,
           o.agents,
           o.batch,
@@ -120,6 +126,7 @@ public final class MemoryBench {
       Store store = Store.open(vertx, new DatabaseConfig(url, 8, "memory-bench"));
       try {
         run(url, store, vertx, o);
+        System.out.println("Load average at the end: " + loadAverage());
       } finally {
         store.closeAsync().await(30, TimeUnit.SECONDS);
         vertx.close().await(30, TimeUnit.SECONDS);
@@ -167,13 +174,13 @@ public final class MemoryBench {
   }
 
   private static void run(DatabaseUrl url, Store store, Vertx vertx, Options o) throws Exception {
-    MemoryCorpus corpus = new MemoryCorpus(o.seed, o.agents, o.events, FACT_AGENTS);
+    MemoryCorpus corpus = new MemoryCorpus(o.seed, o.agents, o.events, o.factAgents);
     List<UUID> agents = createAgents(store, o.agents);
     int perAgent = (int) (o.events / o.agents);
     // The embedded sample is whole agents, appended first, so the indexer (oldest first) embeds
     // exactly them; the labelled set's agents are among them.
     int embeddedAgents =
-        (int) Math.min(o.agents, Math.max(FACT_AGENTS, (o.embed + perAgent - 1) / perAgent));
+        (int) Math.min(o.agents, Math.max(o.factAgents, (o.embed + perAgent - 1) / perAgent));
 
     System.out.println("## Append with the memory index (the full log)");
     System.out.println();
@@ -481,6 +488,17 @@ public final class MemoryBench {
       }
     }
     return ids;
+  }
+
+  // The machine's 1, 5 and 15 minute load averages: the bench shares its cores with whatever runs.
+  private static String loadAverage() {
+    try {
+      String[] parts =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   static long scalar(DatabaseUrl url, String sql) throws SQLException {
