@@ -233,7 +233,7 @@ public final class MemoryBench {
     System.out.println();
     System.out.printf(
         Locale.ROOT,
-        "%,d entries (every entry of the first %,d agents) embedded with %s, %d per transaction, the model on one thread: %.1f s, **%,.0f entries/s** (%.1f s of it in the model, the rest claiming and storing); the model alone on bench texts: %,.0f entries/s. %,d entries left unembedded (not measured).%n%n",
+        "%,d entries (every entry of the first %,d agents) embedded with %s, %d per transaction, the model on one thread: %.1f s, **%,.0f entries/s** (%.1f s of it in the model, the rest claiming and storing). %,d entries left unembedded (not measured).%n%n",
         embedded.entries(),
         embeddedAgents,
         embedded.model(),
@@ -241,7 +241,6 @@ public final class MemoryBench {
         embedded.seconds(),
         embedded.perSecond(),
         embedded.modelSeconds(),
-        embedded.modelAlonePerSecond(),
         scalar(url, "SELECT count(*) FROM memory_entries WHERE embedding IS NULL"));
     exec(url, "VACUUM (ANALYZE) memory_entries");
     sizes(url, "## Index size with the sample's embeddings");

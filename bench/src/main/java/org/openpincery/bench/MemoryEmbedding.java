@@ -1,7 +1,6 @@
 package org.openpincery.bench;
 
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -19,14 +18,8 @@ import org.openpincery.store.Store;
  */
 final class MemoryEmbedding {
 
-  /** What was embedded, how fast, and how the model alone compares. */
-  record Result(
-      long entries,
-      double seconds,
-      double modelSeconds,
-      String model,
-      int batch,
-      double modelAlonePerSecond) {
+  /** What was embedded, how fast, and how much of the time the model took. */
+  record Result(long entries, double seconds, double modelSeconds, String model, int batch) {
     double perSecond() {
       return entries / seconds;
     }
@@ -35,15 +28,14 @@ final class MemoryEmbedding {
   private MemoryEmbedding() {}
 
   /**
-   * Embeds the {@code target} oldest unembedded entries (more by less than a batch), after a
-   * warm-up of the model.
+   * Embeds the {@code target} oldest unembedded entries (more by less than a batch); the first
+   * batch includes the model's first run.
    */
   static Result embedOldest(Store store, Embedder embedder, long target) {
     int batch = MemoryConfig.DEFAULTS.indexBatch();
     ExecutorService model =
         Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-indexer").factory());
     try {
-      double alone = modelAlone(embedder, model, batch);
       long done = 0;
       java.util.concurrent.atomic.AtomicLong modelNanos =
           new java.util.concurrent.atomic.AtomicLong();
@@ -72,38 +64,10 @@ final class MemoryEmbedding {
         done += n;
       }
       return new Result(
-          done,
-          (System.nanoTime() - start) / 1e9,
-          modelNanos.get() / 1e9,
-          embedder.model(),
-          batch,
-          alone);
+          done, (System.nanoTime() - start) / 1e9, modelNanos.get() / 1e9, embedder.model(), batch);
     } finally {
       model.shutdownNow();
     }
-  }
-
-  /** The model alone on the same thread: 10 batches of typical bench texts, after one warm-up. */
-  private static double modelAlone(Embedder embedder, ExecutorService model, int batch) {
-    MemoryCorpus sample = new MemoryCorpus(1, 1, 20L * batch, 0);
-    List<String> texts = new ArrayList<>();
-    for (MemoryCorpus.Draft d : sample.history(0)) {
-      if (!d.type().equals("tool_call") && texts.size() < 11 * batch) {
-        texts.add(d.content() != null ? d.content() : d.toolName() + ": " + d.toolOutput());
-      }
-    }
-    return CompletableFuture.supplyAsync(
-            () -> {
-              embedder.embedAll(texts.subList(0, batch));
-              long t0 = System.nanoTime();
-              int n = 0;
-              for (int from = batch; from + batch <= texts.size(); from += batch) {
-                n += embedder.embedAll(texts.subList(from, from + batch)).size();
-              }
-              return n / ((System.nanoTime() - t0) / 1e9);
-            },
-            model)
-        .join();
   }
 
   /** The product's model (verified by its SHA-256, then loaded). */
