@@ -208,6 +208,7 @@ public final class MemoryBench {
         (System.nanoTime() - t0) / 1e9);
     Map<MemoryFacts.Instance, Long> seqs = new HashMap<>(first.plantedSeqs());
     seqs.putAll(rest.plantedSeqs());
+    mix(url, appended);
 
     sizes(url, "## Index size after the text index (no embeddings yet)");
 
@@ -429,6 +430,33 @@ public final class MemoryBench {
     System.out.println();
     System.out.println("Missed by hybrid (" + misses.size() + "):");
     misses.forEach(m -> System.out.println("- " + m.replace("\n", " ")));
+    System.out.println();
+  }
+
+  // The log's event types, their share, and the mean length of an index entry's text.
+  private static void mix(DatabaseUrl url, long events) throws SQLException {
+    System.out.println("| event type | events | share | indexed | mean indexed chars |");
+    System.out.println("|---|---:|---:|---:|---:|");
+    try (Connection c = connect(url);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT e.event_type, e.n, coalesce(m.n, 0), m.chars FROM"
+                    + " (SELECT event_type, count(*) AS n FROM events GROUP BY 1) e LEFT JOIN"
+                    + " (SELECT event_type, count(*) AS n, avg(length(body)) AS chars"
+                    + " FROM memory_entries GROUP BY 1) m USING (event_type) ORDER BY 2 DESC")) {
+      while (rs.next()) {
+        long n = rs.getLong(2);
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %,d | %.1f %% | %,d | %s |%n",
+            rs.getString(1),
+            n,
+            100.0 * n / events,
+            rs.getLong(3),
+            rs.getObject(4) == null ? "" : String.format(Locale.ROOT, "%.0f", rs.getDouble(4)));
+      }
+    }
     System.out.println();
   }
 

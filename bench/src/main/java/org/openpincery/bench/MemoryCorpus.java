@@ -86,6 +86,34 @@ final class MemoryCorpus {
     "Wake summary: nothing urgent. Noted that {first} prefers {weekday} meetings and that {topic} moves to {month}.",
   };
 
+  // Sentences that lengthen a message, a reply, an e-mail or a summary: real ones run from a few
+  // words to several paragraphs.
+  private static final String[] SENTENCES = {
+    "{first} mentioned that {company} is also interested in {topic}.",
+    "The {item} from last {month} {issue}, so we should keep an eye on it.",
+    "I think we should {request} before the end of the month.",
+    "Last time we tried this it took about {n} minutes.",
+    "{first2} {last2} from {company2} will be in {city} on {weekday} if we want to meet.",
+    "The budget for {topic} is {amount} EUR for this quarter.",
+    "There are {n} open items on the list, most of them about the {item}.",
+    "{filler}",
+    "As discussed on {weekday}, {topic} has priority over everything else.",
+    "Please note that the {item} {issue}; {first} is aware.",
+    "We agreed with {company} to {request} every {weekday}.",
+    "If that does not work, the fallback is to {request2}.",
+    "The customer ({email}) wrote again about the {item}.",
+    "{first} will be back from {city} on {weekday}.",
+  };
+
+  private static final String[] LOG_LINES = {
+    "{ts} INFO  [{service}] request completed in {n} ms (status 200)",
+    "{ts} WARN  [{service}] slow query took {n}0 ms: SELECT * FROM orders WHERE customer_id = $1",
+    "{ts} ERROR [{service}] connection to {host}:5432 refused, retrying in {pct} s",
+    "{ts} INFO  [{service}] job {ref:XXXXXXXX} finished: {n} processed, {n2} skipped",
+    "{ts} DEBUG [{service}] cache hit ratio {pct}%",
+    "{ts} WARN  [{service}] {item} {issue}",
+  };
+
   private static final String[] TIMERS = {
     "Timer: {request} for {company}.",
     "Daily check: {topic}.",
@@ -181,12 +209,12 @@ final class MemoryCorpus {
       return Draft.of(
           "message_received",
           "person:" + t.pick(MemoryText.FIRST).toLowerCase(),
-          t.fill(t.pick(MESSAGES), d, b));
+          t.fill(t.pick(MESSAGES), d, b) + more(t, d, 0.5, 6));
     } else if (roll < 36) {
       return new Draft(
           "webhook_received",
           "webhook",
-          t.fill(t.pick(WEBHOOKS), d, b),
+          envelope(t, d, t.fill(t.pick(WEBHOOKS), d, b)),
           null,
           null,
           null,
@@ -196,11 +224,15 @@ final class MemoryCorpus {
       return new Draft(
           "tool_call", "agent", null, TOOLS[tool][0], t.fill(TOOLS[tool][1], d, b), null, "{}");
     } else if (roll < 64) {
-      return Draft.of("assistant_message", "agent", t.fill(t.pick(ASSISTANT), d, b));
+      return Draft.of(
+          "assistant_message", "agent", t.fill(t.pick(ASSISTANT), d, b) + more(t, d, 0.5, 6));
     } else if (roll < 76) {
-      return Draft.of("message_sent", "agent", t.fill(t.pick(SENT), d, b));
+      return Draft.of("message_sent", "agent", t.fill(t.pick(SENT), d, b) + more(t, d, 0.6, 8));
     } else if (roll < 88) {
-      return Draft.of("maintenance_completed", "maintenance", t.fill(t.pick(SUMMARIES), d, b));
+      return Draft.of(
+          "maintenance_completed",
+          "maintenance",
+          t.fill(t.pick(SUMMARIES), d, b) + more(t, d, 0.75, 12));
     } else if (roll < 95) {
       return Draft.of("timer_fired", "timer", t.fill(t.pick(TIMERS), d, b));
     } else {
@@ -256,8 +288,50 @@ final class MemoryCorpus {
           });
 
   private static Draft toolResult(MemoryText t, MemoryText.Domain d, String tool) {
-    String output = t.fill(t.pick(TOOL_OUTPUTS.get(tool)), d, new HashMap<>());
+    String output;
+    if (tool.equals("shell") && t.chance(0.4)) {
+      // A log tail: from a few lines to a screenful.
+      StringBuilder log =
+          new StringBuilder(t.fill("$ tail -n 40 /var/log/{service}.log", d, new HashMap<>()));
+      for (int i = t.between(3, 40); i > 0; i--) {
+        Map<String, String> line = new HashMap<>();
+        line.put("ts", t.identifier("2026-11-2#T1#:#5:#3.###Z"));
+        log.append('\n').append(t.fill(t.pick(LOG_LINES), d, line));
+      }
+      output = log.toString();
+    } else {
+      output = t.fill(t.pick(TOOL_OUTPUTS.get(tool)), d, new HashMap<>());
+      if (tool.equals("search_web") || tool.equals("read_file")) {
+        output += "\n" + more(t, d, 0.8, 15).strip();
+      }
+    }
     return new Draft("tool_result", "agent", null, tool, null, output, "{}");
+  }
+
+  // Sentences appended while a coin of probability p says so, at most max.
+  private static String more(MemoryText t, MemoryText.Domain d, double p, int max) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < max && t.chance(p); i++) {
+      String sentence = t.fill(t.pick(SENTENCES), d, new HashMap<>());
+      if (!sentence.isEmpty()) {
+        out.append(' ').append(sentence);
+      }
+    }
+    return out.toString();
+  }
+
+  // A webhook as delivered: the provider's envelope (ids, timestamps, delivery metadata) around
+  // the event, sometimes with a free-text note.
+  private static String envelope(MemoryText t, MemoryText.Domain d, String body) {
+    String note =
+        t.chance(0.3) ? ",\"note\":\"" + more(t, d, 0.7, 6).strip().replace("\"", "'") + "\"" : "";
+    return t.fill(
+            "{\"id\":\"{evt:evt_xxxxxxxxxxxxxxxxxxxxxxxx}\",\"created\":17{ts:########},\"api_version\":\"2024-06-20\",\"livemode\":true,\"delivery\":{\"attempt\":1,\"id\":\"{del:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}\",\"user_agent\":\"{slug}-hooks/2.1\"},\"data\":",
+            d,
+            new HashMap<>())
+        + body
+        + note
+        + "}";
   }
 
   // The facts go round-robin over the fact agents, each with its decoys, at random distinct

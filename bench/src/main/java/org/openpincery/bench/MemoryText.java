@@ -392,6 +392,10 @@ final class MemoryText {
     return words[random.nextInt(words.length)];
   }
 
+  boolean chance(double p) {
+    return random.nextDouble() < p;
+  }
+
   int between(int low, int high) {
     return low + random.nextInt(high - low + 1);
   }
