@@ -268,6 +268,11 @@ public final class MemoryBench {
     "{request}",
     "disk full",
     "\"{item}\" -{city}",
+    // One term: full text or trigram similarity (a name, a host, an identifier).
+    "{host}",
+    "{last}",
+    "{company}",
+    "{ref:XX-####}",
   };
 
   private static void latency(
@@ -299,6 +304,8 @@ public final class MemoryBench {
         search.search(memory, agents.get(agent), query(text, agent), mode, EMBED_TIMEOUT).await();
       }
       long[] nanos = new long[o.queries];
+      List<Long> oneTerm = new ArrayList<>();
+      long oneTermHits = 0;
       long hits = 0;
       int degraded = 0;
       for (int i = 0; i < o.queries; i++) {
@@ -311,8 +318,19 @@ public final class MemoryBench {
         if (r.degraded().isPresent()) {
           degraded++;
         }
+        if (!q.text().strip().contains(" ")) {
+          oneTerm.add(nanos[i]);
+          oneTermHits += r.hits().size();
+        }
       }
       row(mode.wire() + " (MemorySearch)", nanos, hits, degraded);
+      if (mode == SearchMode.TEXT && !oneTerm.isEmpty()) {
+        row(
+            "text, the one-term queries among them (also trigram)",
+            oneTerm.stream().mapToLong(Long::longValue).toArray(),
+            oneTermHits,
+            0);
+      }
     }
     // The two halves of a semantic search: the query's embedding, and the exact scan in SQL.
     long[] embedNanos = new long[o.queries];
