@@ -136,37 +136,41 @@ public final class MemoryBench {
 
   // The append's cost of the index: the same sample appended to two fresh databases, the first
   // with the memory trigger disabled.
+  // The append's cost of the index: the same sample appended to fresh databases with the memory
+  // trigger disabled and enabled, in transactions of --batch events and of one event (as most of
+  // the product's appends are: a message, a wake's step), the latter on a fifth of the sample.
   private static void baseline(BenchDatabase server, Options o) throws Exception {
-    long events = Math.min(o.baseline, o.events);
-    MemoryCorpus sample = new MemoryCorpus(o.seed, o.agents, events, 0);
-    System.out.println(
-        "## Appending with and without the memory index ("
-            + String.format(Locale.ROOT, "%,d", events)
-            + " events each, fresh database)");
+    System.out.println("## Appending with and without the memory index (fresh databases)");
     System.out.println();
-    System.out.println("| memory index | events/s | seconds |");
-    System.out.println("|---|---:|---:|");
-    for (boolean indexed : new boolean[] {false, true}) {
-      DatabaseUrl url = server.freshDatabase("pincery_memory_baseline");
-      SchemaMigrator.migrate(url);
-      if (!indexed) {
-        exec(url, "ALTER TABLE events DISABLE TRIGGER events_memory_index");
-      }
-      Vertx vertx = Vertx.vertx();
-      Store store = Store.open(vertx, new DatabaseConfig(url, 4, "memory-bench-baseline"));
-      try {
-        List<UUID> agents = createAgents(store, o.agents);
-        MemoryFill.Result r =
-            MemoryFill.run(url, sample, agents, 0, o.agents, o.callers, o.batch, new AtomicLong());
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %,.0f | %.1f |%n",
-            indexed ? "on (V21 trigger)" : "off (trigger disabled)",
-            r.perSecond(),
-            r.seconds());
-      } finally {
-        store.closeAsync().await(30, TimeUnit.SECONDS);
-        vertx.close().await(30, TimeUnit.SECONDS);
+    System.out.println("| events per transaction | events | memory index | events/s | seconds |");
+    System.out.println("|---:|---:|---|---:|---:|");
+    for (int batch : o.batch == 1 ? new int[] {1} : new int[] {1, o.batch}) {
+      long events = Math.min(batch == 1 ? o.baseline / 5 : o.baseline, o.events);
+      MemoryCorpus sample = new MemoryCorpus(o.seed, o.agents, events, 0);
+      for (boolean indexed : new boolean[] {false, true}) {
+        DatabaseUrl url = server.freshDatabase("pincery_memory_baseline");
+        SchemaMigrator.migrate(url);
+        if (!indexed) {
+          exec(url, "ALTER TABLE events DISABLE TRIGGER events_memory_index");
+        }
+        Vertx vertx = Vertx.vertx();
+        Store store = Store.open(vertx, new DatabaseConfig(url, 4, "memory-bench-baseline"));
+        try {
+          List<UUID> agents = createAgents(store, o.agents);
+          MemoryFill.Result r =
+              MemoryFill.run(url, sample, agents, 0, o.agents, o.callers, batch, new AtomicLong());
+          System.out.printf(
+              Locale.ROOT,
+              "| %d | %,d | %s | %,.0f | %.1f |%n",
+              batch,
+              r.events(),
+              indexed ? "on (V21 trigger)" : "off (trigger disabled)",
+              r.perSecond(),
+              r.seconds());
+        } finally {
+          store.closeAsync().await(30, TimeUnit.SECONDS);
+          vertx.close().await(30, TimeUnit.SECONDS);
+        }
       }
     }
     server.freshDatabase("pincery_memory_baseline"); // empty again: frees the disk
