@@ -6,17 +6,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,13 +21,8 @@ import org.openpincery.db.DatabaseUrl;
 import org.openpincery.db.SchemaMigrator;
 import org.openpincery.memory.Embedder;
 import org.openpincery.memory.MemoryConfig;
-import org.openpincery.memory.MemoryResults;
 import org.openpincery.memory.MemorySearch;
 import org.openpincery.memory.QueryEmbedder;
-import org.openpincery.memory.SearchMode;
-import org.openpincery.store.MemoryHit;
-import org.openpincery.store.MemoryQuery;
-import org.openpincery.store.MemoryRepository;
 import org.openpincery.store.Store;
 
 /**
@@ -54,7 +44,7 @@ import org.openpincery.store.Store;
  */
 public final class MemoryBench {
 
-  private static final Duration EMBED_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration EMBED_TIMEOUT = Duration.ofSeconds(30);
 
   private MemoryBench() {}
 
@@ -212,9 +202,9 @@ public final class MemoryBench {
         (System.nanoTime() - t0) / 1e9);
     Map<MemoryFacts.Instance, Long> seqs = new HashMap<>(first.plantedSeqs());
     seqs.putAll(rest.plantedSeqs());
-    mix(url, appended);
+    MemoryIndexReport.mix(url, appended);
 
-    sizes(url, "## Index size after the text index (no embeddings yet)");
+    MemoryIndexReport.sizes(url, "## Index size after the text index (no embeddings yet)");
 
     Embedder embedder = MemoryEmbedding.load();
     StringBuilder ids = new StringBuilder();
@@ -248,278 +238,13 @@ public final class MemoryBench {
         embedded.modelSeconds(),
         scalar(url, "SELECT count(*) FROM memory_entries WHERE embedding IS NULL"));
     exec(url, "VACUUM (ANALYZE) memory_entries");
-    sizes(url, "## Index size with the sample's embeddings");
+    MemoryIndexReport.sizes(url, "## Index size with the sample's embeddings");
 
     try (QueryEmbedder queries = QueryEmbedder.create(vertx, MemoryConfig.from(Env.of(Map.of())))) {
       MemorySearch search = new MemorySearch(queries);
-      latency(search, store, embedder, o, agents, embeddedAgents, corpus);
-      quality(search, store, agents, corpus, seqs);
+      MemorySearchBench.latency(search, store, embedder, o, agents, embeddedAgents, corpus);
+      MemorySearchBench.quality(search, store, agents, corpus, seqs);
     }
-  }
-
-  // --- search latency ---------------------------------------------------------------------------
-
-  private static final String[] QUERIES = {
-    "{item} {issue}",
-    "what did {first} say about {topic}",
-    "{company} invoice",
-    "{first} {last}",
-    "{service} on {host}",
-    "order status {city}",
-    "{topic}",
-    "when is the meeting with {first}",
-    "refund for the {item}",
-    "{request}",
-    "disk full",
-    "\"{item}\" -{city}",
-    // One term: full text or trigram similarity (a name, a host, an identifier).
-    "{host}",
-    "{last}",
-    "{company}",
-    "{ref:XX-####}",
-  };
-
-  private static void latency(
-      MemorySearch search,
-      Store store,
-      Embedder embedder,
-      Options o,
-      List<UUID> agents,
-      int embeddedAgents,
-      MemoryCorpus corpus)
-      throws Exception {
-    Random random = new Random(o.seed + 7);
-    MemoryText text = new MemoryText(random);
-    System.out.printf(
-        Locale.ROOT,
-        "## Search latency (%d queries per row, one at a time, limit 10; text over all %,d agents, semantic and hybrid over the %,d fully embedded agents, %,d events each)%n%n",
-        o.queries,
-        agents.size(),
-        embeddedAgents,
-        corpus.eventsOf(0));
-    System.out.println("| search | p50 ms | p99 ms | mean hits | degraded |");
-    System.out.println("|---|---:|---:|---:|---:|");
-    MemoryRepository memory = store.memory();
-    for (SearchMode mode : SearchMode.values()) {
-      int pool = mode == SearchMode.TEXT ? agents.size() : embeddedAgents;
-      // Warm-up: the model's first runs, the plans, the caches.
-      for (int i = 0; i < 20; i++) {
-        int agent = random.nextInt(pool);
-        search.search(memory, agents.get(agent), query(text, agent), mode, EMBED_TIMEOUT).await();
-      }
-      long[] nanos = new long[o.queries];
-      List<Long> oneTerm = new ArrayList<>();
-      long oneTermHits = 0;
-      long hits = 0;
-      int degraded = 0;
-      for (int i = 0; i < o.queries; i++) {
-        int agent = random.nextInt(pool);
-        MemoryQuery q = query(text, agent);
-        long t0 = System.nanoTime();
-        MemoryResults r = search.search(memory, agents.get(agent), q, mode, EMBED_TIMEOUT).await();
-        nanos[i] = System.nanoTime() - t0;
-        hits += r.hits().size();
-        if (r.degraded().isPresent()) {
-          degraded++;
-        }
-        if (!q.text().strip().contains(" ")) {
-          oneTerm.add(nanos[i]);
-          oneTermHits += r.hits().size();
-        }
-      }
-      row(mode.wire() + " (MemorySearch)", nanos, hits, degraded);
-      if (mode == SearchMode.TEXT && !oneTerm.isEmpty()) {
-        row(
-            "text, the one-term queries among them (also trigram)",
-            oneTerm.stream().mapToLong(Long::longValue).toArray(),
-            oneTermHits,
-            0);
-      }
-    }
-    // The two halves of a semantic search: the query's embedding, and the exact scan in SQL.
-    long[] embedNanos = new long[o.queries];
-    long[] scanNanos = new long[o.queries];
-    long hits = 0;
-    for (int i = 0; i < o.queries; i++) {
-      int agent = random.nextInt(embeddedAgents);
-      MemoryQuery q = query(text, agent);
-      long t0 = System.nanoTime();
-      float[] vector = embedder.embed(q.text());
-      embedNanos[i] = System.nanoTime() - t0;
-      long t1 = System.nanoTime();
-      hits += memory.searchSemantic(agents.get(agent), vector, embedder.model(), q).await().size();
-      scanNanos[i] = System.nanoTime() - t1;
-    }
-    row("semantic, the query's embedding alone", embedNanos, -1, 0);
-    row("semantic, the SQL scan alone (searchSemantic)", scanNanos, hits, 0);
-    System.out.println();
-  }
-
-  private static void row(String what, long[] nanos, long hits, int degraded) {
-    Arrays.sort(nanos);
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %.1f | %.1f | %s | %d |%n",
-        what,
-        pct(nanos, 0.50),
-        pct(nanos, 0.99),
-        hits < 0 ? "" : String.format(Locale.ROOT, "%.2f", (double) hits / nanos.length),
-        degraded);
-  }
-
-  // A query about what agent {@code agent}'s people talk about (its corpus's domain).
-  private static MemoryQuery query(MemoryText text, int agent) {
-    MemoryText.Domain domain = MemoryText.DOMAINS[agent % MemoryText.DOMAINS.length];
-    String q = text.fill(text.pick(QUERIES), domain, new HashMap<>());
-    return new MemoryQuery(q, null, Set.of(), 10);
-  }
-
-  private static double pct(long[] sorted, double p) {
-    return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
-  }
-
-  // --- quality ----------------------------------------------------------------------------------
-
-  private static void quality(
-      MemorySearch search,
-      Store store,
-      List<UUID> agents,
-      MemoryCorpus corpus,
-      Map<MemoryFacts.Instance, Long> seqs)
-      throws Exception {
-    // kind -> mode -> [found, asked]
-    Map<String, Map<SearchMode, int[]>> table = new LinkedHashMap<>();
-    for (String kind :
-        List.of(MemoryFacts.PARAPHRASE, MemoryFacts.IDENTIFIER, MemoryFacts.KEYWORDS, "all")) {
-      Map<SearchMode, int[]> row = new LinkedHashMap<>();
-      for (SearchMode mode : SearchMode.values()) {
-        row.put(mode, new int[2]);
-      }
-      table.put(kind, row);
-    }
-    List<String> misses = new ArrayList<>();
-    for (MemoryCorpus.Planted p : corpus.planted()) {
-      if (!p.fact().isFact()) {
-        continue;
-      }
-      Long answer = seqs.get(p.fact());
-      if (answer == null) {
-        throw new IllegalStateException("fact " + p.fact().id() + " was not appended");
-      }
-      for (MemoryFacts.Question question : p.fact().questions()) {
-        for (SearchMode mode : SearchMode.values()) {
-          MemoryResults r =
-              search
-                  .search(
-                      store.memory(),
-                      agents.get(p.agent()),
-                      new MemoryQuery(question.text(), null, Set.of(), 5),
-                      mode,
-                      EMBED_TIMEOUT)
-                  .await();
-          boolean found = r.hits().stream().mapToLong(MemoryHit::seq).anyMatch(s -> s == answer);
-          for (String kind : List.of(question.kind(), "all")) {
-            int[] cell = table.get(kind).get(mode);
-            cell[1]++;
-            if (found) {
-              cell[0]++;
-            }
-          }
-          if (!found && mode == SearchMode.HYBRID) {
-            misses.add("fact " + p.fact().id() + " " + question.kind() + ": " + question.text());
-          }
-        }
-      }
-    }
-    System.out.println(
-        "## Quality: recall@5 on the labelled set (each question asked on its fact's agent)");
-    System.out.println();
-    System.out.println("| questions | n | text | semantic | hybrid |");
-    System.out.println("|---|---:|---:|---:|---:|");
-    for (var row : table.entrySet()) {
-      int n = row.getValue().get(SearchMode.TEXT)[1];
-      if (n == 0) {
-        continue;
-      }
-      StringBuilder line = new StringBuilder("| " + row.getKey() + " | " + n + " |");
-      for (SearchMode mode : SearchMode.values()) {
-        int[] cell = row.getValue().get(mode);
-        line.append(
-            String.format(Locale.ROOT, " %.2f (%d) |", (double) cell[0] / cell[1], cell[0]));
-      }
-      System.out.println(line);
-    }
-    System.out.println();
-    System.out.println("Missed by hybrid (" + misses.size() + "):");
-    misses.forEach(m -> System.out.println("- " + m.replace("\n", " ")));
-    System.out.println();
-  }
-
-  // The log's event types, their share, and the mean length of an index entry's text.
-  private static void mix(DatabaseUrl url, long events) throws SQLException {
-    System.out.println("| event type | events | share | indexed | mean indexed chars |");
-    System.out.println("|---|---:|---:|---:|---:|");
-    try (Connection c = connect(url);
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT e.event_type, e.n, coalesce(m.n, 0), m.chars FROM"
-                    + " (SELECT event_type, count(*) AS n FROM events GROUP BY 1) e LEFT JOIN"
-                    + " (SELECT event_type, count(*) AS n, avg(length(body)) AS chars"
-                    + " FROM memory_entries GROUP BY 1) m USING (event_type) ORDER BY 2 DESC")) {
-      while (rs.next()) {
-        long n = rs.getLong(2);
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %,d | %.1f %% | %,d | %s |%n",
-            rs.getString(1),
-            n,
-            100.0 * n / events,
-            rs.getLong(3),
-            rs.getObject(4) == null ? "" : String.format(Locale.ROOT, "%.0f", rs.getDouble(4)));
-      }
-    }
-    System.out.println();
-  }
-
-  // --- size -------------------------------------------------------------------------------------
-
-  private static void sizes(DatabaseUrl url, String title) throws Exception {
-    System.out.println(title);
-    System.out.println();
-    System.out.println("| relation | size | bytes per entry |");
-    System.out.println("|---|---:|---:|");
-    long entries = Math.max(1, scalar(url, "SELECT count(*) FROM memory_entries"));
-    try (Connection c = connect(url);
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT 'memory_entries (table)', pg_relation_size('memory_entries')"
-                    + " UNION ALL SELECT 'memory_entries (TOAST)', coalesce(pg_total_relation_size(reltoastrelid), 0) FROM pg_class WHERE oid = 'memory_entries'::regclass"
-                    + " UNION ALL (SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index WHERE indrelid = 'memory_entries'::regclass ORDER BY 1)"
-                    + " UNION ALL SELECT 'memory_entries, total', pg_total_relation_size('memory_entries')"
-                    + " UNION ALL SELECT 'events, total (for comparison)', pg_total_relation_size('events')")) {
-      while (rs.next()) {
-        long bytes = rs.getLong(2);
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %s | %,.0f |%n",
-            rs.getString(1),
-            human(bytes),
-            (double) bytes / entries);
-      }
-    }
-    System.out.println();
-  }
-
-  private static String human(long bytes) {
-    if (bytes >= 1L << 30) {
-      return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
-    }
-    if (bytes >= 1L << 20) {
-      return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
-    }
-    return String.format(Locale.ROOT, "%.0f kiB", bytes / 1024.0);
   }
 
   // --- plumbing ---------------------------------------------------------------------------------
