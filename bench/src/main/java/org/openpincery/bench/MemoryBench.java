@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,6 +68,22 @@ public final class MemoryBench {
               "usage: ./pincery bench memory [--events N] [--agents N] [--embed N] [--queries N] [--baseline N] [--batch N] [--callers N] [--fact-agents N] [--seed N]");
         }
         given.put(args[i].substring(2), args[++i].replace("_", "").replace(",", ""));
+      }
+      Set<String> known =
+          Set.of(
+              "events",
+              "agents",
+              "embed",
+              "queries",
+              "baseline",
+              "batch",
+              "callers",
+              "fact-agents",
+              "seed");
+      for (String key : given.keySet()) {
+        if (!known.contains(key)) {
+          throw new IllegalArgumentException("unknown option --" + key + "; known: " + known);
+        }
       }
       Options o =
           new Options(
