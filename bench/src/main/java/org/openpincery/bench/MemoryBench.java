@@ -41,7 +41,8 @@ import org.openpincery.store.Store;
  *
  * <p>Usage: {@code ./pincery bench memory [--events N] [--agents N] [--embed N] [--queries N]
  * [--baseline N] [--batch N] [--callers N] [--fact-agents N] [--seed N]} (defaults 1000000, 1000,
- * 20000, 500, 100000, 20, 4, 16).
+ * 20000, 500, 100000, 20, 4, 20, 16). The labelled set's facts go to the first {@code
+ * --fact-agents} agents, which are always among the embedded ones.
  */
 public final class MemoryBench {
 
@@ -196,20 +197,39 @@ public final class MemoryBench {
     System.out.println("## Append with the memory index (the full log)");
     System.out.println();
     AtomicLong progress = new AtomicLong();
-    MemoryFill.Result first =
-        MemoryFill.run(url, corpus, agents, 0, embeddedAgents, o.callers, o.batch, progress);
-    MemoryFill.Result rest =
-        MemoryFill.run(url, corpus, agents, embeddedAgents, o.agents, o.callers, o.batch, progress);
+    // A line a minute on stderr while the log fills, so a long run shows it is alive.
+    long fillStart = System.nanoTime();
+    var ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    ticker.scheduleAtFixedRate(
+        () ->
+            System.err.printf(
+                Locale.ROOT,
+                "memory bench: %,d of %,d events appended after %.0f s%n",
+                progress.get(),
+                o.events,
+                (System.nanoTime() - fillStart) / 1e9),
+        60,
+        60,
+        TimeUnit.SECONDS);
+    MemoryFill.Result first;
+    MemoryFill.Result rest;
+    try {
+      first = MemoryFill.run(url, corpus, agents, 0, embeddedAgents, o.callers, o.batch, progress);
+      rest =
+          MemoryFill.run(
+              url, corpus, agents, embeddedAgents, o.agents, o.callers, o.batch, progress);
+    } finally {
+      ticker.shutdownNow();
+    }
     long appended = first.events() + rest.events();
     double seconds = first.seconds() + rest.seconds();
     long entries = scalar(url, "SELECT count(*) FROM memory_entries");
     System.out.printf(
         Locale.ROOT,
-        "%,d events appended in %.1f s: **%,.0f events/s** (%,d of them indexed: %,d memory entries; the rest are tool calls)%n",
+        "%,d events appended in %.1f s: **%,.0f events/s**, %,d memory entries (the events not indexed are tool calls)%n",
         appended,
         seconds,
         appended / seconds,
-        entries,
         entries);
     long t0 = System.nanoTime();
     exec(url, "VACUUM (ANALYZE) memory_entries");
