@@ -193,6 +193,11 @@ final class MemorySearchBench {
                       mode,
                       MemoryBench.EMBED_TIMEOUT)
                   .await();
+          if (mode != SearchMode.TEXT && !r.semanticUsed()) {
+            // A question answered by text alone would not measure the mode it is counted for.
+            throw new IllegalStateException(
+                "semantic ranking did not take part: " + r.degraded().orElse("?"));
+          }
           boolean found = r.hits().stream().mapToLong(MemoryHit::seq).anyMatch(s -> s == answer);
           for (String kind : List.of(question.kind(), "all")) {
             int[] cell = table.get(kind).get(mode);
