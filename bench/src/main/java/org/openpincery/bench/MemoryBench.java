@@ -276,6 +276,12 @@ public final class MemoryBench {
         scalar(url, "SELECT count(*) FROM memory_entries WHERE embedding IS NULL"));
     exec(url, "VACUUM (ANALYZE) memory_entries");
     MemoryIndexReport.sizes(url, "## Index size with the sample's embeddings");
+    System.out.println(
+        "Semantic search: "
+            + (scalar(url, "SELECT count(*) FROM pg_extension WHERE extname = 'vector'") > 0
+                ? "pgvector (HNSW index)"
+                : "exact scan (this server has no pgvector)"));
+    System.out.println();
 
     try (QueryEmbedder queries = QueryEmbedder.create(vertx, MemoryConfig.from(Env.of(Map.of())))) {
       MemorySearch search = new MemorySearch(queries);
