@@ -8,6 +8,8 @@
 -- with SKIP LOCKED), and pincery_memory_rebuild re-derives it from seq 1 at any time.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- GIN over plain columns: every search is one agent's, so its text indexes lead with agent_id.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 -- The installation's memory settings: the text search configuration (language) every entry is
 -- indexed and searched with. One row; the memory indexer sets it from MEMORY_TEXT_SEARCH_CONFIG.
@@ -44,8 +46,8 @@ CREATE TABLE memory_entries (
         embedding IS NULL OR (embedding_model IS NOT NULL AND cardinality(embedding) > 0))
 );
 
-CREATE INDEX memory_entries_tsv_idx ON memory_entries USING gin (tsv);
-CREATE INDEX memory_entries_trgm_idx ON memory_entries USING gin (body gin_trgm_ops);
+CREATE INDEX memory_entries_tsv_idx ON memory_entries USING gin (agent_id, tsv);
+CREATE INDEX memory_entries_trgm_idx ON memory_entries USING gin (agent_id, body gin_trgm_ops);
 -- The indexer's queue: rows still to embed, oldest first.
 CREATE INDEX memory_entries_unembedded_idx ON memory_entries (indexed_at) WHERE embedded_at IS NULL;
 

@@ -21,31 +21,42 @@ import java.util.function.Function;
  */
 public final class MemoryRepository {
 
-  // Full-text matches (websearch syntax, the installation's language) or, for a query of one term
-  // (a name, an identifier, a misspelt word), trigram word similarity; ranked by the sum of the
-  // normalised text rank and the similarity. The snippet is a short body whole, else the best
-  // fragment of it without markup. A query of several words is matched by words only, so that
-  // "-word" and quoted phrases
-  // keep their meaning.
-  private static final String SEARCH_TEXT =
+  // The query in the installation's language: an InitPlan, so the match is an index condition.
+  private static final String TSQUERY =
+      "websearch_to_tsquery((SELECT s.ts_config FROM memory_settings s), $2)";
+
+  // Full-text matches (websearch syntax, the installation's language), ranked by the normalised
+  // text rank plus the trigram word similarity. The snippet is a short body whole, else the best
+  // fragment of it without markup. Every filter is a plain condition on a parameter (no "$n IS
+  // NULL OR ..."), so that the generic plan PostgreSQL settles on after a few executions still
+  // reads one agent's rows through the (agent_id, tsv) and (agent_id, body) indexes: with an OR on
+  // a parameter it scanned the whole table.
+  private static final String SEARCH_TEXT_SELECT =
       """
-      WITH q AS (
-          SELECT s.ts_config AS cfg, websearch_to_tsquery(s.ts_config, $2) AS query
-            FROM memory_settings s)
       SELECT m.seq, m.event_type, m.created_at,
              CASE WHEN length(m.body) <= 300 THEN m.body
-                  ELSE ts_headline(q.cfg, m.body, q.query,
+                  ELSE ts_headline(m.ts_config, m.body, %1$s,
                                    'MaxWords=45, MinWords=20, MaxFragments=1,'
                                    ' StartSel="", StopSel=""') END AS snippet,
-             ts_rank_cd(m.tsv, q.query, 32) + word_similarity($2, m.body) AS score
-        FROM memory_entries m, q
+             ts_rank_cd(m.tsv, %1$s, 32) + word_similarity($2, m.body) AS score
+        FROM memory_entries m
        WHERE m.agent_id = $1
-         AND (m.tsv @@ q.query OR ($6 AND $2 <% m.body))
-         AND ($3::timestamptz IS NULL OR m.created_at >= $3)
-         AND (cardinality($4::text[]) = 0 OR m.event_type = ANY ($4::text[]))
-       ORDER BY score DESC, m.seq DESC
-       LIMIT $5
-      """;
+         AND m.created_at >= coalesce($3::timestamptz, '-infinity')
+         AND m.event_type = ANY ($4::text[])
+      """
+          .formatted(TSQUERY);
+
+  private static final String SEARCH_WORDS =
+      SEARCH_TEXT_SELECT + " AND m.tsv @@ " + TSQUERY + " ORDER BY score DESC, m.seq DESC LIMIT $5";
+
+  // A query of one term (a name, an identifier, a misspelt word) also matches by trigram word
+  // similarity; a query of several words by words only, so that "-word" and quoted phrases keep
+  // their meaning.
+  private static final String SEARCH_ONE_TERM =
+      SEARCH_TEXT_SELECT
+          + " AND (m.tsv @@ "
+          + TSQUERY
+          + " OR $2 <% m.body) ORDER BY score DESC, m.seq DESC LIMIT $5";
 
   // An exact scan: cosine similarity of unit vectors is their dot product. Only vectors of the
   // query's model count.
@@ -56,8 +67,8 @@ public final class MemoryRepository {
         FROM memory_entries m
        WHERE m.agent_id = $1
          AND m.embedding IS NOT NULL AND m.embedding_model = $6
-         AND ($3::timestamptz IS NULL OR m.created_at >= $3)
-         AND (cardinality($4::text[]) = 0 OR m.event_type = ANY ($4::text[]))
+         AND m.created_at >= coalesce($3::timestamptz, '-infinity')
+         AND m.event_type = ANY ($4::text[])
        ORDER BY score DESC NULLS LAST, m.seq DESC
        LIMIT $5
       """;
@@ -72,8 +83,8 @@ public final class MemoryRepository {
             FROM memory_entries m
            WHERE m.agent_id = $1
              AND m.embedding_vec IS NOT NULL AND m.embedding_model = $6
-             AND ($3::timestamptz IS NULL OR m.created_at >= $3)
-             AND (cardinality($4::text[]) = 0 OR m.event_type = ANY ($4::text[]))
+             AND m.created_at >= coalesce($3::timestamptz, '-infinity')
+             AND m.event_type = ANY ($4::text[])
            ORDER BY m.embedding_vec <=> $2::real[]::vector
            LIMIT $5) hits
        ORDER BY score DESC, seq DESC
@@ -149,8 +160,8 @@ public final class MemoryRepository {
    * security) has no hits.
    */
   public Future<List<MemoryHit>> searchText(UUID agentId, MemoryQuery query) {
-    return pool.preparedQuery(SEARCH_TEXT)
-        .execute(filters(Tuple.of(agentId, query.text()), query).addBoolean(oneTerm(query.text())))
+    return pool.preparedQuery(oneTerm(query.text()) ? SEARCH_ONE_TERM : SEARCH_WORDS)
+        .execute(filters(Tuple.of(agentId, query.text()), query))
         .map(rows -> Rows.all(rows, MemoryRepository::hit));
   }
 
@@ -308,7 +319,9 @@ public final class MemoryRepository {
     return tuple
         .addOffsetDateTime(
             query.since() == null ? null : OffsetDateTime.ofInstant(query.since(), ZoneOffset.UTC))
-        .addArrayOfString(query.types().toArray(String[]::new))
+        .addArrayOfString(
+            (query.types().isEmpty() ? MemoryQuery.INDEXED_TYPES : query.types())
+                .toArray(String[]::new))
         .addInteger(query.limit());
   }
 
