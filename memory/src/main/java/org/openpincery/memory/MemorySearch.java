@@ -37,11 +37,6 @@ public final class MemorySearch {
     this.embedder = embedder;
   }
 
-  /** The embedder this search uses for queries. */
-  public QueryEmbedder embedder() {
-    return embedder;
-  }
-
   /**
    * Searches one agent's memory.
    *

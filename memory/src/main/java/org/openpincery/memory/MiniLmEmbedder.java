@@ -46,6 +46,8 @@ public final class MiniLmEmbedder implements Embedder {
   static final String TOKENIZER_SHA256 =
       "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0";
 
+  private static volatile boolean verified;
+
   private final AllMiniLmL6V2QuantizedEmbeddingModel model;
 
   private MiniLmEmbedder(AllMiniLmL6V2QuantizedEmbeddingModel model) {
@@ -89,8 +91,14 @@ public final class MiniLmEmbedder implements Embedder {
    * @throws ModelIntegrityException when a file is missing or its digest differs
    */
   public static void verify() {
+    // The files in a JVM's class path do not change: checked once, however many tiers in the
+    // process (standalone) check them at start-up and load the model.
+    if (verified) {
+      return;
+    }
     verify(MODEL_RESOURCE, MODEL_SHA256);
     verify(TOKENIZER_RESOURCE, TOKENIZER_SHA256);
+    verified = true;
   }
 
   static void verify(String resource, String expectedSha256) {

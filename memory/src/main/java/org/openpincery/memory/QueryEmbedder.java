@@ -75,12 +75,6 @@ public final class QueryEmbedder implements AutoCloseable {
     return new QueryEmbedder(vertx, loader, null, threads);
   }
 
-  /** The model's name, or empty when embeddings are off or the model failed to load. */
-  public Optional<String> model() {
-    Embedder loaded = embedder;
-    return loaded == null ? Optional.empty() : Optional.of(loaded.model());
-  }
-
   /** Why queries are not embedded, or empty while they are. */
   public Optional<String> unavailable() {
     return Optional.ofNullable(offReason != null ? offReason : failure);

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -127,11 +126,6 @@ public final class MemoryIndexerVerticle extends AbstractVerticle {
     return running;
   }
 
-  /** The index's size and lag as last read. */
-  public MemoryIndexStats stats() {
-    return stats.get();
-  }
-
   /** Embeds batches until the queue is drained; one drain at a time per indexer. */
   private void drain() {
     if (embedder == null || !running || !draining.compareAndSet(false, true)) {
@@ -164,12 +158,6 @@ public final class MemoryIndexerVerticle extends AbstractVerticle {
         .stats()
         .onSuccess(stats::set)
         .onFailure(e -> LOG.debug("memory index stats: {}", e.toString()));
-  }
-
-  /** Whether the last read of the index's stats shows an embedding waiting. */
-  Optional<Double> lag() {
-    MemoryIndexStats current = stats.get();
-    return current.unembedded() == 0 ? Optional.empty() : Optional.of(current.lagSeconds());
   }
 
   @Override
